@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/*.sh: a project virtualenv with pinned tools, the collection made
+# importable from the checkout, and a Docker engine with the local systemd host image for tests.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${SEED_VENV:-$ROOT/.venv}"
+COLLECTIONS_DIR="$ROOT/.collections"
+export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_DIR${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
+export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$ROOT/ansible.cfg}"
+export PATH="$VENV/bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  # Install Debian/Ubuntu packages that are missing (one apt-get update per script run).
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  command -v apt-get >/dev/null || { echo "missing packages ${missing[*]} and no apt-get: install them by hand" >&2; return 1; }
+  log "apt-get install ${missing[*]}"
+  if [[ -z "${_SEED_APT_UPDATED:-}" ]]; then as_root apt-get update -qq; _SEED_APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# ensure_venv REQUIREMENTS_FILE: create .venv and install pinned requirements when they changed.
+ensure_venv() {
+  local req="$1" stamp
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  [[ -x "$VENV/bin/python" ]] || { log "creating virtualenv $VENV"; python3 -m venv "$VENV"; }
+  stamp="$VENV/.seed-$(basename "$(dirname "$req")")-$(sha256sum "$req" | cut -c1-16)"
+  if [[ ! -f "$stamp" ]]; then
+    log "installing Python requirements from ${req#"$ROOT"/}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    touch "$stamp"
+  fi
+  ensure_collection_link
+}
+
+# The checkout itself is the collection seed.kubeadm: link it where Ansible looks for collections.
+ensure_collection_link() {
+  mkdir -p "$COLLECTIONS_DIR/ansible_collections/seed"
+  ln -sfn "$ROOT" "$COLLECTIONS_DIR/ansible_collections/seed/kubeadm"
+}
+
+ensure_docker() {
+  command -v docker >/dev/null && command -v dockerd >/dev/null || apt_install docker.io
+  if ! docker info >/dev/null 2>&1; then
+    log "starting the Docker daemon"
+    if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+      as_root systemctl start docker
+    else
+      as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+    fi
+    local i
+    for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { echo "Docker daemon did not start (see /var/log/dockerd.log)" >&2; return 1; }
+  fi
+}
+
+# ensure_host_images SUITE...: build the local systemd host images that are missing.
+ensure_host_images() {
+  local suite
+  ensure_docker
+  for suite in "$@"; do
+    docker image inspect "seed-kubeadm-host:$suite" >/dev/null 2>&1 && continue
+    apt_install debootstrap
+    "$ROOT/scripts/build-host-image.sh" "$suite"
+  done
+}
