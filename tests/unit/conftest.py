@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""Shared pytest setup for the unit tests of seed.kubeadm.
+
+The checkout is the collection: scripts/lib.sh links it as
+.collections/ansible_collections/seed/kubeadm, and that directory goes first on sys.path so
+``ansible_collections.seed.kubeadm...`` imports resolve to the working tree.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS_DIR = os.path.join(REPO_ROOT, ".collections")
+
+
+def _ensure_collection_link():
+    """Same link as scripts/lib.sh ensure_collection_link, for a bare `pytest` run."""
+    seed_dir = os.path.join(COLLECTIONS_DIR, "ansible_collections", "seed")
+    link = os.path.join(seed_dir, "kubeadm")
+    if not os.path.exists(link):
+        os.makedirs(seed_dir, exist_ok=True)
+        os.symlink(REPO_ROOT, link)
+
+
+_ensure_collection_link()
+if COLLECTIONS_DIR not in sys.path:
+    sys.path.insert(0, COLLECTIONS_DIR)
+
+# Helpers shared by the module and module_utils tests (PKI factory, fake kubeadm, module runner).
+_KUBEADM_TESTLIB = os.path.join(REPO_ROOT, "tests", "unit", "plugins", "module_utils")
+if _KUBEADM_TESTLIB not in sys.path:
+    sys.path.insert(0, _KUBEADM_TESTLIB)
