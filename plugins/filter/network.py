@@ -34,7 +34,7 @@ def _network(value):
     if not isinstance(value, str) or "/" not in value or value != value.strip():
         return None
     address, _, prefix = value.partition("/")
-    if not prefix.isdigit() or not _address(address):
+    if not prefix.isdigit() or _address(address) is None:
         return None
     try:
         return netaddr.IPNetwork(value)
@@ -218,7 +218,7 @@ def source_endpoint(value, default_scheme="https"):
         result["error"] = "scheme %r is not http or https" % parts.scheme
         return result
     host = parts.hostname or ""
-    if not host or any(c.isspace() for c in text) or (not _address(host) and not dns1123_subdomain(host.lower())):
+    if not host or any(c.isspace() for c in text) or (_address(host) is None and not dns1123_subdomain(host.lower())):
         result["error"] = "no valid host name"
         return result
     result.update(valid=True, scheme=scheme, host=host, port=port or _DEFAULT_PORTS[scheme])
