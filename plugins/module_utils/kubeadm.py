@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""Running kubeadm from the modules of seed.kubeadm.
+
+Finds the kubeadm binary, runs it with a stable locale, turns a non-zero exit into KubeadmError
+carrying kubeadm's own error text, and holds the small parsers the modules share (Go durations,
+kubeadm's stream of JSON objects, RFC 3339 times) and the secret handling around exit_json.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import datetime
+import json
+import os
+import re
+
+DEFAULT_KUBECONFIG = '/etc/kubernetes/admin.conf'
+# Where kubeadm lands when it is not on the PATH Ansible runs modules with.
+KUBEADM_DIRS = ['/usr/local/bin', '/usr/bin', '/opt/bin']
+NO_LOG_PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+_STACK_TRACE_HINT = re.compile(r'^To see the stack trace of this error execute with --v=5 or higher\s*$', re.MULTILINE)
+
+
+class KubeadmError(Exception):
+    """kubeadm exited non-zero; ``str()`` is a one-paragraph message with kubeadm's stderr."""
+
+    def __init__(self, msg, rc=None, stdout='', stderr=''):
+        super(KubeadmError, self).__init__(msg)
+        self.msg = msg
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def fail_kwargs(self):
+        return {'msg': self.msg, 'rc': self.rc, 'stdout': self.stdout, 'stderr': self.stderr}
+
+
+def find_kubeadm(module, kubeadm_path=None):
+    """Path of the kubeadm binary, or fail_json naming the kubeadm_path option."""
+    if kubeadm_path:
+        if os.path.isfile(kubeadm_path) and os.access(kubeadm_path, os.X_OK):
+            return kubeadm_path
+        module.fail_json(msg='kubeadm_path=%s is not an executable file; install kubeadm or fix '
+                             'kubeadm_path' % kubeadm_path)
+    found = module.get_bin_path('kubeadm', opt_dirs=KUBEADM_DIRS)
+    if not found:
+        module.fail_json(msg='kubeadm was not found on PATH nor in %s; install kubeadm or set '
+                             'kubeadm_path' % ', '.join(KUBEADM_DIRS))
+    return found
+
+
+class Kubeadm(object):
+    """Runs one kubeadm binary for a module."""
+
+    def __init__(self, module, kubeadm_path=None):
+        self.module = module
+        self.path = find_kubeadm(module, kubeadm_path)
+
+    def run(self, args, what=None):
+        """Run ``kubeadm <args>`` and return stdout; raise KubeadmError when rc != 0.
+
+        ``what`` names the command in messages (default: the leading words of args) so that
+        secret arguments never reach an error text. Secrets must also be registered in
+        module.no_log_values before calling, which masks them in every logged or returned text.
+        """
+        if what is None:
+            words = []
+            for arg in args:
+                if arg.startswith('-'):
+                    break
+                words.append(arg)
+            what = ' '.join(['kubeadm'] + words[:3])
+        rc, stdout, stderr = self.module.run_command(
+            [self.path] + list(args), environ_update={'LC_ALL': 'C', 'LANG': 'C'})
+        if rc != 0:
+            detail = _STACK_TRACE_HINT.sub('', stderr or stdout or '').strip() or 'no output'
+            raise KubeadmError('%s failed (rc=%s): %s' % (what, rc, detail), rc=rc, stdout=stdout, stderr=stderr)
+        return stdout
+
+
+_DURATION_PART = re.compile(r'(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)')
+_DURATION_UNITS = {'ns': 1e-9, 'us': 1e-6, u'\u00b5s': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600}
+
+
+def parse_duration(value):
+    """Seconds in a Go duration (``15m``, ``2h``, ``1h30m``, ``24h0m0s``, ``0``).
+
+    A bare integer is taken as seconds. Raises ValueError on anything else.
+    """
+    text = str(value).strip()
+    if re.match(r'^\d+$', text):
+        return int(text)
+    if not text:
+        raise ValueError('empty duration')
+    pos = 0
+    total = 0.0
+    while pos < len(text):
+        match = _DURATION_PART.match(text, pos)
+        if not match:
+            raise ValueError('%r is not a duration such as 15m, 2h, 1h30m or 0' % value)
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    return int(total)
+
+
+def format_duration(seconds):
+    """A Go duration string kubeadm accepts for ``seconds`` (``0s`` for zero)."""
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = ''
+    if hours:
+        out += '%dh' % hours
+    if minutes:
+        out += '%dm' % minutes
+    if secs or not out:
+        out += '%ds' % secs
+    return out
+
+
+def parse_json_stream(text):
+    """Objects of kubeadm's ``-o json`` output: one JSON document after another, not an array.
+
+    Lists (a JSON array or a ``{"kind": "List", "items": [...]}`` object) are flattened. Lines
+    that do not start a JSON document (warnings some versions print) are skipped.
+    """
+    decoder = json.JSONDecoder()
+    objects = []
+    pos = 0
+    length = len(text)
+    while pos < length:
+        while pos < length and text[pos].isspace():
+            pos += 1
+        if pos >= length:
+            break
+        if text[pos] not in '{[':
+            newline = text.find('\n', pos)
+            pos = length if newline < 0 else newline + 1
+            continue
+        value, pos = decoder.raw_decode(text, pos)
+        if isinstance(value, list):
+            objects.extend(value)
+        elif isinstance(value, dict) and value.get('kind') == 'List':
+            objects.extend(value.get('items') or [])
+        else:
+            objects.append(value)
+    return objects
+
+
+def parse_time(value):
+    """An RFC 3339 time as kubeadm prints it (``2024-03-05T19:51:22Z``) as an aware UTC datetime."""
+    text = value.strip()
+    match = re.match(r'^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})$', text)
+    if not match:
+        raise ValueError('%r is not an RFC 3339 time' % value)
+    stamp = datetime.datetime.strptime(match.group(1), '%Y-%m-%dT%H:%M:%S')
+    zone = match.group(3)
+    offset = datetime.timedelta(0)
+    if zone != 'Z':
+        sign = -1 if zone[0] == '-' else 1
+        digits = zone[1:].replace(':', '')
+        offset = sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return (stamp - offset).replace(tzinfo=datetime.timezone.utc)
+
+
+def masked_params(module):
+    """module.params with every no_log option replaced, for a hand-made ``invocation``."""
+    params = dict(module.params)
+    for name, spec in module.argument_spec.items():
+        if spec.get('no_log') and params.get(name) is not None:
+            params[name] = NO_LOG_PLACEHOLDER
+    return params
+
+
+def exit_with_secrets(module, secrets, **result):
+    """exit_json that returns ``secrets`` in clear (the caller's task must use no_log).
+
+    While the module runs, secrets sit in module.no_log_values so that command lines, warnings
+    and failures mask them. They are released just for the result; the ``invocation`` echo keeps
+    the no_log options masked.
+    """
+    for secret in secrets:
+        if secret:
+            module.no_log_values.discard(secret)
+    result['invocation'] = {'module_args': masked_params(module)}
+    module.exit_json(**result)
