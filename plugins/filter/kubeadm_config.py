@@ -53,6 +53,7 @@ _value:
 """
 
 import copy
+import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm_schema as schema
@@ -351,6 +352,26 @@ def kubeadm_yaml(docs):
     return "---\n" + "---\n".join(parts)
 
 
+_TOKEN_RE = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
+_KEY_RE = re.compile(r"\b[0-9a-fA-F]{64}\b")
+
+
+def kubeadm_redact(result, lines=40):
+    """The end of a command's output with bootstrap tokens and certificate keys masked.
+
+    ``result`` is a registered command result (stderr and stdout are used) or a string.
+    """
+    if isinstance(result, dict):
+        text = "\n".join(part for part in (result.get("stderr"), result.get("stdout")) if part)
+        if not text:
+            text = str(result.get("msg") or "")
+    else:
+        text = "" if result is None else str(result)
+    text = _TOKEN_RE.sub("<token>", text)
+    text = _KEY_RE.sub("<certificate-key>", text)
+    return "\n".join(text.splitlines()[-int(lines):])
+
+
 class FilterModule:
     """kubeadm configuration filters."""
 
@@ -361,5 +382,6 @@ class FilterModule:
             "kubeadm_documents": kubeadm_documents,
             "kubeadm_join_documents": kubeadm_join_documents,
             "kubeadm_merge": kubeadm_merge,
+            "kubeadm_redact": kubeadm_redact,
             "kubeadm_yaml": kubeadm_yaml,
         }
