@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""The kubeadm command runner and its parsers."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+
+import kubeadm_testlib as lib
+from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm as kubeadm_utils
+
+UTC = datetime.timezone.utc
+
+
+class FakeModule(object):
+    """Just what the runner uses of AnsibleModule."""
+
+    def __init__(self, bin_path=None):
+        self.bin_path = bin_path
+        self.failed = None
+        self.no_log_values = set()
+        self.argument_spec = {'token': {'no_log': True}, 'other': {}}
+        self.params = {'token': 'abcdef.0123456789abcdef', 'other': 'x'}
+        self.exited = None
+
+    def get_bin_path(self, name, opt_dirs=None):
+        return self.bin_path
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise SystemExit(1)
+
+    def exit_json(self, **kwargs):
+        self.exited = kwargs
+        raise SystemExit(0)
+
+    def run_command(self, args, environ_update=None):
+        import subprocess
+        env = dict(os.environ)
+        env.update(environ_update or {})
+        proc = subprocess.run(args, capture_output=True, text=True, env=env)
+        return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('0', 0), ('0s', 0), ('15m', 900), ('2h', 7200), ('24h', 86400), ('1h30m', 5400),
+    ('24h0m0s', 86400), ('90s', 90), ('1.5h', 5400), ('3600', 3600), (' 10m ', 600), ('500ms', 0),
+])
+def test_parse_duration(text, seconds):
+    assert kubeadm_utils.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize('text', ['', '  ', 'abc', '10x', '1d', 'h', '-5m', '5m!'])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError):
+        kubeadm_utils.parse_duration(text)
+
+
+@pytest.mark.parametrize('seconds, text', [(0, '0s'), (59, '59s'), (900, '15m'), (7200, '2h'), (5430, '1h30m30s')])
+def test_format_duration(seconds, text):
+    assert kubeadm_utils.format_duration(seconds) == text
+    assert kubeadm_utils.parse_duration(text) == seconds
+
+
+def test_parse_json_stream_concatenated_objects():
+    text = ('{\n    "kind": "BootstrapToken",\n    "token": "aaaaaa.0123456789abcdef"\n}\n'
+            '{\n    "kind": "BootstrapToken",\n    "token": "bbbbbb.0123456789abcdef"\n}\n')
+    tokens = kubeadm_utils.parse_json_stream(text)
+    assert [t['token'][:6] for t in tokens] == ['aaaaaa', 'bbbbbb']
+
+
+def test_parse_json_stream_arrays_lists_and_noise():
+    text = ('W0101 warning line from klog\n'
+            '[{"a": 1}, {"a": 2}]'
+            '{"kind": "List", "items": [{"a": 3}]}\n'
+            '{"kind": "List"}\n'
+            '{"a": 4}   \n\n')
+    assert kubeadm_utils.parse_json_stream(text) == [{'a': 1}, {'a': 2}, {'a': 3}, {'a': 4}]
+    assert kubeadm_utils.parse_json_stream('') == []
+    assert kubeadm_utils.parse_json_stream('only a warning') == []
+    with pytest.raises(ValueError):
+        kubeadm_utils.parse_json_stream('{"a": ')
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('2024-03-05T19:51:22Z', datetime.datetime(2024, 3, 5, 19, 51, 22, tzinfo=UTC)),
+    ('2024-03-05T19:51:22.123Z', datetime.datetime(2024, 3, 5, 19, 51, 22, tzinfo=UTC)),
+    ('2024-03-05T21:51:22+02:00', datetime.datetime(2024, 3, 5, 19, 51, 22, tzinfo=UTC)),
+    ('2024-03-05T14:21:22-0530', datetime.datetime(2024, 3, 5, 19, 51, 22, tzinfo=UTC)),
+])
+def test_parse_time(text, expected):
+    assert kubeadm_utils.parse_time(text) == expected
+
+
+def test_parse_time_rejects():
+    with pytest.raises(ValueError):
+        kubeadm_utils.parse_time('yesterday')
+
+
+def test_find_kubeadm_explicit_path(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path, monkeypatch)
+    module = FakeModule()
+    assert kubeadm_utils.find_kubeadm(module, fake.path) == fake.path
+    with pytest.raises(SystemExit):
+        kubeadm_utils.find_kubeadm(module, str(tmp_path / 'nope'))
+    assert 'kubeadm_path=%s' % (tmp_path / 'nope') in module.failed['msg']
+    not_exec = lib.write(tmp_path / 'plain', b'#!/bin/sh\n')
+    with pytest.raises(SystemExit):
+        kubeadm_utils.find_kubeadm(module, not_exec)
+    assert 'not an executable file' in module.failed['msg']
+
+
+def test_find_kubeadm_on_path_or_missing():
+    assert kubeadm_utils.find_kubeadm(FakeModule('/x/kubeadm')) == '/x/kubeadm'
+    module = FakeModule(None)
+    with pytest.raises(SystemExit):
+        kubeadm_utils.find_kubeadm(module)
+    assert 'kubeadm was not found on PATH' in module.failed['msg']
+    assert 'kubeadm_path' in module.failed['msg']
+
+
+def test_run_success_and_failure(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path, monkeypatch)
+    module = FakeModule()
+    runner = kubeadm_utils.Kubeadm(module, fake.path)
+    conf = lib.write(tmp_path / 'admin.conf', b'x')
+    assert runner.run(['token', 'list', '-o', 'json', '--kubeconfig', conf]) == ''
+    fake.fail('token list', 'failed to list bootstrap tokens: connection refused')
+    with pytest.raises(kubeadm_utils.KubeadmError) as info:
+        runner.run(['token', 'list', '-o', 'json', '--kubeconfig', conf])
+    err = info.value
+    assert err.rc == 1
+    assert str(err) == 'kubeadm token list failed (rc=1): failed to list bootstrap tokens: connection refused'
+    assert 'stack trace' not in err.msg
+    assert 'stack trace' in err.stderr
+    kwargs = err.fail_kwargs()
+    assert kwargs['rc'] == 1 and kwargs['msg'] == err.msg
+    with pytest.raises(kubeadm_utils.KubeadmError, match='^custom name failed'):
+        runner.run(['token', 'list'], what='custom name')
+
+
+def test_run_failure_without_output(tmp_path):
+    script = lib.write(tmp_path / 'kubeadm', b'#!/bin/sh\nexit 3\n', 0o755)
+    runner = kubeadm_utils.Kubeadm(FakeModule(), script)
+    with pytest.raises(kubeadm_utils.KubeadmError, match=r'kubeadm certs renew apiserver failed \(rc=3\): no output'):
+        runner.run(['certs', 'renew', 'apiserver', '--cert-dir', '/x'])
+
+
+def test_exit_with_secrets_masks_invocation_only():
+    module = FakeModule()
+    module.no_log_values.update(['abcdef.0123456789abcdef', 'other-secret'])
+    with pytest.raises(SystemExit):
+        kubeadm_utils.exit_with_secrets(module, ['abcdef.0123456789abcdef', None], token='abcdef.0123456789abcdef')
+    assert module.no_log_values == {'other-secret'}
+    assert module.exited['token'] == 'abcdef.0123456789abcdef'
+    assert module.exited['invocation']['module_args'] == {
+        'token': kubeadm_utils.NO_LOG_PLACEHOLDER, 'other': 'x'}
