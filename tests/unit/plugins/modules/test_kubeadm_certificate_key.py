@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""kubeadm_certificate_key against a fake kubeadm."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kubeadm_testlib as lib
+from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm as kubeadm_utils
+from ansible_collections.seed.kubeadm.plugins.modules import kubeadm_certificate_key
+
+KEY = '1a44b14b3856a07a96e65b9b60a61cd921dbda575d0c322958167b6461faaace'
+HEX64 = re.compile(r'^[0-9a-f]{64}$')
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    admin = lib.write(tmp_path / 'etc' / 'admin.conf', b'apiVersion: v1\nkind: Config\n', 0o600)
+    return fake, {'kubeconfig': admin, 'kubeadm_path': fake.path}
+
+
+def run(args, check_mode=False, **extra):
+    merged = dict(args)
+    merged.update(extra)
+    return lib.run_module(kubeadm_certificate_key, merged, check_mode=check_mode)
+
+
+def uploads(fake):
+    return [c for c in fake.calls() if c[:3] == ['init', 'phase', 'upload-certs']]
+
+
+def test_generate_and_upload(env):
+    fake, args = env
+    result, rc = run(args)
+    assert rc == 0 and result['changed'] is True and result['uploaded'] is True and result['generated'] is True
+    key = result['certificate_key']
+    assert HEX64.match(key)
+    assert uploads(fake) == [['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key,
+                              '--kubeconfig', args['kubeconfig']]]
+    # Every upload is a change (the Secret expires after 2h); each run makes a new key.
+    again, rc = run(args)
+    assert again['changed'] is True and again['certificate_key'] != key
+
+
+def test_given_key_is_used_and_masked_in_invocation(env, tmp_path):
+    fake, args = env
+    config = lib.write(tmp_path / 'kubeadm.yaml', b'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n')
+    result, rc = run(args, certificate_key=KEY, config=config)
+    assert rc == 0 and result['certificate_key'] == KEY and result['generated'] is False
+    assert result['invocation']['module_args']['certificate_key'] == kubeadm_utils.NO_LOG_PLACEHOLDER
+    assert uploads(fake)[0][-2:] == ['--config', config]
+    upper, rc = run(args, certificate_key=KEY.upper())
+    assert rc == 0 and upper['certificate_key'] == KEY.upper()
+
+
+def test_check_mode_does_not_upload(env):
+    fake, args = env
+    result, rc = run(args, check_mode=True)
+    assert rc == 0 and result['changed'] is True and result['uploaded'] is False
+    assert HEX64.match(result['certificate_key'])
+    result, rc = run(args, check_mode=True, certificate_key=KEY)
+    assert result['certificate_key'] == KEY and result['changed'] is True
+    assert uploads(fake) == []
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_generate_only(tmp_path, check_mode):
+    # No kubeadm and no admin.conf needed.
+    args = {'upload': False, 'kubeadm_path': str(tmp_path / 'none'), 'kubeconfig': str(tmp_path / 'none.conf')}
+    result, rc = run(args, check_mode=check_mode)
+    assert rc == 0 and result['changed'] is False and result['uploaded'] is False
+    assert HEX64.match(result['certificate_key'])
+    again, rc = run(args, check_mode=check_mode, certificate_key=KEY)
+    assert again['changed'] is False and again['certificate_key'] == KEY
+
+
+@pytest.mark.parametrize('bad', ['abc', KEY[:-1], KEY + '0', 'g' * 64, KEY[:32] + ' ' + KEY[33:]])
+def test_invalid_key(env, bad):
+    fake, args = env
+    result, rc = run(args, certificate_key=bad)
+    assert rc == 1 and 'certificate_key must be 64 hexadecimal characters' in result['msg']
+    assert bad not in result['_raw']
+    assert uploads(fake) == []
+
+
+def test_upload_failure_hides_key(env, monkeypatch):
+    fake, args = env
+    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
+    fake.fail('init phase upload-certs', 'error execution phase upload-certs: error uploading certs: '
+                                         'secrets "kubeadm-certs" is forbidden')
+    result, rc = run(args, certificate_key=KEY)
+    assert rc == 1
+    assert result['msg'].startswith('kubeadm init phase upload-certs failed (rc=1): error execution phase upload-certs')
+    assert KEY not in result['_raw']
+
+
+def test_upload_failure_hides_generated_key(env, monkeypatch):
+    fake, args = env
+    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
+    fake.fail('init phase upload-certs', 'error execution phase upload-certs: boom')
+    result, rc = run(args)
+    assert rc == 1
+    key = uploads(fake)[0][5]
+    assert HEX64.match(key) and key not in result['_raw']
+
+
+def test_printed_key_mismatch(env, monkeypatch):
+    fake, args = env
+    monkeypatch.setenv('FAKE_KUBEADM_PRINT_KEY', 'f' * 64)
+    result, rc = run(args, certificate_key=KEY)
+    assert rc == 1 and 'another key' in result['msg']
+
+
+def test_not_a_control_plane(env, tmp_path):
+    fake, args = env
+    result, rc = run(args, kubeconfig=str(tmp_path / 'missing.conf'))
+    assert rc == 1 and 'missing.conf does not exist: run this on a control-plane node' in result['msg']
+    result, rc = run(args, config=str(tmp_path / 'missing.yaml'))
+    assert rc == 1 and 'config %s does not exist' % (tmp_path / 'missing.yaml') in result['msg']
+    result, rc = run(args, kubeadm_path=str(tmp_path / 'nokubeadm'))
+    assert rc == 1 and 'kubeadm_path=' in result['msg']
+    assert uploads(fake) == []
