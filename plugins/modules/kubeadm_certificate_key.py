@@ -20,7 +20,7 @@ description:
   - B(The result contains the certificate key in clear.) Set C(no_log) to V(true) on every task that
     uses this module, and on tasks that use its registered result.
 author:
-  - Seed developers
+  - Seed developers (!UNKNOWN)
 requirements:
   - kubeadm on the managed node (only when O(upload=true))
 attributes:

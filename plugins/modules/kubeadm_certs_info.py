@@ -25,7 +25,7 @@ description:
     skipped and listed in RV(missing).
   - Read-only, never reports a change.
 author:
-  - Seed developers
+  - Seed developers (!UNKNOWN)
 requirements:
   - cryptography (Python library) on the managed node
   - PyYAML on the managed node is used when present (a line parser reads kubeadm's kubeconfig files otherwise)

@@ -20,7 +20,7 @@ description:
     restarts them, for example by moving their manifest out of C(/etc/kubernetes/manifests) and back.
   - Run it on every control-plane node; each has its own certificates.
 author:
-  - Seed developers
+  - Seed developers (!UNKNOWN)
 requirements:
   - kubeadm on the managed node
   - cryptography (Python library) on the managed node

@@ -22,7 +22,7 @@ description:
   - B(The result contains the token secret in clear.) Set C(no_log) to V(true) on every task that
     uses this module, and on tasks that use its registered result.
 author:
-  - Seed developers
+  - Seed developers (!UNKNOWN)
 requirements:
   - kubeadm on the managed node
   - cryptography (Python library) on the managed node, for the CA certificate hash
@@ -324,6 +324,9 @@ def validate(module):
             want['min_ttl_left'] = kubeadm_utils.parse_duration(params['min_ttl_left'])
         except ValueError as exc:
             module.fail_json(msg='min_ttl_left: %s' % exc)
+    if want['ttl'] and want['min_ttl_left'] > want['ttl']:
+        module.fail_json(msg='min_ttl_left (%s) is longer than ttl (%s): no token could ever be reused'
+                             % (params['min_ttl_left'], params['ttl']))
     if 'authentication' in want['usages']:
         bad = [g for g in params['groups'] if not g.startswith(GROUP_PREFIX)]
         if bad:

@@ -232,6 +232,7 @@ def test_api_endpoint_option_and_kubeconfig_without_server(env, tmp_path):
     ({'state': 'absent', 'token_id': 'ABC'}, "token_id 'ABC' is not a token ID"),
     ({'ttl': 'soon'}, 'ttl:'),
     ({'min_ttl_left': '1 day'}, 'min_ttl_left:'),
+    ({'min_ttl_left': '3h', 'ttl': '2h'}, 'min_ttl_left (3h) is longer than ttl (2h)'),
     ({'groups': ['admins']}, 'groups must start with system:bootstrappers:: admins'),
     ({'usages': []}, 'usages must name at least one'),
     ({'token': GIVEN, 'token_id': 'abcdef', 'state': 'absent'}, 'mutually exclusive'),
