@@ -1,0 +1,1 @@
+../../node_prep/files/host_state.py
