@@ -72,3 +72,33 @@ ensure_host_images() {
     "$ROOT/scripts/build-host-image.sh" "$suite"
   done
 }
+
+# ansible-test bootstraps pip in each sanity virtualenv with a get-pip script it downloads from a
+# host outside the package registries. Provide an equivalent from the standard library instead:
+# ensurepip installs the bundled pip, which then installs the pinned pip from the package index.
+ensure_ansible_test_pip() {
+  local version cache
+  version=$("$VENV/bin/python" - <<'PY'
+import re, pathlib, ansible_test
+src = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
+m = re.search(r"pip='([0-9.]+)'", src.read_text())
+print(m.group(1) if m else "")
+PY
+)
+  [[ -n "$version" ]] || return 0
+  cache="$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+  [[ -f "$cache" ]] && return 0
+  mkdir -p "$(dirname "$cache")"
+  cat >"$cache" <<'PY'
+"""Stand-in for get-pip.py: bootstrap pip with ensurepip, then pip-install the given arguments."""
+import ensurepip
+import os
+import subprocess
+import sys
+
+env = dict(os.environ)  # ensurepip points PIP_CONFIG_FILE at /dev/null for the whole process
+ensurepip.bootstrap(upgrade=True)
+args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+sys.exit(subprocess.call([sys.executable, "-m", "pip", "install"] + args, env=env))
+PY
+}

@@ -36,13 +36,18 @@ run_lint() {
 
 run_sanity() {
   log "ansible-test sanity"
-  local build="$ROOT/.cache/sanity/ansible_collections/seed/kubeadm"
-  rm -rf "$ROOT/.cache/sanity" && mkdir -p "$build"
-  # ansible-test needs the collection under ansible_collections/<ns>/<name> and a git-free copy.
+  ensure_ansible_test_pip
+  # ansible-test needs the collection under ansible_collections/<ns>/<name>, outside any git
+  # work tree (inside one it only sees files git tracks there).
+  local base build
+  base="$(mktemp -d "${TMPDIR:-/tmp}/seed-sanity.XXXXXX")"
+  build="$base/ansible_collections/seed/kubeadm"
+  mkdir -p "$build"
   tar -C "$ROOT" --exclude=./.venv --exclude=./.collections --exclude=./.cache --exclude=./.git \
     -cf - . | tar -C "$build" -xf -
   (cd "$build" && ansible-test sanity --python "$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])')" \
-      --requirements --color no --skip-test shellcheck 2>&1 | grep -vE '^(Running sanity test|Collecting|Installing|Requirement)') ; record ansible-test-sanity "${PIPESTATUS[0]}"
+      --requirements --color no 2>&1 | grep -vE '^ *(Collecting|Installing|Requirement|Downloading|Using cached|Looking in|Processing|Successfully|Attempting|Found existing|Uninstalling|WARNING: Location|━)') ; record ansible-test-sanity "${PIPESTATUS[0]}"
+  rm -rf "$base"
 }
 
 run_units() {

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Push image archives into the local registry, skipping images it already serves.
 # Usage: push-images.sh ARCHIVE_DIR REGISTRY ARCHIVE=IMAGE...
 #   IMAGE is a full reference with its registry host (registry.k8s.io/pause:3.10); it is stored
