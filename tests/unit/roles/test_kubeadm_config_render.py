@@ -159,7 +159,7 @@ def test_init_configuration_renders_and_validates(layout, version):
     assert [d["kind"] for d in docs] == ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]
     assert kc.kubeadm_config_errors(docs) == []
     assert kc.kubeadm_config_errors(text) == []
-    assert render("control_plane_kubeadm_config_errors") == []
+    assert render("__control_plane_config_errors") == []
 
     expected_api = "kubeadm.k8s.io/v1beta4" if version == "1.35.6" else "kubeadm.k8s.io/v1beta3"
     kinds = _kinds(docs)
@@ -301,7 +301,7 @@ def test_extra_config_is_merged_and_valid_additions_pass():
         "control_plane_apiserver_extra_args": {"profiling": False},
     }
     render = Render("ha", "control_plane", "cp1", "1.35.6", extra=extra)
-    assert render("control_plane_kubeadm_config_errors") == []
+    assert render("__control_plane_config_errors") == []
     kinds = _kinds(render("control_plane_kubeadm_documents"))
     # the hook's list replaces the rendered one (combine-like semantics)
     assert kinds["ClusterConfiguration"]["apiServer"]["extraArgs"] == [{"name": "audit-log-maxage", "value": "30"}]
@@ -318,7 +318,7 @@ def test_unknown_field_through_extra_config_is_reported(version):
             "JoinConfiguration": {"discovery": {"bootstrapToken": {"caCertHash": []}}},
         }
     }
-    errors = Render("single", "control_plane", "master", version, extra=extra)("control_plane_kubeadm_config_errors")
+    errors = Render("single", "control_plane", "master", version, extra=extra)("__control_plane_config_errors")
     assert "ClusterConfiguration.networking.podSubnt: unknown field (did you mean podSubnet?)" in errors
     assert "KubeletConfiguration.maxPod: unknown field (did you mean maxPods?)" in errors
     assert "join: JoinConfiguration.discovery.bootstrapToken.caCertHash: unknown field (did you mean caCertHashes?)" in errors
@@ -328,7 +328,7 @@ def test_unknown_field_through_extra_config_is_reported(version):
 def test_wrong_version_field_through_extra_config_is_reported():
     # v1beta4 structured extraArgs given to a 1.30 (v1beta3) cluster
     extra = {"control_plane_kubeadm_extra_config": {"ClusterConfiguration": {"apiServer": {"extraArgs": [{"name": "v", "value": "2"}]}}}}
-    errors = Render("single", "control_plane", "master", "1.30.14", extra=extra)("control_plane_kubeadm_config_errors")
+    errors = Render("single", "control_plane", "master", "1.30.14", extra=extra)("__control_plane_config_errors")
     assert errors == ["ClusterConfiguration.apiServer.extraArgs: expected mapping, got list"]
 
 
@@ -356,7 +356,7 @@ def test_external_etcd_and_component_args():
     assert kinds["ClusterConfiguration"]["etcd"]["external"]["keyFile"] == "/etc/kubernetes/pki/apiserver-etcd-client.key"
     assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"bind-address": "0.0.0.0"}}
     assert kinds["KubeProxyConfiguration"]["mode"] == "ipvs"
-    assert render("control_plane_kubeadm_config_errors") == []
+    assert render("__control_plane_config_errors") == []
 
 
 def test_partial_init_detection():
