@@ -31,9 +31,11 @@ requirements:
   - PyYAML on the managed node is used when present (a line parser reads kubeadm's kubeconfig files otherwise)
 attributes:
   check_mode:
+    description: Whether the module runs in check mode and predicts its change without making it.
     support: full
     details: Read-only, same result in check mode.
   diff_mode:
+    description: Whether the module returns a diff of what it changes.
     support: none
 options:
   cert_dir:

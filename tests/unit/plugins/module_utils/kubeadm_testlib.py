@@ -123,7 +123,9 @@ def write(path, data, mode=0o644):
 
 def kubeconfig_text(cert, key, ca_cert, server=SERVER, user='kubernetes-admin', embed=True, cert_file=None):
     """A kubeconfig like kubeadm writes, with the client certificate embedded (or referenced)."""
-    b64 = lambda data: base64.b64encode(data).decode('ascii')  # noqa: E731
+    def b64(data):
+        return base64.b64encode(data).decode('ascii')
+
     if embed:
         cred = ('    client-certificate-data: %s\n    client-key-data: %s\n'
                 % (b64(pem(cert)), b64(key_pem(key))))

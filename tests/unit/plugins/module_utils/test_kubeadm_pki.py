@@ -178,7 +178,10 @@ def test_kubeconfig_follows_current_context(tmp_path):
     ca, ca_key = lib.make_ca('kubernetes', 'ec')
     one, dummy = lib.make_leaf(ca, ca_key, 'one')
     two, dummy = lib.make_leaf(ca, ca_key, 'two')
-    b64 = lambda c: base64.b64encode(lib.pem(c)).decode()  # noqa: E731
+
+    def b64(cert):
+        return base64.b64encode(lib.pem(cert)).decode()
+
     text = lib.dedent("""
         apiVersion: v1
         kind: Config

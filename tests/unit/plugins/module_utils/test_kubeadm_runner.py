@@ -42,7 +42,7 @@ class FakeModule(object):
         import subprocess
         env = dict(os.environ)
         env.update(environ_update or {})
-        proc = subprocess.run(args, capture_output=True, text=True, env=env)
+        proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
         return proc.returncode, proc.stdout, proc.stderr
 
 
