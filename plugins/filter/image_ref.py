@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""Filter: rewrite a container image reference for the cluster's artifact source."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: image_ref
+short_description: Rewrite an image reference for the online, mirror or offline source
+version_added: 0.1.0
+description:
+  - Every image the collection deploys goes through this filter, so one variable
+    (C(cluster_source)) moves all of them.
+  - The reference is first made explicit (C(flannel/flannel:v1) becomes
+    C(docker.io/flannel/flannel:v1), C(busybox) becomes C(docker.io/library/busybox:latest)).
+  - C(online) returns it unchanged.
+  - With a registry prefix (C(offline) always, the init node's registry; C(mirror) when
+    C(cluster_mirror_registry_prefix) is set), the result is C(<prefix>/<registry>/<path>:<tag>).
+  - C(mirror) without a prefix moves C(registry.k8s.io) images to the mirror image repository
+    (last path element kept, the layout of the usual mirrors of google_containers) and leaves
+    other registries to containerd's registry mirrors.
+options:
+  _input:
+    description: Image reference.
+    type: str
+    required: true
+  settings:
+    description: The C(cluster_image_rewrite) dictionary of the cluster role (keys C(source), C(repository), C(prefix)).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Flannel image for the current source
+  ansible.builtin.debug:
+    msg: "{{ 'docker.io/flannel/flannel:v0.26.7' | seed.kubeadm.image_ref(cluster_image_rewrite) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The image reference to deploy.
+  type: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+K8S_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
+
+
+def split_image(ref):
+    """Split a reference into (registry, path, tag-or-digest suffix), with Docker's defaults."""
+    if not isinstance(ref, str) or not ref or ref != ref.strip() or " " in ref:
+        raise AnsibleFilterError("invalid image reference %r" % (ref,))
+    first, _, rest = ref.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, remainder = first, rest
+    else:
+        registry, remainder = "docker.io", ref
+        if "/" not in remainder:
+            remainder = "library/" + remainder
+    if "@" in remainder:
+        path, _, digest = remainder.partition("@")
+        suffix = "@" + digest
+    else:
+        last = remainder.rsplit("/", 1)[-1]
+        if ":" in last:
+            path, _, tag = remainder.rpartition(":")
+        else:
+            path, tag = remainder, "latest"
+        suffix = ":" + tag
+    if not path:
+        raise AnsibleFilterError("invalid image reference %r" % (ref,))
+    return registry, path, suffix
+
+
+def image_ref(ref, settings):
+    """Return the reference to deploy for the given cluster image settings."""
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError("image_ref expects the cluster_image_rewrite dictionary")
+    source = settings.get("source")
+    registry, path, suffix = split_image(ref)
+    if source == "online":
+        return "%s/%s%s" % (registry, path, suffix)
+    if source not in ("mirror", "offline"):
+        raise AnsibleFilterError("cluster_source must be online, mirror or offline, not %r" % (source,))
+    prefix = (settings.get("prefix") or "").rstrip("/")
+    if prefix:
+        return "%s/%s/%s%s" % (prefix, registry, path, suffix)
+    if source == "offline":
+        raise AnsibleFilterError("offline mode needs the init node's registry as prefix; is the init group empty?")
+    if registry in K8S_REGISTRIES:
+        repository = (settings.get("repository") or "").rstrip("/")
+        if not repository:
+            raise AnsibleFilterError("mirror mode needs cluster_mirror_image_repository")
+        return "%s/%s%s" % (repository, path.rsplit("/", 1)[-1], suffix)
+    return "%s/%s%s" % (registry, path, suffix)
+
+
+class FilterModule:
+    """Image reference filters."""
+
+    def filters(self):
+        return {"image_ref": image_ref}

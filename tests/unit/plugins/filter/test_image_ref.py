@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+"""Unit tests for the image_ref filter."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.seed.kubeadm.plugins.filter.image_ref import FilterModule, image_ref, split_image
+
+ONLINE = {"source": "online", "repository": "registry.k8s.io", "prefix": ""}
+MIRROR = {"source": "mirror", "repository": "registry.aliyuncs.com/google_containers", "prefix": ""}
+MIRROR_PREFIX = {"source": "mirror", "repository": "registry.aliyuncs.com/google_containers", "prefix": "m.daocloud.io"}
+OFFLINE = {"source": "offline", "repository": "10.0.0.5:60080/registry.k8s.io", "prefix": "10.0.0.5:60080"}
+
+
+@pytest.mark.parametrize("ref,expected", [
+    ("busybox", ("docker.io", "library/busybox", ":latest")),
+    ("flannel/flannel:v0.26.7", ("docker.io", "flannel/flannel", ":v0.26.7")),
+    ("registry.k8s.io/pause:3.10.1", ("registry.k8s.io", "pause", ":3.10.1")),
+    ("localhost/x", ("localhost", "x", ":latest")),
+    ("10.0.0.5:60080/a/b:1", ("10.0.0.5:60080", "a/b", ":1")),
+    ("quay.io/calico/node@sha256:abc", ("quay.io", "calico/node", "@sha256:abc")),
+])
+def test_split_image(ref, expected):
+    assert split_image(ref) == expected
+
+
+@pytest.mark.parametrize("bad", ["", " x", "a b", None, "docker.io/:tag"])
+def test_split_image_rejects(bad):
+    with pytest.raises(AnsibleFilterError):
+        split_image(bad)
+
+
+def test_online_only_normalizes():
+    assert image_ref("flannel/flannel:v1", ONLINE) == "docker.io/flannel/flannel:v1"
+    assert image_ref("registry.k8s.io/sig-storage/x:v4", ONLINE) == "registry.k8s.io/sig-storage/x:v4"
+
+
+def test_offline_prefixes_every_registry():
+    assert image_ref("registry.k8s.io/pause:3.10.1", OFFLINE) == "10.0.0.5:60080/registry.k8s.io/pause:3.10.1"
+    assert image_ref("ghcr.io/flannel-io/flannel:v0.27", OFFLINE) == "10.0.0.5:60080/ghcr.io/flannel-io/flannel:v0.27"
+    assert image_ref("busybox", OFFLINE) == "10.0.0.5:60080/docker.io/library/busybox:latest"
+
+
+def test_offline_without_prefix_fails():
+    with pytest.raises(AnsibleFilterError, match="init"):
+        image_ref("busybox", dict(OFFLINE, prefix=""))
+
+
+def test_mirror_with_prefix():
+    assert image_ref("quay.io/calico/node:v3.30", MIRROR_PREFIX) == "m.daocloud.io/quay.io/calico/node:v3.30"
+
+
+def test_mirror_without_prefix_moves_k8s_images_only():
+    assert image_ref("registry.k8s.io/sig-storage/nfs:v4", MIRROR) == "registry.aliyuncs.com/google_containers/nfs:v4"
+    assert image_ref("docker.io/flannel/flannel:v1", MIRROR) == "docker.io/flannel/flannel:v1"
+    with pytest.raises(AnsibleFilterError, match="cluster_mirror_image_repository"):
+        image_ref("registry.k8s.io/pause:3.10", dict(MIRROR, repository=""))
+
+
+def test_bad_settings():
+    with pytest.raises(AnsibleFilterError):
+        image_ref("busybox", "online")
+    with pytest.raises(AnsibleFilterError, match="cluster_source"):
+        image_ref("busybox", {"source": "elsewhere"})
+
+
+def test_filter_module():
+    assert FilterModule().filters()["image_ref"] is image_ref
