@@ -254,7 +254,7 @@ class _TaggedStr(str):
 def test_plain_converts_subclasses():
     docs = kc.kubeadm_merge(init_docs(), {"KubeletConfiguration": {"clusterDomain": _TaggedStr("c.local"), "x": (1, 2.5)}})
     kubelet = by_kind(docs)["KubeletConfiguration"]
-    assert type(kubelet["clusterDomain"]) is str
+    assert isinstance(kubelet["clusterDomain"], str) and not isinstance(kubelet["clusterDomain"], _TaggedStr)
     assert kubelet["x"] == [1, 2.5]
     assert "clusterDomain: c.local" in kc.kubeadm_yaml(docs)
 
