@@ -321,3 +321,45 @@ def test_host_state_probe_runs_and_reports(tmp_path):
     # The roles pass the script through "python3 -c": it must not depend on __file__.
     inline = subprocess.run([sys.executable, "-c", open(script).read(), json.dumps({})], check=True, capture_output=True, text=True)
     assert json.loads(inline.stdout)["modules_missing"] == []
+
+
+# --- "pending": a host in the wanted state skips the whole converge part ----------------------------
+def _sha1(text):
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def test_node_prep_pending():
+    base = Render("node_prep", "online", registered={"node_prep_probe": probe()})
+    files = {"/etc/modules-load.d/kubernetes.conf": _sha1(base("node_prep_modules_content")),
+             "/etc/sysctl.d/99-kubernetes.conf": _sha1(base("node_prep_sysctl_content"))}
+    state = json.loads(probe(files=files, packages={p: {"version": "1", "hold": False} for p in base("node_prep_packages_wanted")})["stdout"])
+    state.update(block=base("node_prep_hosts_block"), services={"chrony": {"present": True, "active": True, "enabled": True}},
+                 sysctl={k: "1" for k in base("node_prep_sysctl_wanted")})
+    done = Render("node_prep", "online", registered={"node_prep_probe": {"stdout": json.dumps(state)}})
+    assert done("node_prep_pending") == []
+    state["sysctl"]["net.ipv4.ip_forward"] = "0"
+    state["swap_active"] = True
+    state["hostname"] = "other"
+    todo = Render("node_prep", "online", registered={"node_prep_probe": {"stdout": json.dumps(state)}})
+    assert todo("node_prep_pending") == ["hostname", "swap", "sysctl"]
+
+
+def test_container_runtime_pending():
+    extra = {"cluster_registry_mirrors": MIRRORS}
+    base = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": probe()})
+    files = {"/etc/containerd/config.toml": _sha1(base("container_runtime_config_content")),
+             "/etc/crictl.yaml": _sha1(base("container_runtime_crictl_content"))}
+    for entry in base("container_runtime_registry_hosts"):
+        files["/etc/containerd/certs.d/%s/hosts.toml" % entry["registry"]] = _sha1(
+            base.template("hosts.toml.j2", container_runtime_registry=entry))
+    state = json.loads(probe("containerd github.com/containerd/containerd 1.6.20~ds1 x", files=files,
+                             packages={"containerd": {"version": "1.6.20~ds1-1", "hold": False}})["stdout"])
+    state["services"] = {"containerd": {"present": True, "active": True, "enabled": True}}
+    done = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": {"stdout": json.dumps(state)}})
+    assert done("container_runtime_pending") == []
+    state["marked_files"] = ["/etc/containerd/certs.d/old.example/hosts.toml"]
+    state["versions"]["containerd"] = "containerd github.com/containerd/containerd/v2 v2.1.4 x"
+    todo = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": {"stdout": json.dumps(state)}})
+    assert todo("container_runtime_pending") == ["config.toml", "certs.d"]
