@@ -33,7 +33,7 @@ def _network(value):
     _require_netaddr()
     if not isinstance(value, str) or "/" not in value or value != value.strip():
         return None
-    address, _, prefix = value.partition("/")
+    address, prefix = value.split("/", 1)
     if not prefix.isdigit() or _address(address) is None:
         return None
     try:
@@ -130,7 +130,7 @@ def host_network(address, prefix=None):
     if prefix is None:
         if not isinstance(address, str) or "/" not in address:
             raise AnsibleFilterError("host_network: %r has no prefix; pass one, e.g. '%s' | host_network(24)" % (address, address))
-        address, _, prefix = address.partition("/")
+        address, prefix = address.split("/", 1)
     ip = _address(address)
     if ip is None:
         raise AnsibleFilterError("host_network: %r is not an IP address" % (address,))
