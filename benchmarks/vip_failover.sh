@@ -5,6 +5,8 @@
 #   benchmarks/vip_failover.sh            uses running seed-halb-* containers, else creates them
 #                                         (molecule create + converge -s ha_lb, left running)
 #   RUNS=10 benchmarks/vip_failover.sh    more repetitions (default 5)
+#   benchmarks/vip_failover.sh -- -e apiserver_lb_check_script_interval=2 ...
+#                                         (extra args: converge first with them, e.g. the role defaults)
 #
 # One run: a prober container requests https://VIP:16443/ every 50 ms; haproxy is stopped on the VIP
 # holder; failover time = first answer after the first failure minus the moment the stop began
@@ -19,6 +21,7 @@ cd "$ROOT"
 VIP="${VIP:-172.30.4.100}"
 PORT="${PORT:-16443}"
 RUNS="${RUNS:-5}"
+PAUSE="${PAUSE:-5}" # seconds between runs: the former holder leaves FAULT (check rise x interval)
 HOSTS=(seed-halb-1 seed-halb-2 seed-halb-3)
 RESULTS="$ROOT/benchmarks/results"
 
@@ -78,7 +81,13 @@ while time.time() < deadline:
 sys.exit("no failover seen within 30 s")
 '
 
+[[ ${1:-} == "--" ]] && shift
 ensure_lab
+if [[ $# -gt 0 ]]; then
+  log "molecule converge -s ha_lb -- $*"
+  molecule converge -s ha_lb -- "$@" >/dev/null
+  sleep "$PAUSE"
+fi
 wait_holder
 mkdir -p "$RESULTS"
 out="$RESULTS/vip_failover-$(date +%Y%m%d-%H%M%S).txt"
@@ -103,7 +112,7 @@ for run in $(seq 1 "$RUNS"); do
   printf 'run %d: %s s (VIP %s -> %s, first refused %.3f s after stop, answered by backend %s)\n' \
     "$run" "$secs" "$old" "$new" "$(python3 -c "print($failed_at - $t0)")" "$backend" | tee -a "$out"
   docker exec "$old" systemctl start haproxy
-  sleep 3 # keepalived on the former holder: script rise, FAULT -> BACKUP
+  sleep "$PAUSE"
 done
 python3 - "${times[@]}" <<'PY' | tee -a "$out"
 import statistics, sys
