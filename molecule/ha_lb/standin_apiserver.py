@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-in for kube-apiserver in the ha_lb scenario: HTTPS on 6443.
 
 GET /readyz answers 200 "ok", or 500 while /etc/standin-apiserver/unready exists.
