@@ -114,7 +114,7 @@ def main():
                 harness("create", count, workdir)
                 inv = inventory(count, workdir)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
-                t_first, _ = timed_play(inv, args.forks)
+                t_first = timed_play(inv, args.forks)[0]
                 t_rerun, n_changed = timed_play(inv, args.forks)
                 first.append(t_first)
                 rerun.append(t_rerun)

@@ -52,7 +52,7 @@ def split_image(ref):
     """Split a reference into (registry, path, tag-or-digest suffix), with Docker's defaults."""
     if not isinstance(ref, str) or not ref or ref != ref.strip() or " " in ref:
         raise AnsibleFilterError("invalid image reference %r" % (ref,))
-    first, _, rest = ref.partition("/")
+    first, rest = ref.split("/", 1) if "/" in ref else (ref, "")
     if rest and ("." in first or ":" in first or first == "localhost"):
         registry, remainder = first, rest
     else:
@@ -60,12 +60,12 @@ def split_image(ref):
         if "/" not in remainder:
             remainder = "library/" + remainder
     if "@" in remainder:
-        path, _, digest = remainder.partition("@")
+        path, digest = remainder.split("@", 1)
         suffix = "@" + digest
     else:
         last = remainder.rsplit("/", 1)[-1]
         if ":" in last:
-            path, _, tag = remainder.rpartition(":")
+            path, tag = remainder.rsplit(":", 1)
         else:
             path, tag = remainder, "latest"
         suffix = ":" + tag
