@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: Seed developers
+# Apache License 2.0 (see LICENSE)
+"""Render the add-on roles' manifest templates (cni, ingress, nfs_provisioner) the way Ansible does.
+
+Role defaults and vars are evaluated with ansible-core's Templar and the collection's filters
+(seed.kubeadm.image_ref, node_address), for the online, mirror and offline sources.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import yaml
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import init_plugin_loader
+from ansible.template import Templar, trust_as_template
+from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROLES = os.path.join(REPO, "roles")
+UPSTREAM_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io", "docker.io", "registry-1.docker.io", "quay.io", "ghcr.io")
+
+if AnsibleCollectionConfig.collection_finder is None:
+    for _name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
+        del sys.modules[_name]
+    init_plugin_loader([os.path.join(REPO, ".collections")])
+
+HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240", "nfs1": "10.0.128.10"}
+GROUPS = {
+    "all": list(HOSTS), "k8s_cluster": ["cp1", "w1"], "control_plane": ["cp1"], "workers": ["w1"],
+    "init": ["cp1"], "ingress": ["cp1", "w1"], "nfs_server": ["nfs1"],
+}
+SOURCES = {
+    "online": {"cluster_source": "online"},
+    "mirror": {
+        "cluster_source": "mirror",
+        "cluster_mirror_image_repository": "registry.aliyuncs.com/google_containers",
+        "cluster_mirror_registry_prefix": "m.daocloud.io",
+    },
+    "offline": {"cluster_source": "offline"},
+}
+
+
+def _trust(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return {k: _trust(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_trust(v) for v in value]
+    return value
+
+
+def _load(path):
+    full = os.path.join(ROLES, path)
+    if not os.path.exists(full):
+        return {}
+    with open(full, encoding="utf-8") as handle:
+        return _trust(yaml.safe_load(handle) or {})
+
+
+class AddonRender:
+    """One role's variables for host cp1 (first control-plane host, where manifests are applied)."""
+
+    def __init__(self, role, source="online", extra=None, host="cp1"):
+        variables = {}
+        for path in ("cluster/defaults/main.yml", role + "/defaults/main.yml", role + "/vars/main.yml"):
+            variables.update(_load(path))
+        variables.update(SOURCES[source])
+        variables.update(_trust(extra or {}))
+        hostvars = {name: {"inventory_hostname": name, "ansible_host": ip} for name, ip in HOSTS.items()}
+        variables.update(hostvars[host])
+        variables.update(inventory_hostname=host, hostvars=hostvars, groups=GROUPS, role_path=os.path.join(ROLES, role),
+                         ansible_managed="Ansible managed", playbook_dir="/tmp/playbooks")
+        self.role = role
+        self.templar = Templar(loader=DataLoader(), variables=variables)
+
+    def __call__(self, expression):
+        return self.templar.template(trust_as_template("{{ %s }}" % expression))
+
+    def text(self, name):
+        with open(os.path.join(ROLES, self.role, "templates", name), encoding="utf-8") as handle:
+            return self.templar.template(trust_as_template(handle.read()))
+
+    def documents(self, name):
+        """The manifest as the role applies it: every non-empty YAML document."""
+        return [d for d in yaml.safe_load_all(self.text(name)) if d]
+
+
+def pod_specs(doc):
+    """Pod specs of a workload document (DaemonSet, Deployment, ...)."""
+    spec = (doc.get("spec") or {}).get("template", {}).get("spec")
+    return [spec] if spec else []
+
+
+def images(docs):
+    """Every container and init-container image of the documents."""
+    found = []
+    for doc in docs:
+        for spec in pod_specs(doc):
+            for key in ("initContainers", "containers"):
+                found.extend(c["image"] for c in spec.get(key) or [])
+    return found
+
+
+def registry_of(image):
+    first, _, rest = image.partition("/")
+    return first if rest and ("." in first or ":" in first or first == "localhost") else "docker.io"
