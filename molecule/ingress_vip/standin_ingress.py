@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Test stand-in for an ingress controller: health endpoint and an HTTP answer naming the host."""
 import socket
 import sys

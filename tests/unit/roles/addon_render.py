@@ -107,5 +107,5 @@ def images(docs):
 
 
 def registry_of(image):
-    first, _, rest = image.partition("/")
+    first, rest = (image.split("/", 1) + [""])[:2]
     return first if rest and ("." in first or ":" in first or first == "localhost") else "docker.io"

@@ -33,16 +33,20 @@ CASES = {
 }
 
 
-def render(case, source="online", **extra):
+def renderer_for(case, source="online", **extra):
     role, template, variables = CASES[case]
-    renderer = AddonRender(role, source, dict(variables, cluster_pod_subnet=POD_SUBNET, **extra))
-    return renderer, renderer.documents(template)
+    return AddonRender(role, source, dict(variables, cluster_pod_subnet=POD_SUBNET, **extra)), template
+
+
+def render(case, source="online", **extra):
+    renderer, template = renderer_for(case, source, **extra)
+    return renderer.documents(template)
 
 
 @pytest.mark.parametrize("minor", MINORS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_documents_validate(case, minor):
-    _, docs = render(case)
+    docs = render(case)
     assert docs
     for doc in docs:
         try:
@@ -54,7 +58,7 @@ def test_documents_validate(case, minor):
 @pytest.mark.parametrize("source", ["mirror", "offline"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_no_upstream_registry_in_mirror_and_offline(case, source):
-    _, docs = render(case, source)
+    docs = render(case, source)
     found = images(docs)
     assert found
     for image in found:
@@ -65,7 +69,7 @@ def test_no_upstream_registry_in_mirror_and_offline(case, source):
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_online_images_are_pinned_upstream(case):
-    _, docs = render(case)
+    docs = render(case)
     for image in images(docs):
         assert registry_of(image) in UPSTREAM_REGISTRIES, image
         assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image
@@ -77,7 +81,7 @@ def _by_kind(docs, kind, name=None):
 
 @pytest.mark.parametrize("case, backend", [("flannel-vxlan", "vxlan"), ("flannel-host-gw", "host-gw")])
 def test_flannel_net_conf(case, backend):
-    _, docs = render(case)
+    docs = render(case)
     data = _by_kind(docs, "ConfigMap", "kube-flannel-cfg")[0]["data"]
     net_conf = json.loads(data["net-conf.json"])
     assert net_conf["Network"] == POD_SUBNET
@@ -93,7 +97,7 @@ def test_flannel_net_conf(case, backend):
 
 
 def test_flannel_nftables_follows_kube_proxy_mode():
-    _, docs = render("flannel-vxlan", cluster_kube_proxy_mode="nftables")
+    docs = render("flannel-vxlan", cluster_kube_proxy_mode="nftables")
     data = _by_kind(docs, "ConfigMap", "kube-flannel-cfg")[0]["data"]
     assert json.loads(data["net-conf.json"])["EnableNFTables"] is True
 
@@ -107,7 +111,7 @@ def test_flannel_nftables_follows_kube_proxy_mode():
     ],
 )
 def test_calico_mode(case, backend, ipip, vxlan, mtu, bird):
-    _, docs = render(case)
+    docs = render(case)
     config = _by_kind(docs, "ConfigMap", "calico-config")[0]["data"]
     assert config["calico_backend"] == backend
     assert config["veth_mtu"] == mtu
@@ -130,7 +134,8 @@ def test_calico_mode(case, backend, ipip, vxlan, mtu, bird):
     ("ingress-nginx", "k8s.io/ingress-nginx", "/healthz"),
 ])
 def test_ingress_controller(case, controller, health):
-    renderer, docs = render(case)
+    renderer, template = renderer_for(case)
+    docs = renderer.documents(template)
     ic = _by_kind(docs, "IngressClass")[0]
     assert ic["spec"]["controller"] == controller
     default = ic["metadata"].get("annotations", {}).get("ingressclass.kubernetes.io/is-default-class")
@@ -145,7 +150,7 @@ def test_ingress_controller(case, controller, health):
 
 
 def test_nfs_provisioner_storage_class():
-    _, docs = render("nfs-provisioner")
+    docs = render("nfs-provisioner")
     sc = _by_kind(docs, "StorageClass", "nfs-client")[0]
     assert sc["provisioner"] == "seed.kubeadm/nfs-subdir"
     assert sc["parameters"] == {"archiveOnDelete": "true"}
@@ -157,7 +162,7 @@ def test_nfs_provisioner_storage_class():
 
 
 def test_nfs_provisioner_without_default_class_or_archive():
-    _, docs = render("nfs-provisioner", nfs_provisioner_default_class=False, nfs_provisioner_archive_on_delete=False)
+    docs = render("nfs-provisioner", nfs_provisioner_default_class=False, nfs_provisioner_archive_on_delete=False)
     sc = _by_kind(docs, "StorageClass")[0]
     assert "annotations" not in sc["metadata"]
     assert sc["parameters"] == {"archiveOnDelete": "false"}
