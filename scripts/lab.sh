@@ -19,8 +19,8 @@ case "$cmd" in
     ensure_venv "$ROOT/tests/requirements.txt"
     ensure_host_images bookworm
     log "creating lab hosts"
-    ansible-playbook "${harness[@]}" molecule/resources/create.yml >/dev/null
-    ansible-playbook -i "$lab/hosts.yml" molecule/resources/prepare.yml >/dev/null
+    ansible-playbook "${harness[@]}" molecule/resources/create.yml
+    ansible-playbook -i "$lab/hosts.yml" molecule/resources/prepare.yml
     log "running site.yml against inventory/lab"
     exec ansible-playbook -i "$lab/hosts.yml" site.yml "$@"
     ;;
@@ -30,7 +30,7 @@ case "$cmd" in
     ;;
   down)
     ensure_venv "$ROOT/tests/requirements.txt"
-    ansible-playbook "${harness[@]}" molecule/resources/destroy.yml >/dev/null
+    ansible-playbook "${harness[@]}" molecule/resources/destroy.yml
     log "lab removed"
     ;;
   *) echo "usage: scripts/lab.sh up|site|down" >&2; exit 2 ;;
