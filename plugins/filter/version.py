@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kubernetes version filters of seed.kubeadm: X.Y.Z parsing, comparison, skew and upgrade paths.
 
 Each filter is documented in the sidecar file ``plugins/filter/<filter name>.yml``.

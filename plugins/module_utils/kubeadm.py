@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Running kubeadm from the modules of seed.kubeadm.
 
 Finds the kubeadm binary, runs it with a stable locale, turns a non-zero exit into KubeadmError

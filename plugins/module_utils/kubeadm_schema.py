@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A strict, offline model of the kubeadm configuration file.
 
 kubeadm decodes its ``--config`` file strictly: an unknown or misspelled field, a value of the wrong

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PKI helpers for the kubeadm modules of seed.kubeadm.
 
 Reads the certificates a kubeadm control plane keeps under /etc/kubernetes (PEM or DER files in

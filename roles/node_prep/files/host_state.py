@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only probe of the node state the seed.kubeadm node roles manage, in one round trip.
 
 Run by the roles as ``python3 -c "<this file>" '<json arguments>'`` through ansible.builtin.command

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render the add-on roles' manifest templates (cni, ingress, nfs_provisioner) the way Ansible does.
 
 Role defaults and vars are evaluated with ansible-core's Templar and the collection's filters

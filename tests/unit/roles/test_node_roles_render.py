@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render the files of node_prep, container_runtime and kube_packages the way Ansible does.
 
 The role variables (cluster defaults, role defaults, role vars) are evaluated with ansible-core's

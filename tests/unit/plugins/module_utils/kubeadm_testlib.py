@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test helpers for the kubeadm modules: real X.509 material, a fake kubeadm, an in-process runner.
 
 Everything is generated in the test's tmp_path: CAs (RSA or ECDSA), leaf certificates signed by
