@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: Seed developers
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only node probe of the seed.kubeadm preflight role.
 
 Run by the role as ``python3 -c <this file> '<json>'``; the JSON argument holds ``endpoints``
