@@ -10,23 +10,10 @@ Role defaults and vars are evaluated with ansible-core's Templar and the collect
 from __future__ import annotations
 
 import os
-import sys
 
 import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
-from ansible.template import Templar, trust_as_template
-from ansible.utils.collection_loader import AnsibleCollectionConfig
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-ROLES = os.path.join(REPO, "roles")
-UPSTREAM_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io", "docker.io", "registry-1.docker.io", "quay.io", "ghcr.io")
-
-if AnsibleCollectionConfig.collection_finder is None:
-    for _name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
-        del sys.modules[_name]
-    init_plugin_loader([os.path.join(REPO, ".collections")])
+from role_render import REPO, ROLES, UPSTREAM_REGISTRIES, RoleRender, role_variables, trust  # noqa: F401
 
 HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240", "nfs1": "10.0.128.10"}
 GROUPS = {
@@ -44,46 +31,21 @@ SOURCES = {
 }
 
 
-def _trust(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trust(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trust(v) for v in value]
-    return value
-
-
-def _load(path):
-    full = os.path.join(ROLES, path)
-    if not os.path.exists(full):
-        return {}
-    with open(full, encoding="utf-8") as handle:
-        return _trust(yaml.safe_load(handle) or {})
-
-
-class AddonRender:
+class AddonRender(RoleRender):
     """One role's variables for host cp1 (first control-plane host, where manifests are applied)."""
 
     def __init__(self, role, source="online", extra=None, host="cp1"):
-        variables = {}
-        for path in ("cluster/defaults/main.yml", role + "/defaults/main.yml", role + "/vars/main.yml"):
-            variables.update(_load(path))
+        variables = role_variables(role)
         variables.update(SOURCES[source])
-        variables.update(_trust(extra or {}))
+        variables.update(trust(extra or {}))
         hostvars = {name: {"inventory_hostname": name, "ansible_host": ip} for name, ip in HOSTS.items()}
         variables.update(hostvars[host])
         variables.update(inventory_hostname=host, hostvars=hostvars, groups=GROUPS, role_path=os.path.join(ROLES, role),
                          ansible_managed="Ansible managed", playbook_dir="/tmp/playbooks")
-        self.role = role
-        self.templar = Templar(loader=DataLoader(), variables=variables)
-
-    def __call__(self, expression):
-        return self.templar.template(trust_as_template("{{ %s }}" % expression))
+        super().__init__(role, variables)
 
     def text(self, name):
-        with open(os.path.join(ROLES, self.role, "templates", name), encoding="utf-8") as handle:
-            return self.templar.template(trust_as_template(handle.read()))
+        return self.template(name)
 
     def documents(self, name):
         """The manifest as the role applies it: every non-empty YAML document."""

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
 import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar, trust_as_template
-from ansible.utils.collection_loader import AnsibleCollectionConfig
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-ROLES = os.path.join(REPO, "roles")
+from role_render import ROLES, trust as _trust
+
 UPSTREAM_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
 # An upstream registry used as a host: at the start of a value or after a space/quote/scheme, not
 # as a path component of a mirror (the offline registry mirrors upstream paths, e.g.
@@ -32,25 +29,7 @@ UPSTREAM_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
 UPSTREAM_HOST_RE = re.compile(r"(?:^|[\s'\"=]|://)(?:%s)(?:[/:\s'\"]|$)" % "|".join(re.escape(r) for r in UPSTREAM_REGISTRIES), re.M)
 VERSIONS = ["1.30.14", "1.35.6"]
 
-# Templar resolves seed.kubeadm.* filters through Ansible's collection loader, which must own the
-# ansible_collections package: forget a plain namespace-package import made by earlier test modules.
-if AnsibleCollectionConfig.collection_finder is None:
-    for _name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
-        del sys.modules[_name]
-    init_plugin_loader([os.path.join(REPO, ".collections")])
-
 from ansible_collections.seed.kubeadm.plugins.filter import kubeadm_config as kc  # noqa: E402
-
-
-def _trust(value):
-    """Role files loaded by Ansible are trusted templates; do the same for plain YAML loads."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trust(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trust(v) for v in value]
-    return value
 
 
 def _role_vars(*files):

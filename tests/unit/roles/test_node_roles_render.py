@@ -20,35 +20,10 @@ import tomllib
 import pytest
 import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
-from ansible.template import Templar, trust_as_template
-from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.template import trust_as_template
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-ROLES = os.path.join(REPO, "roles")
-UPSTREAM = ("registry.k8s.io", "k8s.gcr.io", "docker.io", "registry-1.docker.io", "quay.io", "ghcr.io")
-
-if AnsibleCollectionConfig.collection_finder is None:
-    for _name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
-        del sys.modules[_name]
-    init_plugin_loader([os.path.join(REPO, ".collections")])
-
-
-def _trust(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trust(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trust(v) for v in value]
-    return value
-
-
-def _load(path):
-    with open(os.path.join(ROLES, path), encoding="utf-8") as handle:
-        return _trust(yaml.safe_load(handle) or {})
-
+from role_render import REPO, ROLES, RoleRender, role_variables  # noqa: F401
+from role_render import UPSTREAM_REGISTRIES as UPSTREAM
 
 HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240"}
 SOURCES = {
@@ -71,13 +46,11 @@ def probe(version_output="", files=None, packages=None):
     return {"stdout": json.dumps(state)}
 
 
-class Render:
+class Render(RoleRender):
     """One role's variables for host cp1 (control plane and init node) or w1."""
 
     def __init__(self, role, source, host="cp1", extra=None, registered=None):
-        variables = {}
-        for path in ("cluster/defaults/main.yml", role + "/defaults/main.yml", role + "/vars/main.yml"):
-            variables.update(_load(path))
+        variables = role_variables(role)
         variables.update(SOURCES[source])
         variables.update(extra or {})
         hostvars = dict((name, {"inventory_hostname": name, "ansible_host": ip}) for name, ip in HOSTS.items())
@@ -90,19 +63,7 @@ class Render:
             role_path=os.path.join(ROLES, role),
         )
         variables.update(registered or {})
-        self.role = role
-        self.templar = Templar(loader=DataLoader(), variables=variables)
-        self.templar.available_variables  # noqa: B018 (fail early on a broken variable file)
-
-    def __call__(self, expression):
-        return self.templar.template(trust_as_template("{{ %s }}" % expression))
-
-    def template(self, name, **extra):
-        with open(os.path.join(ROLES, self.role, "templates", name), encoding="utf-8") as handle:
-            text = handle.read()
-        if extra:
-            self.templar.available_variables = dict(self.templar.available_variables, **extra)
-        return self.templar.template(trust_as_template(text))
+        super().__init__(role, variables)
 
 
 # --- kube_packages: repository lines ---------------------------------------------------------------
