@@ -5,16 +5,13 @@
 
 The role variables (cluster defaults, role defaults, role vars) are evaluated with ansible-core's
 Templar and the collection's filters, for online, mirror and offline sources. The probe result the
-roles read from the host (files/host_state.py) is given as a fake registered variable.
+roles read from the host (module seed.kubeadm.node_state) is given as a fake registered variable.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 import tomllib
 
 import pytest
@@ -43,7 +40,7 @@ def probe(version_output="", files=None, packages=None):
         "sysctl": {}, "packages": packages or {}, "services": {}, "files": files or {}, "block": None,
         "selinux": "disabled", "ufw_enabled": False, "versions": {"containerd": version_output}, "marked_files": [],
     }
-    return {"stdout": json.dumps(state)}
+    return state
 
 
 class Render(RoleRender):
@@ -268,27 +265,6 @@ def test_node_prep_firewall_ports():
     assert {("60080", "tcp"), ("80", "tcp")} <= offline
 
 
-# --- the probe script itself -------------------------------------------------------------------------
-def test_host_state_probe_runs_and_reports(tmp_path):
-    script = os.path.join(ROLES, "node_prep", "files", "host_state.py")
-    hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n# BEGIN x\n10.0.0.1 a\n# END x\n")
-    args = {"modules": ["no_such_module_xyz"], "sysctl": ["kernel.no_such_key"], "packages": ["no-such-package-xyz"],
-            "files": [str(hosts), str(tmp_path / "missing")], "block_file": str(hosts), "block_marker": "# {mark} x",
-            "versions": ["no-such-program-xyz"], "marked_glob": str(tmp_path / "*"), "marker": "BEGIN x"}
-    out = json.loads(subprocess.run([sys.executable, script, json.dumps(args)], check=True, capture_output=True, text=True).stdout)
-    assert out["modules_missing"] == ["no_such_module_xyz"]
-    assert out["sysctl"] == {"kernel.no_such_key": None}
-    assert out["packages"] == {"no-such-package-xyz": None}
-    assert out["files"][str(tmp_path / "missing")] is None and len(out["files"][str(hosts)]) == 40
-    assert out["block"] == "10.0.0.1 a"
-    assert out["versions"] == {"no-such-program-xyz": None}
-    assert out["marked_files"] == [str(hosts)]
-    # The roles pass the script through "python3 -c": it must not depend on __file__.
-    inline = subprocess.run([sys.executable, "-c", open(script).read(), json.dumps({})], check=True, capture_output=True, text=True)
-    assert json.loads(inline.stdout)["modules_missing"] == []
-
-
 # --- "pending": a host in the wanted state skips the whole converge part ----------------------------
 def _sha1(text):
     import hashlib
@@ -300,15 +276,15 @@ def test_node_prep_pending():
     base = Render("node_prep", "online", registered={"node_prep_probe": probe()})
     files = {"/etc/modules-load.d/kubernetes.conf": _sha1(base("node_prep_modules_content")),
              "/etc/sysctl.d/99-kubernetes.conf": _sha1(base("node_prep_sysctl_content"))}
-    state = json.loads(probe(files=files, packages={p: {"version": "1", "hold": False} for p in base("node_prep_packages_wanted")})["stdout"])
+    state = probe(files=files, packages={p: {"version": "1", "hold": False} for p in base("node_prep_packages_wanted")})
     state.update(block=base("node_prep_hosts_block"), services={"chrony": {"present": True, "active": True, "enabled": True}},
                  sysctl={k: "1" for k in base("node_prep_sysctl_wanted")})
-    done = Render("node_prep", "online", registered={"node_prep_probe": {"stdout": json.dumps(state)}})
+    done = Render("node_prep", "online", registered={"node_prep_probe": state})
     assert done("node_prep_pending") == []
     state["sysctl"]["net.ipv4.ip_forward"] = "0"
     state["swap_active"] = True
     state["hostname"] = "other"
-    todo = Render("node_prep", "online", registered={"node_prep_probe": {"stdout": json.dumps(state)}})
+    todo = Render("node_prep", "online", registered={"node_prep_probe": state})
     assert todo("node_prep_pending") == ["hostname", "swap", "sysctl"]
 
 
@@ -320,12 +296,12 @@ def test_container_runtime_pending():
     for entry in base("container_runtime_registry_hosts"):
         files["/etc/containerd/certs.d/%s/hosts.toml" % entry["registry"]] = _sha1(
             base.template("hosts.toml.j2", container_runtime_registry=entry))
-    state = json.loads(probe("containerd github.com/containerd/containerd 1.6.20~ds1 x", files=files,
-                             packages={"containerd": {"version": "1.6.20~ds1-1", "hold": False}})["stdout"])
+    state = probe("containerd github.com/containerd/containerd 1.6.20~ds1 x", files=files,
+                  packages={"containerd": {"version": "1.6.20~ds1-1", "hold": False}})
     state["services"] = {"containerd": {"present": True, "active": True, "enabled": True}}
-    done = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": {"stdout": json.dumps(state)}})
+    done = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": state})
     assert done("container_runtime_pending") == []
     state["marked_files"] = ["/etc/containerd/certs.d/old.example/hosts.toml"]
     state["versions"]["containerd"] = "containerd github.com/containerd/containerd/v2 v2.1.4 x"
-    todo = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": {"stdout": json.dumps(state)}})
+    todo = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": state})
     assert todo("container_runtime_pending") == ["config.toml", "certs.d"]

@@ -1,0 +1,280 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: preflight_probe
+short_description: Read-only node probe of the seed.kubeadm preflight role
+version_added: 0.1.0
+description:
+  - Reports, in one module run, what the C(preflight) role checks on a node before anything is
+    changed - CPUs, memory, which of the given TCP ports already have a listener, whether the
+    node is already part of a cluster - and opens (and closes) one TCP connection to each given
+    endpoint (package repositories, registries, the API endpoint).
+  - The connections run in parallel, so a blocked network costs one O(timeout), not one per endpoint.
+  - With O(gather_subset) it also gathers facts, exactly as M(ansible.builtin.setup) does for that
+    subset, and returns them as host facts, which saves the separate C(setup) round trip.
+  - Never changes anything; always returns RV(ignore:changed=false).
+author:
+  - Seed developers (!UNKNOWN)
+attributes:
+  check_mode:
+    description: Whether the module runs in check mode.
+    support: full
+    details: The module only reads; check mode returns the same result.
+  diff_mode:
+    description: Whether the module returns a diff.
+    support: none
+options:
+  endpoints:
+    description: TCP endpoints to connect to.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: A label returned with the result.
+        type: str
+        default: ""
+      host:
+        description: Host name or address.
+        type: str
+        required: true
+      port:
+        description: TCP port.
+        type: int
+        required: true
+  timeout:
+    description: Seconds to wait for each connection.
+    type: float
+    default: 5
+  ports:
+    description: TCP ports that must be free; the ones that have a listener are returned in RV(listening).
+    type: list
+    elements: int
+    default: []
+  kubelet_conf:
+    description: The file whose existence marks a node that already joined a cluster.
+    type: path
+    default: /etc/kubernetes/kubelet.conf
+  gather_subset:
+    description:
+      - Fact subsets to gather, with the syntax of the O(ansible.builtin.setup#module:gather_subset)
+        option of M(ansible.builtin.setup), for example V([\"!all\", min, network]).
+      - Empty (the default) gathers no facts.
+    type: list
+    elements: str
+    default: []
+  gather_timeout:
+    description: Timeout in seconds of each fact collector (see M(ansible.builtin.setup)).
+    type: int
+    default: 10
+seealso:
+  - module: seed.kubeadm.node_state
+"""
+
+EXAMPLES = r"""
+- name: Probe the node and the package repository
+  seed.kubeadm.preflight_probe:
+    endpoints:
+      - name: Kubernetes packages
+        host: pkgs.k8s.io
+        port: 443
+    ports: [6443, 10250]
+    timeout: 3
+  register: probe
+
+- name: Probe the node and gather the minimal and network facts in the same round trip
+  seed.kubeadm.preflight_probe:
+    ports: [10250]
+    gather_subset: ["!all", min, network]
+  register: probe
+
+- name: Stop when the API port is taken
+  ansible.builtin.fail:
+    msg: port 6443 is in use
+  when: 6443 in probe.listening
+"""
+
+RETURN = r"""
+cpus:
+  description: CPUs the module may run on (what kubeadm counts).
+  returned: always
+  type: int
+  sample: 2
+memory_mb:
+  description: C(MemTotal) in MiB.
+  returned: always
+  type: int
+  sample: 3920
+listening:
+  description: The O(ports) that have a TCP listener, sorted.
+  returned: always
+  type: list
+  elements: int
+  sample: [10250]
+joined:
+  description: Whether O(kubelet_conf) exists.
+  returned: always
+  type: bool
+probes:
+  description: One entry per O(endpoints) entry, in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The endpoint's label.
+      type: str
+    host:
+      description: The endpoint's host.
+      type: str
+    port:
+      description: The endpoint's port.
+      type: int
+    ok:
+      description: Whether the connection succeeded.
+      type: bool
+    error:
+      description: Why it failed (empty when O(endpoints[].host) answered).
+      type: str
+  sample: [{"name": "packages", "host": "pkgs.k8s.io", "port": 443, "ok": false, "error": "no answer within 5 s"}]
+ansible_facts:
+  description: The facts of O(gather_subset), as M(ansible.builtin.setup) returns them.
+  returned: when O(gather_subset) is not empty
+  type: dict
+  sample: {"ansible_os_family": "Debian", "ansible_default_ipv4": {"address": "10.0.0.5"}}
+"""
+
+import os
+import socket
+import threading
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts import ansible_collector, default_collectors
+from ansible.module_utils.facts.namespace import PrefixFactNamespace
+
+# What ansible.builtin.setup gathers for the subset "min" (its minimal_gather_subset).
+MINIMAL_GATHER_SUBSET = frozenset(['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips',
+                                   'local', 'lsb', 'pkg_mgr', 'platform', 'python', 'selinux', 'service_mgr',
+                                   'ssh_pub_keys', 'user'])
+
+
+def cpus():
+    """CPUs this process may run on (what kubeadm counts)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 0
+
+
+def memory_mb(path="/proc/meminfo"):
+    """MemTotal in MiB."""
+    try:
+        with open(path) as handle:
+            for line in handle:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) // 1024
+    except (IOError, OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def listening_ports(paths=("/proc/net/tcp", "/proc/net/tcp6")):
+    """Local TCP ports in state LISTEN."""
+    ports = set()
+    for path in paths:
+        try:
+            with open(path) as handle:
+                next(handle, None)
+                for line in handle:
+                    fields = line.split()
+                    if len(fields) > 3 and fields[3] == "0A":
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        except (IOError, OSError, ValueError):
+            continue
+    return ports
+
+
+def probe(endpoint, timeout):
+    """Open (and close) one TCP connection; return the outcome."""
+    host, port = str(endpoint["host"]), int(endpoint["port"])
+    entry = {"name": endpoint.get("name") or "", "host": host, "port": port, "ok": False, "error": ""}
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.close()
+        entry["ok"] = True
+    except socket.timeout:
+        entry["error"] = "no answer within %g s" % timeout
+    except socket.gaierror as exc:
+        entry["error"] = "cannot resolve %s: %s" % (host, exc.strerror or exc)
+    except (IOError, OSError) as exc:
+        entry["error"] = exc.strerror or str(exc)
+    return entry
+
+
+def probe_all(endpoints, timeout):
+    """probe() every endpoint in parallel; results in the order of ``endpoints``."""
+    results = [None] * len(endpoints)
+
+    def worker(index):
+        results[index] = probe(endpoints[index], timeout)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(endpoints))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def gather_facts(module, subset, timeout):
+    """The facts ansible.builtin.setup returns for ``subset``."""
+    try:
+        collector = ansible_collector.get_ansible_collector(
+            all_collector_classes=default_collectors.collectors,
+            namespace=PrefixFactNamespace(namespace_name='ansible', prefix='ansible_'),
+            filter_spec=[], gather_subset=subset, gather_timeout=timeout,
+            minimal_gather_subset=MINIMAL_GATHER_SUBSET)
+    except Exception as exc:  # pylint: disable=broad-except  # setup fails the same way on a bad subset
+        module.fail_json(msg='gather_subset %s: %s' % (subset, exc))
+    return collector.collect(module=module)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            endpoints=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", default=""),
+                host=dict(type="str", required=True),
+                port=dict(type="int", required=True),
+            )),
+            timeout=dict(type="float", default=5),
+            ports=dict(type="list", elements="int", default=[]),
+            kubelet_conf=dict(type="path", default="/etc/kubernetes/kubelet.conf"),
+            gather_subset=dict(type="list", elements="str", default=[]),
+            gather_timeout=dict(type="int", default=10),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    extra = {}
+    if params["gather_subset"]:
+        extra["ansible_facts"] = gather_facts(module, params["gather_subset"], params["gather_timeout"])
+    module.exit_json(
+        changed=False,
+        cpus=cpus(),
+        memory_mb=memory_mb(),
+        listening=sorted(set(params["ports"]) & listening_ports()),
+        joined=os.path.exists(params["kubelet_conf"]),
+        probes=probe_all(params["endpoints"], params["timeout"]),
+        **extra
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-../../node_prep/files/host_state.py

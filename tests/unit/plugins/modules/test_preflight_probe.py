@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""seed.kubeadm.preflight_probe, the read-only node probe of the preflight role, run in-process."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+import kubeadm_testlib as lib
+from ansible_collections.seed.kubeadm.plugins.modules import preflight_probe
+
+
+def _run(args, check_mode=False):
+    result, rc = lib.run_module(preflight_probe, args, check_mode=check_mode)
+    assert rc == 0, result
+    assert result["changed"] is False
+    return result
+
+
+@pytest.fixture(name="listener")
+def fixture_listener():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_resources_and_no_request(check_mode):
+    result = _run({}, check_mode=check_mode)
+    assert result["cpus"] >= 1
+    assert result["memory_mb"] > 0
+    assert result["listening"] == [] and result["probes"] == []
+    assert isinstance(result["joined"], bool)
+
+
+def test_probes_keep_order_and_report_errors(listener):
+    closed = _free_port()
+    result = _run(
+        {
+            "endpoints": [
+                {"name": "open", "host": "127.0.0.1", "port": listener},
+                {"name": "closed", "host": "127.0.0.1", "port": closed},
+                {"name": "nowhere", "host": "name.invalid", "port": 443},
+                {"host": "127.0.0.1", "port": str(listener)},
+            ],
+            "timeout": 2,
+        }
+    )
+    assert [p["name"] for p in result["probes"]] == ["open", "closed", "nowhere", ""]
+    assert result["probes"][0] == {"name": "open", "host": "127.0.0.1", "port": listener, "ok": True, "error": ""}
+    assert result["probes"][1]["ok"] is False and result["probes"][1]["error"] == "Connection refused"
+    assert result["probes"][2]["ok"] is False and result["probes"][2]["error"].startswith("cannot resolve name.invalid")
+    assert result["probes"][3]["ok"] is True and result["probes"][3]["port"] == listener
+
+
+def test_probe_timeout(monkeypatch):
+    def slow(*args, **kwargs):
+        raise socket.timeout()
+
+    monkeypatch.setattr(preflight_probe.socket, "create_connection", slow)
+    entry = preflight_probe.probe({"host": "192.0.2.1", "port": 443}, 1.5)
+    assert entry == {"name": "", "host": "192.0.2.1", "port": 443, "ok": False, "error": "no answer within 1.5 s"}
+
+
+def test_endpoint_needs_host_and_port():
+    result, rc = lib.run_module(preflight_probe, {"endpoints": [{"name": "x", "port": 1}]})
+    assert rc == 1 and result["failed"] and "host" in result["msg"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="needs Linux /proc/net/tcp")
+def test_listening_ports_and_joined(listener, tmp_path):
+    marker = tmp_path / "kubelet.conf"
+    marker.write_text("x")
+    result = _run({"ports": [listener, _free_port()], "kubelet_conf": str(marker)})
+    assert result["listening"] == [listener]
+    assert result["joined"] is True
+    assert _run({"kubelet_conf": str(tmp_path / "missing")})["joined"] is False
+
+
+def test_readers_on_given_files(tmp_path, monkeypatch):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemFree: 10 kB\nMemTotal: 2097152 kB\n")
+    assert preflight_probe.memory_mb(str(meminfo)) == 2048
+    meminfo.write_text("MemTotal: lots\n")
+    assert preflight_probe.memory_mb(str(meminfo)) == 0
+    assert preflight_probe.memory_mb(str(tmp_path / "missing")) == 0
+    tcp = tmp_path / "tcp"
+    tcp.write_text(
+        "  sl  local_address rem_address   st\n"
+        "   0: 00000000:1A0B 00000000:0000 0A 0\n"
+        "   1: 0100007F:0050 0100007F:9C40 01 0\n"
+    )
+    assert preflight_probe.listening_ports((str(tcp), str(tmp_path / "missing"))) == {0x1A0B}
+
+    def no_affinity(pid):
+        raise OSError("no affinity")
+
+    monkeypatch.setattr(preflight_probe.os, "sched_getaffinity", no_affinity)
+    assert preflight_probe.cpus() == (os.cpu_count() or 0)
+
+
+def test_gathers_facts_like_setup():
+    result = _run({"gather_subset": ["!all", "min", "network"]})
+    facts = result["ansible_facts"]
+    assert facts["ansible_os_family"] and facts["ansible_distribution"]
+    assert "ansible_interfaces" in facts and "ansible_python" in facts
+    assert "ansible_facts" not in _run({})
+    result, rc = lib.run_module(preflight_probe, {"gather_subset": ["no_such_subset"]})
+    assert rc == 1 and "gather_subset" in result["msg"]
