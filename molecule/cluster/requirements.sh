@@ -32,7 +32,7 @@ missing=()
 answers "$package_url/" || missing+=("package repository $package_url")
 answers "$registry_url" || missing+=("image registry $registry_host")
 if [[ ${#missing[@]} -gt 0 ]]; then
-  printf 'cluster scenario needs a real kubeadm install: cannot reach %s within %ss; set SEED_CLUSTER_SOURCE=mirror with SEED_CLUSTER_PACKAGE_URL and SEED_CLUSTER_IMAGE_REPOSITORY to a mirror or an init node (e.g. http://10.0.0.5/kubernetes and 10.0.0.5:60080/registry.k8s.io)\n' \
+  printf 'cluster scenario needs a real kubeadm install: cannot reach %s within %ss; set SEED_CLUSTER_SOURCE=mirror with SEED_CLUSTER_PACKAGE_URL and SEED_CLUSTER_IMAGE_REPOSITORY to mirrors (e.g. https://mirrors.aliyun.com/kubernetes-new/core/stable and registry.aliyuncs.com/google_containers)\n' \
     "$(IFS=,; echo "${missing[*]}" | sed 's/,/ and /g')" "$timeout"
   exit 1
 fi
