@@ -6,7 +6,11 @@ no-change re-run, REPEAT times; print median/min/max and the changed count of th
 a markdown table (benchmarks/results/node_play.md) and a plot (benchmarks/results/node_play.png).
 
 Usage (from the repository root, after `source scripts/lib.sh`):
-    python benchmarks/node_play.py --hosts 1 4 8 16 --repeat 3 [--forks 20]
+    python benchmarks/node_play.py --hosts 1 4 8 16 --repeat 3 [--forks 20] [--profile]
+    python benchmarks/node_play.py --hosts 1:3 4:3 8:1 16:1     (COUNT:REPEAT per host count)
+The 1-minute load average before every timed play is recorded (the machine may be shared);
+--profile adds the ansible.posix.profile_tasks callback and keeps every play's output in
+benchmarks/results/profile-<hosts>-<rep>-<first|rerun>.txt.
 Never part of the pass/fail test run: timings depend on the machine.
 """
 
@@ -79,16 +83,38 @@ def inventory(count, workdir):
     return path
 
 
-def timed_play(inv, forks):
+def timed_play(inv, forks, profile=None):
     env = dict(os.environ, ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="true")
+    if profile:
+        env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
+    load = os.getloadavg()[0]
     start = time.monotonic()
     proc = run(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"], env=env, check=False)
     elapsed = time.monotonic() - start
+    if profile:
+        (RESULTS / profile).write_text(proc.stdout)
     recap = RECAP.findall(proc.stdout)
     if proc.returncode != 0 or not recap:
         sys.stderr.write(proc.stdout[-4000:])
         raise SystemExit("node play failed")
-    return elapsed, sum(int(r[2]) for r in recap)
+    return elapsed, sum(int(r[2]) for r in recap), load
+
+
+def host_spec(text, default_repeat):
+    count, _, repeat = text.partition(":")
+    return int(count), int(repeat) if repeat else default_repeat
+
+
+def cpu_model():
+    for line in (open("/proc/cpuinfo").read().splitlines() if os.path.exists("/proc/cpuinfo") else []):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def ansible_version():
+    out = run(["ansible-playbook", "--version"]).stdout.splitlines()
+    return out[0].strip() if out else "ansible-playbook"
 
 
 def summarize(values):
@@ -97,38 +123,46 @@ def summarize(values):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hosts", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--hosts", nargs="+", default=["1", "4", "8"], help="COUNT or COUNT:REPEAT")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--forks", type=int, default=20)
     parser.add_argument("--image", default="seed-kubeadm-host:bookworm")
+    parser.add_argument("--profile", action="store_true", help="profile_tasks callback, outputs kept")
     args = parser.parse_args()
+    specs = [host_spec(h, args.repeat) for h in args.hosts]
+    largest = max(c for c, _ in specs)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for count in args.hosts:
-            first, rerun, changed = [], [], []
-            for rep in range(args.repeat):
-                harness("destroy", max(args.hosts), workdir)
+        for count, repeat in specs:
+            first, rerun, changed, loads = [], [], [], []
+            for rep in range(repeat):
+                harness("destroy", largest, workdir)
                 harness("create", count, workdir)
                 inv = inventory(count, workdir)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
-                t_first = timed_play(inv, args.forks)[0]
-                t_rerun, n_changed = timed_play(inv, args.forks)
+                name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
+                t_first, _, l_first = timed_play(inv, args.forks, name and name % "first")
+                t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
                 first.append(t_first)
                 rerun.append(t_rerun)
                 changed.append(n_changed)
-                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs changed=%d" % (count, rep + 1, t_first, t_rerun, n_changed), flush=True)
-            rows.append((count, summarize(first), summarize(rerun), max(changed)))
-        harness("destroy", max(args.hosts), workdir)
+                loads += [l_first, l_rerun]
+                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs changed=%d load=%.1f/%.1f"
+                      % (count, rep + 1, t_first, t_rerun, n_changed, l_first, l_rerun), flush=True)
+            rows.append((count, repeat, summarize(first), summarize(rerun), max(changed), min(loads), max(loads)))
+        harness("destroy", largest, workdir)
 
-    header = "| hosts | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run |\n|---|---|---|---|\n"
-    lines = ["| %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d |" % (c, *f, *r, ch) for c, f, r, ch in rows]
+    header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
+              "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|\n")
+    lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |" % (c, n, *f, *r, ch, lo, hi)
+             for c, n, f, r, ch, lo, hi in rows]
     table = header + "\n".join(lines) + "\n"
-    meta = "%s, %d CPUs, Python %s, forks %d, %d runs each, %s\n" % (
-        platform.platform(), os.cpu_count(), platform.python_version(), args.forks, args.repeat,
-        time.strftime("%Y-%m-%d"))
+    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; %s\n" % (
+        platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
+        time.strftime("%Y-%m-%d %H:%M %Z"))
     (RESULTS / "node_play.md").write_text(meta + "\n" + table)
     print()
     print(meta + table)
@@ -141,15 +175,18 @@ def main():
         return
     counts = [r[0] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(counts, [r[1][0] for r in rows], "o-", label="first converge")
-    ax.plot(counts, [r[2][0] for r in rows], "s-", label="no-change re-run")
+    ax.plot(counts, [r[2][0] for r in rows], "o-", label="first converge")
+    ax.plot(counts, [r[3][0] for r in rows], "s-", label="no-change re-run")
+    # kubespray v2.31.0 node preparation on the same kind of hosts (numbers of the issue).
+    ax.plot([1, 4], [67, 145], "o--", color="grey", alpha=0.6, label="kubespray first")
+    ax.plot([1, 4], [34, 67], "s--", color="grey", alpha=0.6, label="kubespray re-run")
     ax.set_xlabel("hosts")
     ax.set_ylabel("seconds (median)")
     ax.set_title("seed.kubeadm node play")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(RESULTS / "node_play.png", dpi=100)
+    fig.savefig(RESULTS / "node_play.png", dpi=80)
     print("plot: %s" % (RESULTS / "node_play.png"))
 
 

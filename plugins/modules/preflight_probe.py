@@ -64,7 +64,7 @@ options:
   gather_subset:
     description:
       - Fact subsets to gather, with the syntax of the O(ansible.builtin.setup#module:gather_subset)
-        option of M(ansible.builtin.setup), for example V([\"!all\", min, network]).
+        option of M(ansible.builtin.setup), for example V(["!all", min, network]).
       - Empty (the default) gathers no facts.
     type: list
     elements: str
