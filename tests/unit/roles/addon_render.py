@@ -13,7 +13,7 @@ import os
 
 import yaml
 
-from role_render import REPO, ROLES, UPSTREAM_REGISTRIES, RoleRender, role_variables, trust  # noqa: F401
+from role_render import ROLES, RoleRender, role_variables, trust
 
 HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240", "nfs1": "10.0.128.10"}
 GROUPS = {

@@ -15,7 +15,8 @@ import json
 import kubernetes_validate
 import pytest
 
-from addon_render import UPSTREAM_REGISTRIES, AddonRender, images, registry_of
+from addon_render import AddonRender, images, registry_of
+from role_render import UPSTREAM_REGISTRIES
 
 MINORS = ["1.31", "1.32", "1.33", "1.34", "1.35"]
 POD_SUBNET = "10.85.0.0/16"
