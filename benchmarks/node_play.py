@@ -58,7 +58,7 @@ def harness(action, count, workdir):
          "molecule/resources/%s.yml" % action])
 
 
-def inventory(count, workdir):
+def inventory(count, workdir, interpreter=None):
     hosts = {p["name"]: {"cluster_node_ip": p["ipv4_address"]} for p in platforms(count)}
     first = next(iter(hosts))
     inv = {
@@ -78,6 +78,9 @@ def inventory(count, workdir):
             },
         }
     }
+    if interpreter:
+        # Skips interpreter discovery (one round trip per host and play).
+        inv["all"]["vars"]["ansible_python_interpreter"] = interpreter
     path = workdir / "inventory.json"
     path.write_text(json.dumps(inv))
     return path
@@ -128,6 +131,8 @@ def main():
     parser.add_argument("--forks", type=int, default=20)
     parser.add_argument("--image", default="seed-kubeadm-host:bookworm")
     parser.add_argument("--profile", action="store_true", help="profile_tasks callback, outputs kept")
+    parser.add_argument("--interpreter", help="set ansible_python_interpreter (default: discovery, auto_silent)")
+    parser.add_argument("--output", default="node_play", help="base name of the .md and .png in benchmarks/results")
     args = parser.parse_args()
     specs = [host_spec(h, args.repeat) for h in args.hosts]
     largest = max(c for c, _ in specs)
@@ -141,7 +146,7 @@ def main():
             for rep in range(repeat):
                 harness("destroy", largest, workdir)
                 harness("create", count, workdir)
-                inv = inventory(count, workdir)
+                inv = inventory(count, workdir, args.interpreter)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
                 t_first, _, l_first = timed_play(inv, args.forks, name and name % "first")
@@ -160,10 +165,10 @@ def main():
     lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |" % (c, n, *f, *r, ch, lo, hi)
              for c, n, f, r, ch, lo, hi in rows]
     table = header + "\n".join(lines) + "\n"
-    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; %s\n" % (
+    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; interpreter %s; %s\n" % (
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
-        time.strftime("%Y-%m-%d %H:%M %Z"))
-    (RESULTS / "node_play.md").write_text(meta + "\n" + table)
+        args.interpreter or "discovered", time.strftime("%Y-%m-%d %H:%M %Z"))
+    (RESULTS / (args.output + ".md")).write_text(meta + "\n" + table)
     print()
     print(meta + table)
     try:
@@ -186,8 +191,8 @@ def main():
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(RESULTS / "node_play.png", dpi=80)
-    print("plot: %s" % (RESULTS / "node_play.png"))
+    fig.savefig(RESULTS / (args.output + ".png"), dpi=80)
+    print("plot: %s" % (RESULTS / (args.output + ".png")))
 
 
 if __name__ == "__main__":
