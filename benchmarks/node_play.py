@@ -104,7 +104,7 @@ def timed_play(inv, forks, profile=None):
 
 
 def host_spec(text, default_repeat):
-    count, _, repeat = text.partition(":")
+    count, dummy, repeat = text.partition(":")
     return int(count), int(repeat) if repeat else default_repeat
 
 
@@ -135,7 +135,7 @@ def main():
     parser.add_argument("--output", default="node_play", help="base name of the .md and .png in benchmarks/results")
     args = parser.parse_args()
     specs = [host_spec(h, args.repeat) for h in args.hosts]
-    largest = max(c for c, _ in specs)
+    largest = max(spec[0] for spec in specs)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -149,7 +149,7 @@ def main():
                 inv = inventory(count, workdir, args.interpreter)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
-                t_first, _, l_first = timed_play(inv, args.forks, name and name % "first")
+                t_first, dummy, l_first = timed_play(inv, args.forks, name and name % "first")
                 t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
                 first.append(t_first)
                 rerun.append(t_rerun)

@@ -19,7 +19,7 @@ import yaml
 
 from ansible.template import trust_as_template
 
-from role_render import REPO, ROLES, RoleRender, role_variables  # noqa: F401
+from role_render import ROLES, RoleRender, role_variables
 from role_render import UPSTREAM_REGISTRIES as UPSTREAM
 
 HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240"}
