@@ -23,13 +23,13 @@ author:
   - Seed developers (!UNKNOWN)
 requirements:
   - kubeadm on the managed node (only when O(upload=true))
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
 attributes:
   check_mode:
-    description: Whether the module runs in check mode and predicts its change without making it.
     support: full
     details: Generates or validates the key but does not upload; reports a change when it would upload.
   diff_mode:
-    description: Whether the module returns a diff of what it changes.
     support: none
 options:
   certificate_key:

@@ -29,14 +29,9 @@ author:
 requirements:
   - cryptography (Python library) on the managed node
   - PyYAML on the managed node is used when present (a line parser reads kubeadm's kubeconfig files otherwise)
-attributes:
-  check_mode:
-    description: Whether the module runs in check mode and predicts its change without making it.
-    support: full
-    details: Read-only, same result in check mode.
-  diff_mode:
-    description: Whether the module returns a diff of what it changes.
-    support: none
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
+  - seed.kubeadm.attributes.read_only
 options:
   cert_dir:
     description:

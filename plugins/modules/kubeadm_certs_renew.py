@@ -24,13 +24,13 @@ author:
 requirements:
   - kubeadm on the managed node
   - cryptography (Python library) on the managed node
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
 attributes:
   check_mode:
-    description: Whether the module runs in check mode and predicts its change without making it.
     support: full
     details: Reports what would be renewed and restarted without running kubeadm.
   diff_mode:
-    description: Whether the module returns a diff of what it changes.
     support: none
 options:
   certificates:

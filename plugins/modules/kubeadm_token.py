@@ -26,14 +26,14 @@ author:
 requirements:
   - kubeadm on the managed node
   - cryptography (Python library) on the managed node, for the CA certificate hash
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
 attributes:
   check_mode:
-    description: Whether the module runs in check mode and predicts its change without making it.
     support: full
     details: Lists tokens but does not create or delete any. A token that would be created is
       returned as null.
   diff_mode:
-    description: Whether the module returns a diff of what it changes.
     support: none
 options:
   state:

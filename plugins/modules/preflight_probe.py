@@ -21,14 +21,9 @@ description:
   - Never changes anything; always returns RV(ignore:changed=false).
 author:
   - Seed developers (!UNKNOWN)
-attributes:
-  check_mode:
-    description: Whether the module runs in check mode.
-    support: full
-    details: The module only reads; check mode returns the same result.
-  diff_mode:
-    description: Whether the module returns a diff.
-    support: none
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
+  - seed.kubeadm.attributes.read_only
 options:
   endpoints:
     description: TCP endpoints to connect to.
