@@ -1,0 +1,51 @@
+"""Fault injection for the doubles, driven by /etc/seed-doubles/faults.json.
+
+The file maps a command ("kubeadm init", "kubeadm join", "kubeadm upgrade apply", ...) to one
+fault: ``{"fail_after": PHASE}`` exits 1 once PHASE has completed, ``{"kill_in": PHASE}`` sends
+SIGKILL to the process in the middle of PHASE (after its first files were written). A fault fires
+once and is removed from the file, unless it carries ``"sticky": true``.
+"""
+
+import json
+import os
+import signal
+import sys
+
+FAULTS_FILE = os.environ.get("SEED_DOUBLES_FAULTS", "/etc/seed-doubles/faults.json")
+
+
+def _load():
+    try:
+        with open(FAULTS_FILE, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _consume(command):
+    data = _load()
+    fault = data.get(command)
+    if fault and not fault.get("sticky"):
+        del data[command]
+        tmp = FAULTS_FILE + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, FAULTS_FILE)
+
+
+def check(command, phase, moment):
+    """Fire the fault configured for ``command`` at ``phase``; ``moment`` is "in" or "after"."""
+    fault = _load().get(command)
+    if not fault:
+        return
+    if moment == "in" and fault.get("kill_in") == phase:
+        _consume(command)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    if moment == "after" and fault.get("fail_after") == phase:
+        _consume(command)
+        sys.stderr.write("error execution phase %s: injected fault: %s failed after phase %s\n"
+                         % (phase, command, phase))
+        raise SystemExit(1)
