@@ -86,6 +86,7 @@ _INIT_SETTINGS = dict(
     service_subnet="",
     dns_domain="cluster.local",
     cluster_name="kubernetes",
+    bootstrap_token_ttl="",
     cert_sans=[],
     etcd_external_endpoints=[],
     etcd_ca_file="",
@@ -217,6 +218,15 @@ def kubeadm_documents(settings):
         "nodeRegistration": _node_registration(cfg, structured),
         "localAPIEndpoint": _api_endpoint(cfg),
     }
+    if cfg["bootstrap_token_ttl"]:
+        # kubeadm init makes a 24 h token by default; the collection joins with tokens of its own,
+        # so the init token only needs to outlive the init itself.
+        init["bootstrapTokens"] = [{
+            "groups": ["system:bootstrappers:kubeadm:default-node-token"],
+            "usages": ["signing", "authentication"],
+            "ttl": str(cfg["bootstrap_token_ttl"]),
+            "description": "seed.kubeadm init",
+        }]
     if cfg["etcd_external_endpoints"]:
         etcd = {
             "external": {

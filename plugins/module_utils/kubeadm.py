@@ -187,3 +187,71 @@ def exit_with_secrets(module, secrets, **result):
             module.no_log_values.discard(secret)
     result['invocation'] = {'module_args': masked_params(module)}
     module.exit_json(**result)
+
+
+_SECRET_TOKEN_RE = re.compile(r'\b[a-z0-9]{6}\.[a-z0-9]{16}\b')
+_SECRET_KEY_RE = re.compile(r'(?<!sha256:)\b[0-9a-f]{64}\b')
+
+
+def redact(text, lines=None):
+    """``text`` with bootstrap tokens and certificate keys masked (CA hashes stay readable).
+
+    With ``lines``, only the last that many lines are kept (for error messages).
+    """
+    text = _SECRET_TOKEN_RE.sub('<token>', text or '')
+    text = _SECRET_KEY_RE.sub('<certificate-key>', text)
+    if lines:
+        text = '\n'.join(text.splitlines()[-int(lines):])
+    return text
+
+
+class ConfigFile(object):
+    """A private temporary kubeadm configuration (mode 0600), removed when the block ends.
+
+    Secrets (token, certificate key) travel to kubeadm in this file, never on its command line.
+    """
+
+    def __init__(self, content, directory='/etc/kubernetes'):
+        self.content = content
+        self.directory = directory if os.path.isdir(directory) else None
+        self.path = None
+
+    def __enter__(self):
+        import tempfile
+        fd, self.path = tempfile.mkstemp(prefix='.seed-kubeadm-', suffix='.yaml', dir=self.directory)
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(self.content)
+        return self.path
+
+    def __exit__(self, *exc):
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
+        return False
+
+
+def with_document_field(config_text, kind, field, value):
+    """The multi-document YAML ``config_text`` with ``field: value`` set at the top level of the
+    document of ``kind`` (added, with the apiVersion of the first kubeadm document, when absent).
+
+    kubeadm configurations are block-style YAML, so a document's top-level keys start at column 0;
+    a flow-style document raises ValueError.
+    """
+    docs = re.split(r'^---[ \t]*$', config_text, flags=re.MULTILINE)
+    line = '%s: %s' % (field, json.dumps(value))
+    api_version = None
+    for i, doc in enumerate(docs):
+        version = re.search(r'^apiVersion:\s*["\']?(kubeadm\.k8s\.io/v1beta\d+)', doc, re.MULTILINE)
+        if version and api_version is None:
+            api_version = version.group(1)
+        if re.search(r'^kind:\s*["\']?%s["\']?\s*$' % re.escape(kind), doc, re.MULTILINE):
+            if re.search(r'^\s*[{\[]', doc.strip()) and not doc.strip().startswith('#'):
+                raise ValueError('the %s document is not block-style YAML' % kind)
+            pattern = re.compile(r'^%s:.*$' % re.escape(field), re.MULTILINE)
+            if pattern.search(doc):
+                docs[i] = pattern.sub(lambda m: line, doc)
+            else:
+                docs[i] = doc.rstrip('\n') + '\n' + line + '\n'
+            return '---'.join(docs)
+    if api_version is None:
+        raise ValueError('no kubeadm.k8s.io document in the configuration')
+    return config_text.rstrip('\n') + '\n---\napiVersion: %s\nkind: %s\n%s\n' % (api_version, kind, line)

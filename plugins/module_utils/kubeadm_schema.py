@@ -139,7 +139,7 @@ BOOTSTRAP_TOKEN = Struct(
         "usages": STR_LIST,
         "groups": STR_LIST,
     },
-    required=("token",),
+    # kubeadm generates the token when it is missing (SetBootstrapTokensDynamicDefaults).
 )
 API_ENDPOINT = Struct({"advertiseAddress": STR, "bindPort": INT})
 PATCHES = Struct({"directory": STR})

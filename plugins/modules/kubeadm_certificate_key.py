@@ -12,9 +12,13 @@ short_description: Generate a kubeadm certificate key and upload the control-pla
 version_added: 0.1.0
 description:
   - Generates a certificate key (32 random bytes, hexadecimal) or takes the one given, and runs
-    C(kubeadm init phase upload-certs --upload-certs --certificate-key <key>) so that the
-    control-plane certificates are stored, encrypted with that key, in the C(kubeadm-certs)
-    Secret. Joining control-plane nodes pass the key as C(kubeadm join --certificate-key).
+    C(kubeadm init phase upload-certs --upload-certs --config <file>) so that the control-plane
+    certificates are stored, encrypted with that key, in the C(kubeadm-certs) Secret. Joining
+    control-plane nodes put the key in C(JoinConfiguration.controlPlane.certificateKey).
+  - The key reaches kubeadm as C(InitConfiguration.certificateKey) in a private temporary copy
+    of O(config) (mode 0600, removed afterwards), never on the command line; kubeadm refuses
+    C(--certificate-key) together with C(--config), and a command line is visible to every user
+    through C(ps).
   - The upload is not idempotent by nature; kubeadm deletes the Secret after two hours, so every
     run that uploads reports a change. Use O(upload=false) to only generate or validate a key.
   - B(The result contains the certificate key in clear.) Set C(no_log) to V(true) on every task that
@@ -41,7 +45,9 @@ options:
     type: bool
     default: true
   config:
-    description: A kubeadm configuration file passed as C(--config) to the upload.
+    description:
+      - The node's kubeadm configuration; a private copy with the key added is passed as
+        C(--config) to the upload. Without it, a configuration holding only the key is used.
     type: path
   kubeconfig:
     description:
@@ -66,14 +72,11 @@ EXAMPLES = r"""
   no_log: true
 
 - name: Join another control-plane node with the key
-  ansible.builtin.command: >-
-    {{ join_token.join_command }} --control-plane
-    --certificate-key {{ cert_key.certificate_key }}
-  args:
-    creates: /etc/kubernetes/kubelet.conf
+  seed.kubeadm.kubeadm_join:
+    config_content: "{{ join_documents_with_the_key | seed.kubeadm.kubeadm_yaml }}"
   no_log: true
 
-- name: Only generate a key (for kubeadm init --certificate-key)
+- name: Only generate a key (for InitConfiguration.certificateKey)
   seed.kubeadm.kubeadm_certificate_key:
     upload: false
   register: init_key
@@ -109,6 +112,15 @@ KEY_RE = re.compile(r'^[0-9a-fA-F]{64}$')
 PRINTED_KEY_RE = re.compile(r'Using certificate key:\s*([0-9a-fA-F]{64})')
 
 
+def api_version(runner):
+    """kubeadm.k8s.io API version of the installed kubeadm: v1beta4 from 1.31, v1beta3 before."""
+    out = runner.run(['version', '-o', 'short'], what='kubeadm version').strip()
+    match = re.match(r'^v?(\d+)\.(\d+)', out)
+    if not match:
+        raise ValueError('kubeadm version printed %r' % out)
+    return 'v1beta4' if (int(match.group(1)), int(match.group(2))) >= (1, 31) else 'v1beta3'
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -139,12 +151,24 @@ def main():
         if params['config'] and not os.path.isfile(params['config']):
             module.fail_json(msg='config %s does not exist' % params['config'])
         if not module.check_mode:
-            args = ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key,
-                    '--kubeconfig', params['kubeconfig']]
-            if params['config']:
-                args += ['--config', params['config']]
+            # kubeadm refuses --certificate-key next to --config (ValidateMixedArguments), and a key
+            # on the command line is visible in ps: it travels in a private temporary config file.
             try:
-                out = runner.run(args, what='kubeadm init phase upload-certs')
+                if params['config']:
+                    with open(params['config']) as handle:
+                        base = handle.read()
+                else:
+                    base = 'apiVersion: kubeadm.k8s.io/%s\nkind: InitConfiguration\n' % api_version(runner)
+                content = kubeadm_utils.with_document_field(base, 'InitConfiguration', 'certificateKey', key)
+            except kubeadm_utils.KubeadmError as exc:
+                module.fail_json(**exc.fail_kwargs())
+            except (IOError, OSError, ValueError) as exc:
+                module.fail_json(msg='cannot prepare the upload-certs configuration from %s: %s'
+                                     % (params['config'] or 'defaults', exc))
+            try:
+                with kubeadm_utils.ConfigFile(content) as path:
+                    out = runner.run(['init', 'phase', 'upload-certs', '--upload-certs', '--config', path,
+                                      '--kubeconfig', params['kubeconfig']], what='kubeadm init phase upload-certs')
             except kubeadm_utils.KubeadmError as exc:
                 module.fail_json(**exc.fail_kwargs())
             except Exception as exc:  # pragma: no cover - defensive

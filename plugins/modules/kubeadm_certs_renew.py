@@ -59,7 +59,10 @@ options:
     default: /etc/kubernetes/pki
   kubeconfig_dir:
     description:
-      - Directory of the kubeconfig files. Passed to kubeadm as C(--kubeconfig-dir) when it is not the default.
+      - Directory the module reads the kubeconfig files from for the expiry report.
+      - C(kubeadm certs renew) has no option for it (its flags are C(--config), C(--cert-dir) and
+        C(--kubeconfig)); it always renews the kubeconfig files in C(/etc/kubernetes). Set this only
+        to report on a copy.
     type: path
     default: /etc/kubernetes
   config:
@@ -149,8 +152,6 @@ def renew_args(params, name):
         args += ['--config', params['config']]
     elif params['cert_dir'] != pki.DEFAULT_CERT_DIR:
         args += ['--cert-dir', params['cert_dir']]
-    if params['kubeconfig_dir'] != pki.DEFAULT_KUBECONFIG_DIR:
-        args += ['--kubeconfig-dir', params['kubeconfig_dir']]
     return args
 
 

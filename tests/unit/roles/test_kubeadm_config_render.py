@@ -209,12 +209,23 @@ def test_upstream_host_pattern():
 
 
 # --- joins -------------------------------------------------------------------------------------------
+def state(established=False, member=False):
+    """A seed.kubeadm.kubeadm_state result: a fresh host, or a working control-plane member."""
+    files = {"admin_conf": member, "super_admin_conf": member, "kubelet_conf": member,
+             "bootstrap_kubelet_conf": False, "ca_crt": member, "ca_key": member,
+             "manifests": ["etcd", "kube-apiserver"] if member else [], "etcd_data": member, "any": member}
+    done = ["upload-config", "bootstrap-token", "addon/coredns", "addon/kube-proxy"] if established else []
+    return {"files": files, "local_api": {"running": member, "status": 200 if member else None},
+            "cluster": {"established": established, "done": done},
+            "node": {"registered": member or None, "ready": member or None}, "etcd": {"members": None}}
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_control_plane_join_configuration(version):
     registered = {
-        "cp1": {},
-        "cp2": {"__control_plane_existing": {"files": []}},
-        "cp3": {"__control_plane_existing": {"files": [{"path": "/etc/kubernetes/kubelet.conf"}]}},
+        "cp1": {"__control_plane_state": state(established=True, member=True)},
+        "cp2": {"__control_plane_state": state()},
+        "cp3": {"__control_plane_state": state(member=True)},
     }
     extra = {
         "__control_plane_join_token": {
@@ -225,7 +236,9 @@ def test_control_plane_join_configuration(version):
         "__control_plane_cert_key": {"certificate_key": "2" * 64},
     }
     render = Render("ha", "control_plane", "cp2", version, extra=extra, registered=registered)
-    assert render("__control_plane_joiners") == ["cp2"]
+    plan = render("__control_plane_plan_computed")
+    assert plan["init_host"] == "cp1" and plan["init_action"] == "none"
+    assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == []
     (join,) = render("control_plane_join_documents")
     assert kc.kubeadm_config_errors([join]) == []
     assert join["controlPlane"] == {
@@ -244,14 +257,18 @@ def test_control_plane_join_configuration(version):
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_worker_join_configuration(layout, version):
     worker = LAYOUTS[layout]["groups"]["workers"][0]
-    registered = {worker: {"__worker_existing": {"files": [{"path": "/etc/kubernetes/pki/ca.crt"}]}}}
+    leftover = state()
+    leftover["files"].update(ca_crt=True, any=True)
+    registered = {worker: {"__worker_state": leftover}}
     extra = {
         "__worker_join_token": {"token": "qwerty.0123456789abcdef", "ca_cert_hash": "sha256:" + "3" * 64, "api_endpoint": "10.1.1.1:6443"},
         "worker_node_taints": [{"key": "dedicated", "value": "edge", "effect": "NoSchedule"}],
+        "__worker_cp_state": state(established=True, member=True),
     }
     render = Render(layout, "worker", worker, version, extra=extra, registered=registered)
     assert render("worker_kubeadm_config_errors") == []
-    assert render("__worker_joiners") == [worker]
+    plan = render("__worker_plan_computed")
+    assert plan["worker_joiners"] == [worker] and plan["reset"] == [worker]
     (join,) = render("worker_join_documents")
     assert "controlPlane" not in join
     assert join["discovery"]["bootstrapToken"]["token"] == "qwerty.0123456789abcdef"
@@ -260,12 +277,13 @@ def test_worker_join_configuration(layout, version):
 
 
 def test_worker_placeholders_before_the_token_exists():
-    render = Render("single", "worker", "slave", "1.35.6")
+    render = Render("single", "worker", "slave", "1.35.6", extra={"__worker_cp_state": state(established=True)},
+                    registered={"slave": {"__worker_state": state()}})
     (join,) = render("worker_join_documents")
     assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "10.0.129.84:6443"
     assert "taints" not in join["nodeRegistration"]
     assert render("worker_kubeadm_config_errors") == []
-    assert render("__worker_joiners") == ["slave"]  # nothing found yet
+    assert render("__worker_plan_computed")["worker_joiners"] == ["slave"]  # nothing found yet
 
 
 # --- user hooks and switches ------------------------------------------------------------------------
@@ -338,13 +356,3 @@ def test_external_etcd_and_component_args():
     assert render("__control_plane_config_errors") == []
 
 
-def test_partial_init_detection():
-    manifests = {"files": [{"path": "/etc/kubernetes/manifests/etcd.yaml"}]}
-    first = Render("ha", "control_plane", "cp1", "1.35.6", extra={"__control_plane_existing": manifests})
-    assert first("__control_plane_partial") is True
-    done = {"files": [{"path": "/etc/kubernetes/admin.conf"}, {"path": "/etc/kubernetes/kubelet.conf"}]}
-    assert Render("ha", "control_plane", "cp1", "1.35.6", extra={"__control_plane_existing": done})("__control_plane_partial") is False
-    joiner = Render("ha", "control_plane", "cp2", "1.35.6", extra={"__control_plane_existing": manifests})
-    assert joiner("__control_plane_partial") is True
-    fresh = Render("ha", "control_plane", "cp2", "1.35.6", extra={"__control_plane_existing": {"files": []}})
-    assert fresh("__control_plane_partial") is False

@@ -351,7 +351,9 @@ def certs_cmd():
     from cryptography import x509
     name = ARGV[2]
     cert_dir = flag('--cert-dir', os.environ.get('FAKE_KUBEADM_CERT_DIR', '/etc/kubernetes/pki'))
-    kc_dir = flag('--kubeconfig-dir', os.environ.get('FAKE_KUBEADM_KUBECONFIG_DIR', '/etc/kubernetes'))
+    if any(a.split('=')[0] == '--kubeconfig-dir' for a in ARGV):
+        die('unknown flag: --kubeconfig-dir')  # `kubeadm certs renew` has no such flag
+    kc_dir = os.environ.get('FAKE_KUBEADM_KUBECONFIG_DIR', '/etc/kubernetes')
     sys.stdout.write("[renew] Reading configuration from the cluster...\n"
                      "[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm "
                      "kubeadm-config -o yaml'\n\n")
@@ -386,7 +388,18 @@ def certs_cmd():
 
 def upload_certs_cmd():
     need_kubeconfig()
-    key = flag('--certificate-key')
+    config = flag('--config')
+    if config:
+        # ValidateMixedArguments: only a few flags may stand next to --config.
+        mixed = [a[2:].split('=')[0] for a in ARGV[3:] if a.startswith('--')
+                 and a[2:].split('=')[0] not in ('config', 'upload-certs', 'kubeconfig', 'skip-certificate-key-print', 'v')]
+        if mixed:
+            die("can not mix '--config' with arguments %s" % ('[' + ' '.join(mixed) + ']'))
+        with open(config) as handle:
+            found = re.search(r'^certificateKey:\s*"?([^"\s]*)"?\s*$', handle.read(), re.MULTILINE)
+        key = found.group(1) if found else None
+    else:
+        key = flag('--certificate-key')
     if not re.match(r'^[0-9a-fA-F]{64}$', key or ''):
         die('error execution phase upload-certs: error uploading certs: error decoding certificate key: '
             'encoding/hex: invalid byte')
@@ -395,12 +408,23 @@ def upload_certs_cmd():
                      '"kube-system" Namespace\n[upload-certs] Using certificate key:\n%s\n' % printed)
 
 
-if ARGV[:1] == ['token']:
+if ARGV == ['version', '-o', 'short']:
+    sys.stdout.write(os.environ.get('FAKE_KUBEADM_VERSION', 'v1.35.6') + '\n')
+elif ARGV[:1] == ['token']:
     token_cmd()
 elif ARGV[:2] == ['certs', 'renew']:
     certs_cmd()
 elif ARGV[:3] == ['init', 'phase', 'upload-certs']:
     upload_certs_cmd()
+elif ARGV[:2] == ['config', 'validate'] or ARGV[:1] in (['init'], ['join'], ['reset']):
+    config = flag('--config')
+    if config is not None and not os.path.exists(config):
+        die('unable to read config from "%s"' % config)
+    if config is not None:
+        with open(os.path.join(STATE, 'configs.log'), 'a') as log, open(config) as handle:
+            log.write(json.dumps([ARGV[0], oct(os.stat(config).st_mode & 0o777), handle.read()]) + '\n')
+    sys.stdout.write('%s done\nkubeadm join 192.0.2.10:6443 --token abcdef.0123456789abcdef '
+                     '--discovery-token-ca-cert-hash sha256:%s --certificate-key %s\n' % (ARGV[0], '1' * 64, '2' * 64))
 else:
     die('unknown command "%s" for "kubeadm"' % ' '.join(ARGV))
 '''

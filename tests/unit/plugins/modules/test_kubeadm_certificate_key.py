@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -40,8 +41,10 @@ def test_generate_and_upload(env):
     assert rc == 0 and result['changed'] is True and result['uploaded'] is True and result['generated'] is True
     key = result['certificate_key']
     assert HEX64.match(key)
-    assert uploads(fake) == [['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key,
-                              '--kubeconfig', args['kubeconfig']]]
+    # The key travels in a temporary config file (never on the command line), removed afterwards.
+    [call] = uploads(fake)
+    assert call[:4] == ['init', 'phase', 'upload-certs', '--upload-certs'] and call[4] == '--config'
+    assert key not in ' '.join(call) and not os.path.exists(call[5])
     # Every upload is a change (the Secret expires after 2h); each run makes a new key.
     again, rc = run(args)
     assert again['changed'] is True and again['certificate_key'] != key
@@ -53,7 +56,8 @@ def test_given_key_is_used_and_masked_in_invocation(env, tmp_path):
     result, rc = run(args, certificate_key=KEY, config=config)
     assert rc == 0 and result['certificate_key'] == KEY and result['generated'] is False
     assert result['invocation']['module_args']['certificate_key'] == kubeadm_utils.NO_LOG_PLACEHOLDER
-    assert uploads(fake)[0][-2:] == ['--config', config]
+    call = uploads(fake)[0]
+    assert call[4] == '--config' and call[5] != config and KEY not in ' '.join(call)
     upper, rc = run(args, certificate_key=KEY.upper())
     assert rc == 0 and upper['certificate_key'] == KEY.upper()
 
@@ -105,8 +109,9 @@ def test_upload_failure_hides_generated_key(env, monkeypatch):
     fake.fail('init phase upload-certs', 'error execution phase upload-certs: boom')
     result, rc = run(args)
     assert rc == 1
-    key = uploads(fake)[0][5]
-    assert HEX64.match(key) and key not in result['_raw']
+    call = uploads(fake)[0]
+    assert call[4] == '--config' and not os.path.exists(call[5])
+    assert not re.search(r'[0-9a-f]{64}', result['_raw'])
 
 
 def test_printed_key_mismatch(env, monkeypatch):

@@ -90,6 +90,8 @@ def test_info_malformed_certificate_names_file(tree):
 @pytest.fixture
 def renew_env(tree, tmp_path, monkeypatch):
     fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    # kubeadm renews kubeconfig files in its fixed directory; the fake's is the test tree.
+    monkeypatch.setenv('FAKE_KUBEADM_KUBECONFIG_DIR', tree.kubeconfig_dir)
     args = {'cert_dir': tree.cert_dir, 'kubeconfig_dir': tree.kubeconfig_dir, 'kubeadm_path': fake.path}
     return tree, fake, args
 
@@ -117,7 +119,7 @@ def test_renew_due_certificates_then_nothing(renew_env):
     assert result['renewed'] == ['apiserver', 'etcd-peer', 'scheduler.conf']
     assert result['restart_components'] == ['etcd', 'kube-apiserver', 'kube-scheduler']
     assert renew_calls(fake) == [
-        ['certs', 'renew', name, '--cert-dir', tree.cert_dir, '--kubeconfig-dir', tree.kubeconfig_dir]
+        ['certs', 'renew', name, '--cert-dir', tree.cert_dir]
         for name in ('apiserver', 'etcd-peer', 'scheduler.conf')]
     by_name = dict((c['name'], c) for c in result['certificates'])
     assert by_name['apiserver']['residual_days'] >= 364

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kubeadm_plan: init, resume, joins and resets decided from the live state of every node."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.seed.kubeadm.plugins.filter.kubeadm_plan import kubeadm_plan
+
+ALL_DONE = ["upload-config", "bootstrap-token", "addon/coredns", "addon/kube-proxy"]
+
+
+def host(files=(), manifests=(), api=False, established=False, done=ALL_DONE, members=None, registered=None):
+    """A kubeadm_state result. ``files``: names among admin_conf, kubelet_conf, ca_crt, etcd_data, ..."""
+    f = {k: k in files for k in ("admin_conf", "super_admin_conf", "kubelet_conf", "bootstrap_kubelet_conf",
+                                 "ca_crt", "ca_key", "etcd_data")}
+    f["manifests"] = list(manifests)
+    f["any"] = bool(files) or bool(manifests)
+    return {"files": f, "local_api": {"running": api},
+            "cluster": {"established": established, "done": list(done) if established else []},
+            "node": {"registered": registered}, "etcd": {"members": members}}
+
+
+CP_FILES = ("admin_conf", "kubelet_conf", "ca_crt", "ca_key", "etcd_data")
+CP_MANIFESTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def member(name):
+    return {"name": name, "peer_urls": ["https://%s:2380" % name], "id": str(abs(hash(name)) % 10 ** 9)}
+
+
+def running(names, **kw):
+    return host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=[member(n) for n in names], **kw)
+
+
+def test_fresh_cluster_first_host_inits_others_join():
+    plan = kubeadm_plan({"cp1": host(), "cp2": host(), "cp3": host()}, {"w1": host()})
+    assert plan["init_host"] == "cp1" and plan["init_action"] == "init"
+    assert plan["control_plane_joiners"] == ["cp2", "cp3"] and plan["worker_joiners"] == ["w1"]
+    assert plan["reset"] == [] and plan["problems"] == []
+
+
+def test_converged_cluster_does_nothing():
+    names = ["cp1", "cp2", "cp3"]
+    plan = kubeadm_plan({n: running(names) for n in names},
+                        {"w1": host(("kubelet_conf", "ca_crt"), registered=True)})
+    assert plan["init_action"] == "none" and plan["control_plane_joiners"] == [] and plan["worker_joiners"] == []
+    assert plan["reset"] == [] and plan["admin_conf_missing"] == [] and plan["problems"] == []
+
+
+def test_rebuilt_first_host_joins_the_running_cluster():
+    """Defect 4: a wiped first host must not create a second cluster behind the same endpoint."""
+    names = ["cp1", "cp2", "cp3"]
+    plan = kubeadm_plan({"cp1": host(), "cp2": running(names), "cp3": running(names)})
+    assert plan["init_host"] == "cp2" and plan["init_action"] == "none"
+    assert plan["control_plane_joiners"] == ["cp1"]
+    assert plan["stale_etcd_members"] == [{"host": "cp1", "name": "cp1", "id": member("cp1")["id"]}]
+    assert plan["reset"] == []  # nothing left on the wiped host
+
+
+def test_new_host_listed_first_joins():
+    plan = kubeadm_plan({"cp0": host(), "cp1": running(["cp1"])})
+    assert plan["init_host"] == "cp1" and plan["control_plane_joiners"] == ["cp0"]
+    assert plan["stale_etcd_members"] == []
+
+
+def test_lost_admin_conf_is_regenerated_never_reset():
+    """Defect 3: a healthy control plane that lost admin.conf is never reset."""
+    files = tuple(f for f in CP_FILES if f != "admin_conf")
+    cp1 = host(files, CP_MANIFESTS, api=True, established=True, members=[member("cp1")])
+    plan = kubeadm_plan({"cp1": cp1})
+    assert plan["init_action"] == "none" and plan["reset"] == [] and plan["admin_conf_missing"] == ["cp1"]
+
+
+@pytest.mark.parametrize("killed_after", ["certs", "kubeconfig", "kubelet-start", "wait-control-plane"])
+def test_init_stopped_before_upload_config_is_reset_and_run_again(killed_after):
+    """Nothing depends on a cluster whose kubeadm-config was never uploaded: reset, init again."""
+    files = {"certs": ("ca_crt", "ca_key"), "kubeconfig": ("ca_crt", "admin_conf"),
+             "kubelet-start": ("ca_crt", "admin_conf", "kubelet_conf"),
+             "wait-control-plane": ("ca_crt", "admin_conf", "kubelet_conf", "etcd_data")}[killed_after]
+    manifests = () if killed_after in ("certs", "kubeconfig") else CP_MANIFESTS
+    cp1 = host(files, manifests, api=killed_after == "wait-control-plane")
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()})
+    assert plan["init_host"] == "cp1" and plan["init_action"] == "init" and plan["reset"] == ["cp1"]
+    assert plan["problems"] == []
+
+
+@pytest.mark.parametrize("done", [["upload-config"], ["upload-config", "bootstrap-token"],
+                                  ["upload-config", "bootstrap-token", "addon/coredns"]])
+def test_init_stopped_after_upload_config_is_resumed(done):
+    plan = kubeadm_plan({"cp1": running(["cp1"], done=done), "cp2": host()})
+    assert plan["init_action"] == "resume" and plan["reset"] == []
+    assert plan["resume_phases"][0] == ["upload-config", "all"] and ["addon", "all"] in plan["resume_phases"]
+    assert plan["control_plane_joiners"] == ["cp2"]
+
+
+def test_half_joined_control_plane_is_reset_then_joins():
+    cp2 = host(("kubelet_conf", "ca_crt"), CP_MANIFESTS, api=False)
+    plan = kubeadm_plan({"cp1": running(["cp1"]), "cp2": cp2})
+    assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == ["cp2"]
+
+
+def test_resets_can_be_refused():
+    cp2 = host(("kubelet_conf", "ca_crt"), CP_MANIFESTS)
+    plan = kubeadm_plan({"cp1": running(["cp1"]), "cp2": cp2}, reset_leftovers=False)
+    assert plan["reset"] == []
+    assert len(plan["problems"]) == 1 and "cp2" in plan["problems"][0] and "kubeadm reset -f" in plan["problems"][0]
+
+
+def test_stopped_member_is_a_problem_not_a_reset():
+    names = ["cp1", "cp2"]
+    cp2 = host(CP_FILES, CP_MANIFESTS, api=False)
+    plan = kubeadm_plan({"cp1": running(names), "cp2": cp2})
+    assert plan["reset"] == [] and plan["control_plane_joiners"] == []
+    assert "cp2 is an etcd member" in plan["problems"][0] and "systemctl start kubelet" in plan["problems"][0]
+
+
+def test_stopped_cluster_is_not_initialised_again():
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=False)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host()})
+    assert plan["problems"] and "cluster is stopped, not absent" in plan["problems"][0]
+
+
+def test_workers():
+    plan = kubeadm_plan({"cp1": running(["cp1"])}, {
+        "ok": host(("kubelet_conf", "ca_crt"), registered=True),
+        "unknown": host(("kubelet_conf", "ca_crt"), registered=None),  # API not reachable: no guess
+        "gone": host(("kubelet_conf", "ca_crt"), registered=False),
+        "half": host(("ca_crt", "bootstrap_kubelet_conf")),
+        "fresh": host(),
+    })
+    assert plan["worker_joiners"] == ["gone", "half", "fresh"] and plan["reset"] == ["gone", "half"]
+
+
+def test_node_names_differ_from_host_names():
+    plan = kubeadm_plan({"cp1": host(), "cp2": running(["node-b"])}, node_names={"cp1": "node-a", "cp2": "node-b"})
+    assert plan["init_host"] == "cp2" and plan["stale_etcd_members"] == []
+
+
+def test_bad_input():
+    with pytest.raises(AnsibleFilterError, match="mapping of control-plane hosts"):
+        kubeadm_plan({})

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kubeadm_init, kubeadm_join, kubeadm_state and etcd_member against a fake kubeadm and empty hosts."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import kubeadm_testlib as lib
+from ansible_collections.seed.kubeadm.plugins.modules import etcd_member, kubeadm_init, kubeadm_join, kubeadm_state
+
+SECRET_TOKEN = 'abcdef.0123456789abcdef'
+SECRET_KEY = '2' * 64
+
+
+def configs(fake):
+    path = os.path.join(fake.state, 'configs.log')
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_init_validates_then_inits_and_masks_secrets(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path})
+    assert rc == 0 and result['changed'] is True
+    assert fake.calls() == [['config', 'validate', '--config', config], ['init', '--config', config]]
+    assert SECRET_TOKEN not in result['_raw'] and SECRET_KEY not in result['_raw']
+    assert '<token>' in result['output'] and 'sha256:' + '1' * 64 in result['output']
+
+
+def test_init_resets_first_and_resume_runs_phases(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'reset_first': True,
+                                               'validate': False})
+    assert rc == 0 and fake.calls() == [['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock'],
+                                        ['init', '--config', config]]
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'action': 'resume',
+                                               'validate': False, 'phases': [['bootstrap-token'], ['addon', 'all']]})
+    assert rc == 0 and fake.calls()[2:] == [['init', 'phase', 'bootstrap-token', '--config', config],
+                                            ['init', 'phase', 'addon', 'all', '--config', config]]
+
+
+def test_init_check_mode_and_failures(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path}, check_mode=True)
+    assert rc == 0 and result['changed'] is True and fake.calls() == [['config', 'validate', '--config', config]]
+    fake.fail('init --config', 'error execution phase wait-control-plane: token %s' % SECRET_TOKEN)
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path})
+    assert rc == 1 and 'wait-control-plane' in result['msg'] and SECRET_TOKEN not in result['_raw']
+    result, rc = lib.run_module(kubeadm_init, {'config': str(tmp_path / 'missing'), 'kubeadm_path': fake.path})
+    assert rc == 1 and 'does not exist' in result['msg']
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'action': 'resume'})
+    assert rc == 1 and 'needs the phases' in result['msg']
+
+
+def test_join_secrets_travel_in_a_private_file_that_is_removed(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    content = 'kind: JoinConfiguration\ntoken: %s\ncertificateKey: %s\n' % (SECRET_TOKEN, SECRET_KEY)
+    result, rc = lib.run_module(kubeadm_join, {'config_content': content, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path / 'etc'), 'reset_first': True})
+    assert rc == 0 and result['changed'] is True
+    calls = fake.calls()
+    assert [c[0] for c in calls] == ['reset', 'config', 'join']
+    path = calls[2][2]
+    assert calls[1] == ['config', 'validate', '--config', path] and not os.path.exists(path)
+    assert all(SECRET_TOKEN not in ' '.join(c) and SECRET_KEY not in ' '.join(c) for c in calls)
+    assert [(c[0], c[1]) for c in configs(fake)] == [('config', '0o600'), ('join', '0o600')]
+    assert configs(fake)[1][2] == content
+    assert SECRET_TOKEN not in result['_raw'] and SECRET_KEY not in result['_raw']
+
+
+def test_join_failure_removes_the_file_and_masks(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    fake.fail('join', 'error execution phase kubelet-start: token %s unknown' % SECRET_TOKEN)
+    result, rc = lib.run_module(kubeadm_join, {'config_content': 'token: %s\n' % SECRET_TOKEN,
+                                               'kubeadm_path': fake.path, 'directory': str(tmp_path)})
+    assert rc == 1 and 'kubelet-start' in result['msg'] and SECRET_TOKEN not in result['_raw']
+    assert [p for p in os.listdir(str(tmp_path)) if p.startswith('.seed-kubeadm-')] == []
+    result, rc = lib.run_module(kubeadm_join, {'config_content': 'x', 'kubeadm_path': fake.path}, check_mode=True)
+    assert rc == 0 and result['changed'] is True
+
+
+def test_state_of_an_empty_host(tmp_path):
+    result, rc = lib.run_module(kubeadm_state, {'node_name': 'n1', 'kubernetes_dir': str(tmp_path / 'k'),
+                                                'etcd_data_dir': str(tmp_path / 'etcd'), 'api_port': 1, 'timeout': 1})
+    assert rc == 0 and result['changed'] is False
+    assert result['files']['any'] is False and result['files']['manifests'] == []
+    assert result['local_api'] == {'running': False, 'status': None}
+    assert result['cluster']['established'] is False and result['node'] == {'registered': None, 'ready': None}
+
+
+def test_state_reads_files_and_parses_the_cluster_configuration(tmp_path):
+    kdir = tmp_path / 'k'
+    (kdir / 'manifests').mkdir(parents=True)
+    (kdir / 'manifests' / 'kube-apiserver.yaml').write_text('x')
+    (tmp_path / 'etcd' / 'member').mkdir(parents=True)
+    lib.write(kdir / 'admin.conf', b'apiVersion: v1\nclusters:\n- cluster:\n    server: https://127.0.0.1:1\n  name: k\n'
+              b'contexts:\n- context: {cluster: k, user: u}\n  name: c\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n')
+    result, rc = lib.run_module(kubeadm_state, {'node_name': 'n1', 'kubernetes_dir': str(kdir),
+                                                'etcd_data_dir': str(tmp_path / 'etcd'), 'api_port': 1, 'timeout': 1})
+    assert rc == 0 and result['files']['admin_conf'] and result['files']['etcd_data']
+    assert result['files']['manifests'] == ['kube-apiserver'] and result['files']['any']
+    assert result['cluster']['established'] is False and result['cluster']['errors']
+    parsed = kubeadm_state.parse_cluster_config({'data': {'ClusterConfiguration':
+                                                          'apiVersion: x\nkubernetesVersion: v1.35.6\n'
+                                                          'controlPlaneEndpoint: "192.0.2.1:16443"\nnetworking:\n  a: b\n'}})
+    assert parsed == {'kubernetes_version': 'v1.35.6', 'control_plane_endpoint': '192.0.2.1:16443'}
+
+
+def test_etcd_member_without_etcd_fails_clearly(tmp_path):
+    result, rc = lib.run_module(etcd_member, {'name': 'cp1', 'pki_dir': str(tmp_path)})
+    assert rc == 1 and 'cannot list the etcd members' in result['msg']
