@@ -354,5 +354,3 @@ def test_external_etcd_and_component_args():
     assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"bind-address": "0.0.0.0"}}
     assert kinds["KubeProxyConfiguration"]["mode"] == "ipvs"
     assert render("__control_plane_config_errors") == []
-
-

@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter.kubeadm_plan import kubeadm_plan
 
-ALL_DONE = ["upload-config", "bootstrap-token", "addon/coredns", "addon/kube-proxy"]
+ALL_DONE = ("upload-config", "bootstrap-token", "addon/coredns", "addon/kube-proxy")
 
 
 def host(files=(), manifests=(), api=False, established=False, done=ALL_DONE, members=None, registered=None):
