@@ -71,6 +71,7 @@ def record(tool, argv, rc, extra=None):
 def run_recorded(tool, argv, main):
     """Run ``main(argv) -> rc``, record the call (also on SystemExit and crashes), exit with rc."""
     rc = 1
+    started = round(time.time(), 3)
     try:
         rc = main(argv)
         rc = 0 if rc is None else int(rc)
@@ -81,5 +82,5 @@ def run_recorded(tool, argv, main):
             import sys
             sys.stderr.write(str(code) + "\n")
     finally:
-        record(tool, argv, rc)
+        record(tool, argv, rc, {"start": started})
     raise SystemExit(rc)

@@ -354,3 +354,23 @@ def test_external_etcd_and_component_args():
     assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"bind-address": "0.0.0.0"}}
     assert kinds["KubeProxyConfiguration"]["mode"] == "ipvs"
     assert render("__control_plane_config_errors") == []
+
+
+def test_check_mode_join_documents_with_a_null_token():
+    """In check mode kubeadm_token returns token null: the join documents still render."""
+    extra = {"__control_plane_join_token": {"token": None, "ca_cert_hash": None},
+             "__control_plane_cert_key": {"certificate_key": None}}
+    (join,) = Render("ha", "control_plane", "cp2", "1.35.6", extra=extra)("control_plane_join_documents")
+    assert join["discovery"]["bootstrapToken"]["token"] == "abcdef.0123456789abcdef"
+    assert kc.kubeadm_config_errors([join]) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_init_token_lives_as_long_as_a_join_token(version):
+    """kubeadm init's own bootstrap token defaults to 24 h; the role's lives control_plane_join_token_ttl."""
+    docs = Render("ha", "control_plane", "cp1", version, extra={"control_plane_join_token_ttl": "10m"})(
+        "control_plane_kubeadm_documents")
+    init = docs[0]
+    assert init["kind"] == "InitConfiguration"
+    assert [t["ttl"] for t in init["bootstrapTokens"]] == ["10m"] and "token" not in init["bootstrapTokens"][0]
+    assert kc.kubeadm_config_errors(docs) == []
