@@ -17,9 +17,20 @@ description:
   - C(online) returns it unchanged.
   - With a registry prefix (C(offline) always, the init node's registry; C(mirror) when
     C(cluster_mirror_registry_prefix) is set), the result is C(<prefix>/<registry>/<path>:<tag>).
-  - C(mirror) without a prefix moves C(registry.k8s.io) images to the mirror image repository
-    (last path element kept, the layout of the usual mirrors of google_containers) and leaves
-    other registries to containerd's registry mirrors.
+  - C(mirror) without a prefix moves C(registry.k8s.io) images to the mirror image repository and
+    leaves other registries to containerd's registry mirrors.
+  - "Path rule of C(mirror): the path below C(registry.k8s.io) is kept under the mirror repository:
+    C(registry.k8s.io/pause:3.10.1) becomes C(<repository>/pause:3.10.1) and
+    C(registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2) becomes
+    C(<repository>/sig-storage/nfs-subdir-external-provisioner:v4.0.2), never
+    C(<repository>/nfs-subdir-external-provisioner) (dropping the path silently collides names such as
+    C(ingress-nginx/controller) into C(<repository>/controller))."
+  - The one exception is what kubeadm itself does for a custom C(imageRepository), where
+    C(registry.k8s.io/coredns/coredns) becomes C(<repository>/coredns).
+  - A flat mirror (for example C(registry.aliyuncs.com/google_containers), which holds the
+    control-plane images only) may not carry an add-on image under that path. Per image, set the
+    role's image variable (C(ingress_nginx_image), C(nfs_provisioner_image), ...) to the full
+    reference in the mirror; a reference outside C(registry.k8s.io) is left unchanged in C(mirror) mode.
 options:
   _input:
     description: Image reference.
@@ -46,6 +57,8 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 K8S_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
+# Paths kubeadm itself flattens under a custom imageRepository (cmd/kubeadm/app/images GetDNSImage).
+KUBEADM_FLAT_PATHS = {"coredns/coredns": "coredns"}
 
 
 def split_image(ref):
@@ -93,12 +106,29 @@ def image_ref(ref, settings):
         repository = (settings.get("repository") or "").rstrip("/")
         if not repository:
             raise AnsibleFilterError("mirror mode needs cluster_mirror_image_repository")
-        return "%s/%s%s" % (repository, path.rsplit("/", 1)[-1], suffix)
+        return "%s/%s%s" % (repository, KUBEADM_FLAT_PATHS.get(path, path), suffix)
     return "%s/%s%s" % (registry, path, suffix)
+
+
+# kubeadm's GetDNSImage (cmd/kubeadm/app/images): CoreDNS lives at registry.k8s.io/coredns/coredns,
+# but under any other imageRepository kubeadm asks for <repository>/coredns:<tag> (no sub-path).
+_KUBEADM_DNS_IMAGE = "registry.k8s.io/coredns/coredns"
+
+
+def kubeadm_image_aliases(ref):
+    """Other names kubeadm asks for the image ``ref`` under a non-default image repository.
+
+    The offline init node stores ``<registry>/<ref>`` and also each alias, so that kubeadm with
+    imageRepository ``<init>:<port>/registry.k8s.io`` finds CoreDNS at the flat path it requests.
+    """
+    name, sep, tag = str(ref).rpartition(":")
+    if sep and "/" not in tag and name == _KUBEADM_DNS_IMAGE:
+        return ["registry.k8s.io/coredns:" + tag]
+    return []
 
 
 class FilterModule:
     """Image reference filters."""
 
     def filters(self):
-        return {"image_ref": image_ref}
+        return {"image_ref": image_ref, "kubeadm_image_aliases": kubeadm_image_aliases}

@@ -354,11 +354,63 @@ def kubeadm_config_errors(docs):
     return schema.validate_documents(_plain(docs))
 
 
+# Plain scalars that a YAML 1.1 reader resolves to something else than a string. kubeadm and the
+# kubelet read their configuration with Go YAML decoders (sigs.k8s.io/yaml on go-yaml) that follow
+# YAML 1.1 here: y/n/yes/no/on/off are booleans, 0x10/0o17/012/0b1 integers, 1e3 a float. PyYAML's
+# own resolver (YAML 1.1 as well, but without y/n, exponents without a dot, 0o or upper-case base
+# prefixes) misses some of them, so every string matching one of these is written quoted.
+_YAML11_NON_STRINGS = re.compile(r"""^(?:
+    # booleans
+    y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    # null
+    |~|null|Null|NULL
+    # integers: binary, octal (0 and 0o), decimal, hexadecimal, sexagesimal; underscores allowed
+    |[-+]?0[bB][0-1_]+
+    |[-+]?0[oO]?[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0[xX][0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    # floats: with a dot or an exponent, sexagesimal, infinities and NaN
+    |[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)
+    # timestamps
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?
+    # merge key and value indicator
+    |<<|=
+)$""", re.VERBOSE)
+
+
+def yaml11_non_string(text):
+    """True when a YAML 1.1 reader would not read ``text``, written as a plain scalar, as a string."""
+    return bool(_YAML11_NON_STRINGS.match(text))
+
+
+if yaml is not None:
+    class _KubeadmDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+        """SafeDumper that quotes every string a YAML 1.1 (Go) reader would take for a bool, number, null or time."""
+
+        def represent_str(self, data):
+            if yaml11_non_string(data):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+            return super().represent_str(data)
+
+    _KubeadmDumper.add_representer(str, _KubeadmDumper.represent_str)
+else:  # pragma: no cover
+    _KubeadmDumper = None
+
+
 def kubeadm_yaml(docs):
-    """Multi-document YAML of the documents, apiVersion and kind first, ready for --config."""
+    """Multi-document YAML of the documents, apiVersion and kind first, ready for --config.
+
+    Strings that YAML 1.1 would resolve to another type (a node named ``n`` or ``on``, ``1e3``,
+    ``0x10``, ``012``, ``null``, ``2026-01-01``) are written quoted, so kubeadm reads strings.
+    """
     parts = []
     for doc in _plain(docs):
-        parts.append(yaml.safe_dump(doc, default_flow_style=False, sort_keys=False, width=1000))
+        parts.append(yaml.dump(doc, Dumper=_KubeadmDumper, default_flow_style=False, sort_keys=False, width=1000))
     return "---\n" + "---\n".join(parts)
 
 

@@ -654,10 +654,35 @@ def validate_documents(docs):
     return errors
 
 
+if yaml is not None:
+    class GoYamlLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+        """SafeLoader that also resolves what kubeadm's Go YAML decoder (YAML 1.1) reads as non-strings.
+
+        PyYAML leaves y, Y, n, N and exponents without a dot (1e3) as strings; go-yaml reads booleans
+        and floats. Checking the rendered file with this loader catches an unquoted node name "n".
+        """
+
+    GoYamlLoader.yaml_implicit_resolvers = dict(
+        (key, list(value)) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items())
+    GoYamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+    GoYamlLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+
+    def _construct_go_bool(loader, node):
+        return loader.construct_scalar(node).lower() in ("y", "yes", "true", "on")
+
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_go_bool)
+else:  # pragma: no cover
+    GoYamlLoader = None
+
+
 def validate_yaml(text):
-    """Errors of a multi-document YAML string (a parse error is reported as one error)."""
+    """Errors of a multi-document YAML string (a parse error is reported as one error).
+
+    The text is read as kubeadm reads it (YAML 1.1 types of go-yaml, see GoYamlLoader).
+    """
     try:
-        docs = list(yaml.safe_load_all(text))
+        docs = list(yaml.load_all(text, Loader=GoYamlLoader))  # nosec B506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         return ["not valid YAML: %s" % str(exc).replace("\n", " ")]
     return validate_documents(docs)

@@ -68,6 +68,26 @@ options:
     description: Timeout in seconds of each fact collector (see M(ansible.builtin.setup)).
     type: int
     default: 10
+  packages:
+    description:
+      - Packages whose installed upstream version (V(X.Y.Z), without epoch and package revision) is
+        returned in RV(running_versions), read with C(dpkg-query) or C(rpm).
+    type: list
+    elements: str
+    default: []
+  apiserver_manifest:
+    description:
+      - Static pod manifest of the API server; the version of its C(kube-apiserver) image tag is
+        returned in RV(running_versions) as C(kube-apiserver).
+      - Empty skips the read.
+    type: path
+    default: /etc/kubernetes/manifests/kube-apiserver.yaml
+  cgroup_root:
+    description:
+      - Mount point of the cgroup hierarchy; the host counts as cgroup v2 (unified) when
+        C(<cgroup_root>/cgroup.controllers) exists.
+    type: path
+    default: /sys/fs/cgroup
 seealso:
   - module: seed.kubeadm.node_state
 """
@@ -138,6 +158,17 @@ probes:
       description: Why it failed (empty when O(endpoints[].host) answered).
       type: str
   sample: [{"name": "packages", "host": "pkgs.k8s.io", "port": 443, "ok": false, "error": "no answer within 5 s"}]
+running_versions:
+  description:
+    - Per O(packages) entry the installed version, and C(kube-apiserver) the version of the image
+      in O(apiserver_manifest); V(null) when not installed, missing or unreadable.
+  returned: always
+  type: dict
+  sample: {"kubeadm": "1.35.6", "kubelet": "1.35.6", "kube-apiserver": "1.35.6"}
+cgroup_v2:
+  description: Whether the host runs the unified cgroup v2 hierarchy (C(cgroup.controllers) exists under O(cgroup_root)).
+  returned: always
+  type: bool
 ansible_facts:
   description: The facts of O(gather_subset), as M(ansible.builtin.setup) returns them.
   returned: when O(gather_subset) is not empty
@@ -146,6 +177,7 @@ ansible_facts:
 """
 
 import os
+import re
 import socket
 import threading
 
@@ -193,6 +225,65 @@ def listening_ports(paths=("/proc/net/tcp", "/proc/net/tcp6")):
         except (IOError, OSError, ValueError):
             continue
     return ports
+
+
+VERSION_RE = re.compile(r"^v?([0-9]+\.[0-9]+\.[0-9]+)")
+IMAGE_LINE_RE = re.compile(r"^[\s-]*image:\s*[\"']?([^\s\"']+)")
+
+
+def upstream_version(text):
+    """X.Y.Z of a package version (1:1.35.6-1.1, 1.35.6-150500.1.1) or an image tag (v1.35.6); None if none."""
+    if not text:
+        return None
+    text = text.strip()
+    if ":" in text.split("-", 1)[0]:
+        text = text.split(":", 1)[1]  # epoch
+    match = VERSION_RE.match(text)
+    return match.group(1) if match else None
+
+
+def installed_versions(run, names, dpkg_query=None, rpm=None):
+    """Installed upstream version per package name (None when not installed)."""
+    result = dict((name, None) for name in names)
+    if not names:
+        return result
+    if dpkg_query:
+        out = run([dpkg_query, "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n"] + list(names))[1]
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) >= 3 and fields[0] in result and fields[2].startswith(("ii", "hi")):
+                result[fields[0]] = upstream_version(fields[1])
+    elif rpm:
+        for name in names:
+            rc, out = run([rpm, "-q", name, "--qf", "%{VERSION}\\n"])
+            if rc == 0 and out.strip():
+                result[name] = upstream_version(out.splitlines()[0])
+    return result
+
+
+def manifest_image_version(path, component="kube-apiserver"):
+    """Version of the ``component`` image in a static pod manifest; None when missing or unreadable."""
+    if not path:
+        return None
+    try:
+        with open(path) as handle:
+            lines = handle.read().splitlines()
+    except (IOError, OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        match = IMAGE_LINE_RE.match(line)
+        if not match:
+            continue
+        image = match.group(1).split("@", 1)[0]
+        name = image.rsplit("/", 1)[-1]
+        if ":" in name and name.split(":", 1)[0] == component:
+            return upstream_version(name.split(":", 1)[1])
+    return None
+
+
+def cgroup_v2(root="/sys/fs/cgroup"):
+    """Whether the unified (v2) cgroup hierarchy is mounted at ``root``."""
+    return os.path.exists(os.path.join(root, "cgroup.controllers"))
 
 
 def probe(endpoint, timeout):
@@ -253,10 +344,23 @@ def main():
             kubelet_conf=dict(type="path", default="/etc/kubernetes/kubelet.conf"),
             gather_subset=dict(type="list", elements="str", default=[]),
             gather_timeout=dict(type="int", default=10),
+            packages=dict(type="list", elements="str", default=[]),
+            apiserver_manifest=dict(type="path", default="/etc/kubernetes/manifests/kube-apiserver.yaml"),
+            cgroup_root=dict(type="path", default="/sys/fs/cgroup"),
         ),
         supports_check_mode=True,
     )
     params = module.params
+
+    def run(args):
+        try:
+            rc, out, dummy = module.run_command(args, environ_update={"LC_ALL": "C"}, handle_exceptions=False)
+        except (IOError, OSError):
+            return 127, ""
+        return rc, out
+
+    running = installed_versions(run, params["packages"], module.get_bin_path("dpkg-query"), module.get_bin_path("rpm"))
+    running["kube-apiserver"] = manifest_image_version(params["apiserver_manifest"])
     extra = {}
     if params["gather_subset"]:
         extra["ansible_facts"] = gather_facts(module, params["gather_subset"], params["gather_timeout"])
@@ -267,6 +371,8 @@ def main():
         listening=sorted(set(params["ports"]) & listening_ports()),
         joined=os.path.exists(params["kubelet_conf"]),
         probes=probe_all(params["endpoints"], params["timeout"]),
+        running_versions=running,
+        cgroup_v2=cgroup_v2(params["cgroup_root"]),
         **extra
     )
 

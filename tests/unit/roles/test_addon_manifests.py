@@ -213,3 +213,34 @@ def test_keepalived_instance_rendering():
     })
     assert other("__keepalived_instances")[0]["priority_value"] == 149
     assert other("__keepalived_instances")[0]["interface_name"] == "ens3"
+
+
+def _flannel_container(docs):
+    ds = _by_kind(docs, "DaemonSet", "kube-flannel-ds")[0]["spec"]["template"]["spec"]
+    return [c for c in ds["containers"] if c["name"] == "kube-flannel"][0]
+
+
+def test_flannel_uses_the_node_address_not_the_default_route():
+    container = _flannel_container(render("flannel-vxlan"))
+    # Kubernetes expands $(NODE_IP) from the container's env: the Node's InternalIP, i.e. the
+    # kubelet's node IP (the cluster address), which flannel resolves to the interface holding it.
+    assert "--iface=$(NODE_IP)" in container["args"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["NODE_IP"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.hostIP"}}
+    assert not [a for a in container["args"] if a.startswith("--iface") and a != "--iface=$(NODE_IP)"]
+
+
+def test_flannel_iface_setting_wins():
+    container = _flannel_container(render("flannel-vxlan", cni_flannel_iface="ens224"))
+    assert [a for a in container["args"] if a.startswith("--iface")] == ["--iface=ens224"]
+
+
+def test_ingress_nginx_can_bind_privileged_ports_without_privilege_escalation():
+    # As upstream's manifests: uid 101, no privilege escalation, every capability dropped but
+    # NET_BIND_SERVICE, which the image's file capabilities need in the permitted set to bind :80/:443.
+    renderer, template = renderer_for("ingress-nginx")
+    container = _by_kind(renderer.documents(template), "DaemonSet")[0]["spec"]["template"]["spec"]["containers"][0]
+    context = container["securityContext"]
+    assert context["runAsUser"] == 101 and context["runAsNonRoot"] is True
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}

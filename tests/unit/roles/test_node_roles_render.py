@@ -149,12 +149,22 @@ def test_config_format_follows_installed_containerd(version_output, fmt):
         assert cri["sandbox_image"] == image
         assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
         assert cri["registry"]["config_path"] == "/etc/containerd/certs.d"
+        assert cri["cni"] == {"bin_dir": "/opt/cni/bin", "conf_dir": "/etc/cni/net.d"}
     else:
         images = config["plugins"]["io.containerd.cri.v1.images"]
         assert images["pinned_images"]["sandbox"] == image
         assert images["registry"]["config_path"] == "/etc/containerd/certs.d"
         runc = config["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]["runc"]
         assert runc["options"]["SystemdCgroup"] is True
+        assert config["plugins"]["io.containerd.cri.v1.runtime"]["cni"] == {
+            "bin_dirs": ["/opt/cni/bin"], "conf_dir": "/etc/cni/net.d"}
+
+
+def test_containerd_2_0_pins_the_cni_bin_dir_with_its_own_key():
+    output = "containerd github.com/containerd/containerd/v2 v2.0.5 fb4c30d4ede3531652d86197bf3fc9515e5276d9"
+    render = Render("container_runtime", "online", registered={"container_runtime_probe": probe(output)})
+    config = tomllib.loads(render("container_runtime_config_content"))
+    assert config["plugins"]["io.containerd.cri.v1.runtime"]["cni"] == {"bin_dir": "/opt/cni/bin", "conf_dir": "/etc/cni/net.d"}
 
 
 @pytest.mark.parametrize("minor, tag", [("1.31.4", "3.10"), ("1.33.1", "3.10"), ("1.34.2", "3.10.1"), ("1.35.6", "3.10.1"), ("1.36.0", "3.10.2")])

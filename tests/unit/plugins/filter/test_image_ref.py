@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.seed.kubeadm.plugins.filter.image_ref import FilterModule, image_ref, split_image
+from ansible_collections.seed.kubeadm.plugins.filter.image_ref import FilterModule, image_ref, kubeadm_image_aliases, split_image
 
 ONLINE = {"source": "online", "repository": "registry.k8s.io", "prefix": ""}
 MIRROR = {"source": "mirror", "repository": "registry.aliyuncs.com/google_containers", "prefix": ""}
@@ -53,7 +53,7 @@ def test_mirror_with_prefix():
 
 
 def test_mirror_without_prefix_moves_k8s_images_only():
-    assert image_ref("registry.k8s.io/sig-storage/nfs:v4", MIRROR) == "registry.aliyuncs.com/google_containers/nfs:v4"
+    assert image_ref("registry.k8s.io/pause:3.10.1", MIRROR) == "registry.aliyuncs.com/google_containers/pause:3.10.1"
     assert image_ref("docker.io/flannel/flannel:v1", MIRROR) == "docker.io/flannel/flannel:v1"
     with pytest.raises(AnsibleFilterError, match="cluster_mirror_image_repository"):
         image_ref("registry.k8s.io/pause:3.10", dict(MIRROR, repository=""))
@@ -68,3 +68,32 @@ def test_bad_settings():
 
 def test_filter_module():
     assert FilterModule().filters()["image_ref"] is image_ref
+
+
+@pytest.mark.parametrize("ref, expected", [
+    ("registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
+     "registry.aliyuncs.com/google_containers/sig-storage/nfs-subdir-external-provisioner:v4.0.2"),
+    ("registry.k8s.io/ingress-nginx/controller:v1.14.1",
+     "registry.aliyuncs.com/google_containers/ingress-nginx/controller:v1.14.1"),
+    ("k8s.gcr.io/sig-storage/nfs:v4", "registry.aliyuncs.com/google_containers/sig-storage/nfs:v4"),
+    ("registry.k8s.io/kube-apiserver:v1.35.6", "registry.aliyuncs.com/google_containers/kube-apiserver:v1.35.6"),
+    # kubeadm's own rule for a custom imageRepository: coredns/coredns is served as <repository>/coredns.
+    ("registry.k8s.io/coredns/coredns:v1.12.1", "registry.aliyuncs.com/google_containers/coredns:v1.12.1"),
+    # An image the user points at the mirror directly is left alone.
+    ("registry.aliyuncs.com/google_containers/nginx-ingress-controller:v1.14.1",
+     "registry.aliyuncs.com/google_containers/nginx-ingress-controller:v1.14.1"),
+])
+def test_mirror_keeps_the_path_below_registry_k8s_io(ref, expected):
+    assert image_ref(ref, MIRROR) == expected
+
+
+@pytest.mark.parametrize("ref, aliases", [
+    ("registry.k8s.io/coredns/coredns:v1.13.1", ["registry.k8s.io/coredns:v1.13.1"]),
+    ("registry.k8s.io/coredns/coredns:v1.11.3", ["registry.k8s.io/coredns:v1.11.3"]),
+    ("registry.k8s.io/coredns:v1.13.1", []),
+    ("registry.k8s.io/pause:3.10.1", []),
+    ("docker.io/coredns/coredns:1.13.1", []),
+])
+def test_kubeadm_image_aliases(ref, aliases):
+    """Defect 2: kubeadm asks for <repo>/coredns:<tag> under the offline repository; the init node serves it."""
+    assert kubeadm_image_aliases(ref) == aliases

@@ -440,3 +440,35 @@ def test_edge_cases_of_the_walker():
     assert errors == ["KubeletConfiguration.CGROUPDRIVER: unknown field (did you mean cgroupDriver?)"]
     marker = object()
     assert kc._plain({"a": marker})["a"] is marker
+
+
+# --- YAML 1.1 scalars: strings kubeadm's Go decoder would read as bool, number, null or time ------
+YAML11_NAMES = ["n", "y", "N", "Y", "on", "off", "yes", "no", "On", "OFF", "true", "False", "null", "~", "Null",
+                "1e3", "1E+3", "0x10", "0X1F", "012", "0o17", "0b101", "1_000", "42", "+1", "1.5", ".5", ".inf",
+                "1:20", "2026-01-01", "2026-01-01T10:00:00Z", "<<", "="]
+
+
+@pytest.mark.parametrize("name", YAML11_NAMES)
+def test_yaml_quotes_every_yaml11_non_string(name):
+    text = kc.kubeadm_yaml(init_docs(node_name=name, cert_sans=[name], advertise_address="10.0.0.11"))
+    assert "name: '%s'" % name in text
+    # Read the way kubeadm reads it (YAML 1.1 types of go-yaml): still the string, no model error.
+    docs = by_kind(yaml.load_all(text, Loader=schema.GoYamlLoader))
+    assert docs["InitConfiguration"]["nodeRegistration"]["name"] == name
+    assert docs["ClusterConfiguration"]["apiServer"]["certSANs"][0] == name
+    assert kc.kubeadm_config_errors(text) == []
+    join = kc.kubeadm_yaml(join_docs(node_name=name))
+    assert by_kind(yaml.load_all(join, Loader=schema.GoYamlLoader))["JoinConfiguration"]["nodeRegistration"]["name"] == name
+
+
+@pytest.mark.parametrize("name", ["n1", "node-1", "cp1.example.com", "10.0.0.11", "1.35.6", "kube-system", "nope"])
+def test_yaml_leaves_ordinary_strings_plain(name):
+    assert kc.yaml11_non_string(name) is False
+    assert "name: %s\n" % name in kc.kubeadm_yaml(join_docs(node_name=name))
+
+
+@pytest.mark.parametrize("name, decoded", [("n", False), ("on", True), ("1e3", 1000.0), ("0x10", 16)])
+def test_strict_model_reads_unquoted_yaml11_scalars_as_kubeadm_does(name, decoded):
+    text = kc.kubeadm_yaml(join_docs()).replace("name: w1", "name: %s" % name)
+    assert by_kind(yaml.load_all(text, Loader=schema.GoYamlLoader))["JoinConfiguration"]["nodeRegistration"]["name"] == decoded
+    assert any("nodeRegistration.name" in error for error in kc.kubeadm_config_errors(text))

@@ -119,3 +119,61 @@ def test_gathers_facts_like_setup():
     assert "ansible_facts" not in _run({})
     result, rc = lib.run_module(preflight_probe, {"gather_subset": ["no_such_subset"]})
     assert rc == 1 and "gather_subset" in result["msg"]
+
+
+# --- running versions (a version change on a running cluster) and the cgroup version -----------
+@pytest.mark.parametrize("text, version", [
+    ("1.35.6-1.1", "1.35.6"), ("1:1.35.6-1.1", "1.35.6"), ("1.35.6-150500.1.1", "1.35.6"), ("v1.36.0", "1.36.0"),
+    ("v1.35.0-rc.1", "1.35.0"), ("", None), (None, None), ("latest", None),
+])
+def test_upstream_version(text, version):
+    assert preflight_probe.upstream_version(text) == version
+
+
+def test_installed_versions_dpkg_and_rpm():
+    calls = []
+
+    def dpkg(args):
+        calls.append(args)
+        return 1, "kubeadm 1.35.6-1.1 ii \nkubelet 1.34.2-1.1 rc \n"
+
+    assert preflight_probe.installed_versions(dpkg, ["kubeadm", "kubelet"], dpkg_query="/usr/bin/dpkg-query") == {
+        "kubeadm": "1.35.6", "kubelet": None}
+    assert calls[0][:2] == ["/usr/bin/dpkg-query", "-W"] and calls[0][-2:] == ["kubeadm", "kubelet"]
+
+    def rpm(args):
+        return (0, "1.35.6\n") if args[2] == "kubelet" else (1, "package kubeadm is not installed\n")
+
+    assert preflight_probe.installed_versions(rpm, ["kubeadm", "kubelet"], rpm="/usr/bin/rpm") == {
+        "kubeadm": None, "kubelet": "1.35.6"}
+    assert preflight_probe.installed_versions(rpm, []) == {}
+
+
+def test_manifest_image_version(tmp_path):
+    manifest = tmp_path / "kube-apiserver.yaml"
+    assert preflight_probe.manifest_image_version(str(manifest)) is None
+    assert preflight_probe.manifest_image_version("") is None
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n"
+        "    image: registry.aliyuncs.com/google_containers/kube-apiserver:v1.35.6\n    name: kube-apiserver\n")
+    assert preflight_probe.manifest_image_version(str(manifest)) == "1.35.6"
+    manifest.write_text('spec:\n  containers:\n    - image: "10.0.0.5:60080/registry.k8s.io/kube-apiserver:v1.34.2@sha256:ab"\n')
+    assert preflight_probe.manifest_image_version(str(manifest)) == "1.34.2"
+    manifest.write_text("spec:\n  containers:\n  - image: registry.k8s.io/etcd:3.6.5-0\n")
+    assert preflight_probe.manifest_image_version(str(manifest)) is None
+
+
+def test_cgroup_v2(tmp_path):
+    assert preflight_probe.cgroup_v2(str(tmp_path)) is False
+    (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
+    assert preflight_probe.cgroup_v2(str(tmp_path)) is True
+
+
+def test_module_returns_running_versions_and_cgroup(tmp_path):
+    manifest = tmp_path / "kube-apiserver.yaml"
+    manifest.write_text("    image: registry.k8s.io/kube-apiserver:v1.35.6\n")
+    result = _run({"apiserver_manifest": str(manifest), "cgroup_root": str(tmp_path),
+                   "packages": ["seed-kubeadm-no-such-package"]})
+    assert result["running_versions"] == {"seed-kubeadm-no-such-package": None, "kube-apiserver": "1.35.6"}
+    assert result["cgroup_v2"] is False
+    assert _run({"apiserver_manifest": ""})["running_versions"] == {"kube-apiserver": None}

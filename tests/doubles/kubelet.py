@@ -1,0 +1,1762 @@
+#!/usr/bin/python3
+"""Test double of the kubelet (TEST ONLY; packaged as /usr/bin/kubelet by tests/doubles/build.sh).
+
+Behaviour derived from upstream kubernetes/kubernetes (cmd/kubelet/app: flag parsing and the
+start-up sequence; pkg/kubelet/apis/config + staging k8s.io/kubelet/config/v1beta1: the
+KubeletConfiguration fields and defaults, failCgroupV1; pkg/kubelet/certificate/bootstrap: TLS
+bootstrap; pkg/kubelet/config: static pods and mirror pods; pkg/kubelet/nodestatus and
+kubelet_node_status.go: the Node object) and from the kubelet.service / 10-kubeadm.conf files of
+kubernetes/release that run it.
+
+Emulated:
+* pflag-style parsing of the kubelet's flags (the set of the baked minor: --pod-infra-container-image
+  exists up to 1.34, --fail-cgroupv1 from 1.31); unknown flags, missing values and bad values exit 1;
+  config-bound flags override the config file; --version / --help.
+* /var/lib/kubelet/config.yaml (--config) loading: exits 1 with upstream's message while it is
+  missing (systemd restarts the unit every 10 s); apiVersion/kind checked; unknown or duplicate
+  fields are reported like upstream's strict decoder and, like upstream's lenient v1beta1 fallback,
+  only logged (set SEED_KUBELET_STRICT_CONFIG=1 or {"strict_config": true} in
+  /etc/seed-doubles/kubelet.json to make them fatal); wrongly typed values are fatal.
+* refusal of cgroup v1 hosts when failCgroupV1 is true (default true from 1.35, false 1.31-1.34,
+  field unknown before 1.31), of swap when failSwapOn is true, of --node-labels in the
+  kubernetes.io / k8s.io namespaces that a kubelet may not set.
+* healthz on healthzBindAddress:healthzPort (127.0.0.1:10248).
+* TLS bootstrap when the kubeconfig is missing and the bootstrap kubeconfig exists: ECDSA P-256 key,
+  CSR CN=system:node:<node> O=system:nodes, usages digital signature + client auth, signer
+  kubernetes.io/kube-apiserver-client-kubelet, named node-csr-<digest>; waits for the certificate;
+  writes pki/kubelet-client-<date>.pem (0600) + the kubelet-client-current.pem link and the
+  kubeconfig (0600) pointing at it.
+* static pods from staticPodPath (see seed_doubles.pods): image pulled through containerd,
+  command run as a host process in its own transient systemd unit, restarted with upstream's
+  crash-loop back-off (10 s doubling to 300 s), restarted on a manifest change, stopped when the
+  manifest disappears; adopted (not restarted) by a restarted kubelet; readiness from the
+  container's httpGet readinessProbe (else startupProbe). On SIGTERM the kubelet exits and the pod
+  units keep running, as containers outlive a stopped kubelet; ``/usr/lib/seed-doubles/pods
+  stop-all`` stops them, what ``kubeadm reset`` does through the CRI.
+* Node registration (labels, taints, InternalIP/Hostname addresses, nodeInfo, capacity, conditions),
+  status heartbeat every nodeStatusUpdateFrequency, node Lease renewal, mirror pods with
+  kubernetes.io/config.hash / config.mirror / config.source / config.seen and a Node owner reference,
+  replaced when the hash changes, deleted when the manifest is gone, their status kept current.
+* /var/lib/seed-doubles/kubelet-effective.json: the flags given, the config file read, the effective
+  configuration (defaults < file < flags), strict-decoding findings, node name and IP.
+
+NOT emulated: pods from the API (DaemonSets, Deployments: nothing but static pods runs), CNI and pod
+networking (Ready does not wait for a CNI configuration), the secured kubelet API on 10250 and the
+read-only port, certificate rotation and server TLS bootstrap, volumes, resource limits, liveness
+kills, eviction, image garbage collection, --config-dir drop-ins beyond a shallow merge, the CRI
+socket (containerRuntimeEndpoint is recorded, containerd is driven with ctr).
+"""
+
+import base64
+import copy
+import datetime
+import hashlib
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.request
+
+import yaml
+
+try:
+    from seed_doubles import calls, kube, pods
+except ImportError:  # running from the source tree
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from seed_doubles import calls, kube, pods
+
+VERSION = "v0.0.0"
+
+EFFECTIVE_FILE = os.environ.get("SEED_KUBELET_EFFECTIVE", "/var/lib/seed-doubles/kubelet-effective.json")
+SETTINGS_FILE = os.environ.get("SEED_KUBELET_SETTINGS", "/etc/seed-doubles/kubelet.json")
+SIGNER_NAME = "kubernetes.io/kube-apiserver-client-kubelet"
+GROUP_VERSION = "kubelet.config.k8s.io/v1beta1"
+CONFIG_DEPRECATION = ("This parameter should be set via the config file specified by the Kubelet's "
+                      "--config flag. See https://kubernetes.io/docs/tasks/administer-cluster/"
+                      "kubelet-config-file/ for more information.")
+
+
+def minor_of(version=None):
+    match = re.match(r"v?(\d+)\.(\d+)", version or VERSION)
+    return int(match.group(2)) if match else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# logging (klog text format)
+
+_LOG_LOCK = threading.Lock()
+
+
+def log(severity, msg, **kv):
+    now = datetime.datetime.now()
+    parts = [" %s=%s" % (k, json.dumps(v) if not isinstance(v, (int, float)) else v) for k, v in kv.items()]
+    line = "%s%s %s %7d kubelet.go:0] %s%s\n" % (severity, now.strftime("%m%d"), now.strftime("%H:%M:%S.%f"),
+                                                 os.getpid(), json.dumps(msg), "".join(parts))
+    with _LOG_LOCK:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# flags
+
+
+class FlagError(Exception):
+    pass
+
+
+class Flag:
+    """One flag: kind (bool, string, int, float, duration, strings, map, mapbool, taints),
+    config field path it sets (None: a KubeletFlags value), deprecation, minors it exists in."""
+
+    def __init__(self, name, kind, field=None, deprecated=None, since=0, until=None, shorthand=None,
+                 default=None):
+        self.name, self.kind, self.field = name, kind, field
+        self.deprecated, self.since, self.until = deprecated, since, until
+        self.shorthand, self.default = shorthand, default
+
+
+_DEP = "deprecated"  # placeholder: config-bound flags use CONFIG_DEPRECATION
+
+
+def _flags():
+    f = []
+    add = lambda *a, **k: f.append(Flag(*a, **k))  # noqa: E731
+    # KubeletFlags (cmd/kubelet/app/options/options.go AddFlags) and global flags.
+    add("config", "string")
+    add("config-dir", "string", since=28)
+    add("kubeconfig", "string")
+    add("bootstrap-kubeconfig", "string")
+    add("cert-dir", "string", default="/var/lib/kubelet/pki")
+    add("root-dir", "string", default="/var/lib/kubelet")
+    add("hostname-override", "string")
+    add("node-ip", "string")
+    add("node-labels", "map")
+    add("runonce", "bool")
+    add("lock-file", "string")
+    add("exit-on-lock-contention", "bool")
+    add("image-credential-provider-config", "string")
+    add("image-credential-provider-bin-dir", "string")
+    add("pod-infra-container-image", "string", deprecated="will be removed in a future release. "
+        "Image garbage collector will get sandbox image information from CRI.", until=35)
+    add("cloud-provider", "string", deprecated="will be removed in a future release")
+    add("cloud-config", "string", deprecated="will be removed in a future release")
+    add("minimum-container-ttl-duration", "duration", deprecated="Use --eviction-hard or --eviction-soft instead. Will be removed in a future version.")
+    add("maximum-dead-containers-per-container", "int", deprecated="Use --eviction-hard or --eviction-soft instead. Will be removed in a future version.")
+    add("maximum-dead-containers", "int", deprecated="Use --eviction-hard or --eviction-soft instead. Will be removed in a future version.")
+    add("experimental-mounter-path", "string", deprecated="will be removed in a future release")
+    add("experimental-allocatable-ignore-eviction", "bool", deprecated="will be removed in a future release")
+    add("keep-terminated-pod-volumes", "bool", deprecated="will be removed in a future version", until=31)
+    add("v", "int", shorthand="v")
+    add("vmodule", "string")
+    add("log-flush-frequency", "duration")
+    add("logging-format", "string")
+    add("log-json-split-stream", "bool")
+    add("log-json-info-buffer-size", "string")
+    add("log-text-split-stream", "bool")
+    add("log-text-info-buffer-size", "string")
+    add("version", "version")
+    add("help", "bool", shorthand="h")
+    add("feature-gates", "mapbool", "featureGates", deprecated=_DEP)
+    # KubeletConfiguration flags (AddKubeletConfigFlags), all deprecated in favour of --config.
+    cfg = [
+        ("address", "string", "address"), ("anonymous-auth", "bool", "authentication.anonymous.enabled"),
+        ("authentication-token-webhook", "bool", "authentication.webhook.enabled"),
+        ("authentication-token-webhook-cache-ttl", "duration", "authentication.webhook.cacheTTL"),
+        ("authorization-mode", "string", "authorization.mode"),
+        ("authorization-webhook-cache-authorized-ttl", "duration", "authorization.webhook.cacheAuthorizedTTL"),
+        ("authorization-webhook-cache-unauthorized-ttl", "duration", "authorization.webhook.cacheUnauthorizedTTL"),
+        ("cgroup-driver", "string", "cgroupDriver"), ("cgroup-root", "string", "cgroupRoot"),
+        ("cgroups-per-qos", "bool", "cgroupsPerQOS"), ("client-ca-file", "string", "authentication.x509.clientCAFile"),
+        ("cluster-dns", "strings", "clusterDNS"), ("cluster-domain", "string", "clusterDomain"),
+        ("container-log-max-files", "int", "containerLogMaxFiles"), ("container-log-max-size", "string", "containerLogMaxSize"),
+        ("container-log-max-workers", "int", "containerLogMaxWorkers"),
+        ("container-log-monitor-interval", "duration", "containerLogMonitorInterval"),
+        ("container-runtime-endpoint", "string", "containerRuntimeEndpoint"),
+        ("contention-profiling", "bool", "enableContentionProfiling"), ("cpu-cfs-quota", "bool", "cpuCFSQuota"),
+        ("cpu-cfs-quota-period", "duration", "cpuCFSQuotaPeriod"), ("cpu-manager-policy", "string", "cpuManagerPolicy"),
+        ("cpu-manager-policy-options", "map", "cpuManagerPolicyOptions"),
+        ("cpu-manager-reconcile-period", "duration", "cpuManagerReconcilePeriod"),
+        ("enable-controller-attach-detach", "bool", "enableControllerAttachDetach"),
+        ("enable-debugging-handlers", "bool", "enableDebuggingHandlers"), ("enable-server", "bool", "enableServer"),
+        ("enforce-node-allocatable", "strings", "enforceNodeAllocatable"), ("event-burst", "int", "eventBurst"),
+        ("event-qps", "int", "eventRecordQPS"), ("eviction-hard", "map", "evictionHard"),
+        ("eviction-max-pod-grace-period", "int", "evictionMaxPodGracePeriod"),
+        ("eviction-minimum-reclaim", "map", "evictionMinimumReclaim"),
+        ("eviction-pressure-transition-period", "duration", "evictionPressureTransitionPeriod"),
+        ("eviction-soft", "map", "evictionSoft"), ("eviction-soft-grace-period", "map", "evictionSoftGracePeriod"),
+        ("fail-swap-on", "bool", "failSwapOn"), ("file-check-frequency", "duration", "fileCheckFrequency"),
+        ("hairpin-mode", "string", "hairpinMode"), ("healthz-bind-address", "string", "healthzBindAddress"),
+        ("healthz-port", "int", "healthzPort"), ("http-check-frequency", "duration", "httpCheckFrequency"),
+        ("image-gc-high-threshold", "int", "imageGCHighThresholdPercent"),
+        ("image-gc-low-threshold", "int", "imageGCLowThresholdPercent"),
+        ("image-service-endpoint", "string", "imageServiceEndpoint"),
+        ("iptables-drop-bit", "int", "iptablesDropBit"), ("iptables-masquerade-bit", "int", "iptablesMasqueradeBit"),
+        ("kernel-memcg-notification", "bool", "kernelMemcgNotification"), ("kube-api-burst", "int", "kubeAPIBurst"),
+        ("kube-api-content-type", "string", "contentType"), ("kube-api-qps", "int", "kubeAPIQPS"),
+        ("kube-reserved", "map", "kubeReserved"), ("kube-reserved-cgroup", "string", "kubeReservedCgroup"),
+        ("kubelet-cgroups", "string", "kubeletCgroups"),
+        ("local-storage-capacity-isolation", "bool", "localStorageCapacityIsolation"),
+        ("make-iptables-util-chains", "bool", "makeIPTablesUtilChains"),
+        ("manifest-url", "string", "staticPodURL"), ("manifest-url-header", "strings", "staticPodURLHeader"),
+        ("max-open-files", "int", "maxOpenFiles"), ("max-pods", "int", "maxPods"),
+        ("memory-manager-policy", "string", "memoryManagerPolicy"),
+        ("minimum-image-ttl-duration", "duration", "imageMinimumGCAge"),
+        ("image-maximum-gc-age", "duration", "imageMaximumGCAge"),
+        ("node-status-max-images", "int", "nodeStatusMaxImages"),
+        ("node-status-update-frequency", "duration", "nodeStatusUpdateFrequency"),
+        ("oom-score-adj", "int", "oomScoreAdj"), ("pod-cidr", "string", "podCIDR"),
+        ("pod-manifest-path", "string", "staticPodPath"), ("pod-max-pids", "int", "podPidsLimit"),
+        ("pods-per-core", "int", "podsPerCore"), ("port", "int", "port"),
+        ("protect-kernel-defaults", "bool", "protectKernelDefaults"), ("provider-id", "string", "providerID"),
+        ("qos-reserved", "map", "qosReserved"), ("read-only-port", "int", "readOnlyPort"),
+        ("register-node", "bool", "registerNode"), ("register-with-taints", "taints", "registerWithTaints"),
+        ("registry-burst", "int", "registryBurst"), ("registry-qps", "int", "registryPullQPS"),
+        ("reserved-cpus", "string", "reservedSystemCPUs"), ("reserved-memory", "strings", "reservedMemory"),
+        ("resolv-conf", "string", "resolvConf"), ("rotate-certificates", "bool", "rotateCertificates"),
+        ("rotate-server-certificates", "bool", "serverTLSBootstrap"),
+        ("runtime-request-timeout", "duration", "runtimeRequestTimeout"),
+        ("seccomp-default", "bool", "seccompDefault"), ("serialize-image-pulls", "bool", "serializeImagePulls"),
+        ("streaming-connection-idle-timeout", "duration", "streamingConnectionIdleTimeout"),
+        ("sync-frequency", "duration", "syncFrequency"), ("system-cgroups", "string", "systemCgroups"),
+        ("system-reserved", "map", "systemReserved"), ("system-reserved-cgroup", "string", "systemReservedCgroup"),
+        ("tls-cert-file", "string", "tlsCertFile"), ("tls-cipher-suites", "strings", "tlsCipherSuites"),
+        ("tls-min-version", "string", "tlsMinVersion"), ("tls-private-key-file", "string", "tlsPrivateKeyFile"),
+        ("topology-manager-policy", "string", "topologyManagerPolicy"),
+        ("topology-manager-policy-options", "map", "topologyManagerPolicyOptions"),
+        ("topology-manager-scope", "string", "topologyManagerScope"),
+        ("volume-plugin-dir", "string", "volumePluginDir"), ("volume-stats-agg-period", "duration", "volumeStatsAggPeriod"),
+        ("allowed-unsafe-sysctls", "strings", "allowedUnsafeSysctls"),
+    ]
+    for name, kind, field in cfg:
+        add(name, kind, field, deprecated=_DEP)
+    add("fail-cgroupv1", "bool", "failCgroupV1", deprecated=_DEP, since=31)
+    return f
+
+
+ALL_FLAGS = _flags()
+
+
+def flag_table(minor):
+    """{name: Flag} of the flags the kubelet of ``minor`` knows."""
+    return {fl.name: fl for fl in ALL_FLAGS
+            if fl.since <= minor and (fl.until is None or minor < fl.until)}
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text):
+    """Seconds of a Go duration string ("1m30s", "300ms", "0"); raises ValueError."""
+    text = str(text).strip()
+    if text in ("0", "+0", "-0"):
+        return 0.0
+    match = re.fullmatch(r"([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))+", text)
+    if not match:
+        raise ValueError('time: invalid duration "%s"' % text)
+    total = sum(float(num) * _DURATION_UNITS[unit]
+                for num, unit in re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)", text))
+    return -total if match.group(1) == "-" else total
+
+
+def parse_taints(text):
+    """--register-with-taints: key[=value]:Effect,... → list of Taint objects."""
+    taints = []
+    for spec in [s for s in text.split(",") if s]:
+        keyval, sep, effect = spec.rpartition(":")
+        if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise ValueError("invalid taint spec: %s" % spec)
+        key, _, value = keyval.partition("=")
+        taint = {"key": key, "effect": effect}
+        if value:
+            taint["value"] = value
+        taints.append(taint)
+    return taints
+
+
+def _convert(flag, raw, shown):
+    kind = flag.kind
+    try:
+        if kind == "bool":
+            low = raw.lower()
+            if low in ("1", "t", "true"):
+                return True
+            if low in ("0", "f", "false"):
+                return False
+            raise ValueError('strconv.ParseBool: parsing "%s": invalid syntax' % raw)
+        if kind == "int":
+            if not re.fullmatch(r"[-+]?\d+", raw):
+                raise ValueError('strconv.ParseInt: parsing "%s": invalid syntax' % raw)
+            return int(raw)
+        if kind == "duration":
+            parse_duration(raw)
+            return raw
+        if kind == "strings":
+            return [s for s in raw.split(",") if s != ""]
+        if kind in ("map", "mapbool"):
+            out = {}
+            for item in [s for s in raw.split(",") if s.strip()]:
+                key, eq, value = item.partition("=")
+                if not eq:
+                    raise ValueError("missing bool value for %s" % key if kind == "mapbool"
+                                     else "malformed pair, expect string=string")
+                if kind == "mapbool":
+                    if value.strip().lower() not in ("true", "false", "1", "0", "t", "f"):
+                        raise ValueError('invalid value of %s=%s, err: strconv.ParseBool: parsing "%s": invalid syntax'
+                                         % (key, value, value))
+                    out[key.strip()] = value.strip().lower() in ("true", "1", "t")
+                else:
+                    out[key.strip()] = value.strip()
+            return out
+        if kind == "taints":
+            return parse_taints(raw)
+    except ValueError as exc:
+        raise FlagError('invalid argument "%s" for "%s" flag: %s' % (raw, shown, exc))
+    return raw
+
+
+def parse_flags(argv, minor):
+    """pflag-like parse: (values {name: value}, order [names as given], warnings, positional)."""
+    table = flag_table(minor)
+    shorthands = {fl.shorthand: fl for fl in table.values() if fl.shorthand}
+    values, order, warnings, positional = {}, [], [], []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            positional.extend(argv[i:])
+            break
+        if arg.startswith("--") and len(arg) > 2:
+            name, eq, raw = arg[2:].partition("=")
+            flag = table.get(name)
+            shown = "--" + name
+            if flag is None:
+                raise FlagError("unknown flag: --%s" % name)
+        elif arg.startswith("-") and len(arg) > 1:
+            short, rest = arg[1], arg[2:]
+            flag = shorthands.get(short)
+            if flag is None:
+                raise FlagError("unknown shorthand flag: '%s' in %s" % (short, arg))
+            shown = "-%s, --%s" % (short, flag.name)
+            eq = "=" if rest else ""
+            raw = rest[1:] if rest.startswith("=") else rest
+        else:
+            positional.append(arg)
+            continue
+        if not eq:
+            if flag.kind == "bool":
+                raw = "true"
+            elif flag.kind == "version":
+                raw = "true"
+            else:
+                if i >= len(argv):
+                    raise FlagError("flag needs an argument: %s" % ("--" + flag.name if shown.startswith("--")
+                                                                    else "'%s' in -%s" % (flag.shorthand, flag.shorthand)))
+                raw = argv[i]
+                i += 1
+        value = _convert(flag, raw, shown)
+        if flag.kind in ("map", "mapbool") and isinstance(values.get(flag.name), dict):
+            values[flag.name].update(value)
+        elif flag.kind == "strings" and isinstance(values.get(flag.name), list) and flag.name != "cluster-dns":
+            values[flag.name].extend(value)
+        else:
+            values[flag.name] = value
+        order.append(flag.name)
+        if flag.deprecated:
+            msg = CONFIG_DEPRECATION if flag.deprecated == _DEP else flag.deprecated
+            warnings.append("Flag --%s has been deprecated, %s" % (flag.name, msg))
+    return values, order, warnings, positional
+
+
+# ---------------------------------------------------------------------------------------------
+# KubeletConfiguration
+
+
+def _obj(fields):
+    return ("object", fields)
+
+
+_AUTHN = _obj({"x509": _obj({"clientCAFile": "string"}),
+               "webhook": _obj({"enabled": "bool", "cacheTTL": "duration"}),
+               "anonymous": _obj({"enabled": "bool"})})
+_AUTHZ = _obj({"mode": "string", "webhook": _obj({"cacheAuthorizedTTL": "duration", "cacheUnauthorizedTTL": "duration"})})
+_LOGGING = _obj({"format": "string", "flushFrequency": "any", "verbosity": "int", "vmodule": "any",
+                 "options": _obj({"text": _obj({"splitStream": "bool", "infoBufferSize": "any"}),
+                                  "json": _obj({"splitStream": "bool", "infoBufferSize": "any"})})})
+_TAINT = _obj({"key": "string", "value": "string", "effect": "string", "timeAdded": "any"})
+
+# field: schema, or (schema, first minor that has it). Source: k8s.io/kubelet/config/v1beta1 types.go.
+CONFIG_SCHEMA = {
+    "apiVersion": "string", "kind": "string",
+    "enableServer": "bool", "staticPodPath": "string", "podLogsDir": ("string", 29),
+    "syncFrequency": "duration", "fileCheckFrequency": "duration", "httpCheckFrequency": "duration",
+    "staticPodURL": "string", "staticPodURLHeader": "any", "address": "string", "port": "int",
+    "readOnlyPort": "int", "tlsCertFile": "string", "tlsPrivateKeyFile": "string",
+    "tlsCipherSuites": "strings", "tlsCurvePreferences": ("any", 36), "tlsMinVersion": "string",
+    "rotateCertificates": "bool", "serverTLSBootstrap": "bool", "authentication": _AUTHN,
+    "authorization": _AUTHZ, "registryPullQPS": "int", "registryBurst": "int",
+    "imagePullCredentialsVerificationPolicy": ("string", 33),
+    "preloadedImagesVerificationAllowlist": ("strings", 33),
+    "eventRecordQPS": "int", "eventBurst": "int", "enableDebuggingHandlers": "bool",
+    "enableContentionProfiling": "bool", "healthzPort": "int", "healthzBindAddress": "string",
+    "oomScoreAdj": "int", "clusterDomain": "string", "clusterDNS": "strings",
+    "streamingConnectionIdleTimeout": "duration", "nodeStatusUpdateFrequency": "duration",
+    "nodeStatusReportFrequency": "duration", "nodeLeaseDurationSeconds": "int",
+    "imageMinimumGCAge": "duration", "imageMaximumGCAge": ("duration", 29),
+    "imageGCHighThresholdPercent": "int", "imageGCLowThresholdPercent": "int",
+    "volumeStatsAggPeriod": "duration", "kubeletCgroups": "string", "systemCgroups": "string",
+    "cgroupRoot": "string", "cgroupsPerQOS": "bool", "cgroupDriver": "string",
+    "cpuManagerPolicy": "string", "singleProcessOOMKill": ("bool", 32),
+    "cpuManagerPolicyOptions": "map", "cpuManagerReconcilePeriod": "duration",
+    "draManagerReconcilePeriod": ("duration", 35),
+    "memoryManagerPolicy": "string", "topologyManagerPolicy": "string",
+    "topologyManagerScope": "string", "topologyManagerPolicyOptions": "map", "qosReserved": "map",
+    "runtimeRequestTimeout": "duration", "hairpinMode": "string", "maxPods": "int", "podCIDR": "string",
+    "podPidsLimit": "int", "resolvConf": "string", "runOnce": "bool", "cpuCFSQuota": "bool",
+    "cpuCFSQuotaPeriod": "duration", "nodeStatusMaxImages": "int", "maxOpenFiles": "int",
+    "contentType": "string", "kubeAPIQPS": "int", "kubeAPIBurst": "int", "serializeImagePulls": "bool",
+    "maxParallelImagePulls": "int", "evictionHard": "map", "evictionSoft": "map",
+    "evictionSoftGracePeriod": "map", "evictionPressureTransitionPeriod": "duration",
+    "evictionMaxPodGracePeriod": "int", "evictionMinimumReclaim": "map",
+    "mergeDefaultEvictionSettings": ("bool", 34), "podsPerCore": "int",
+    "enableControllerAttachDetach": "bool", "protectKernelDefaults": "bool",
+    "makeIPTablesUtilChains": "bool", "iptablesMasqueradeBit": "int", "iptablesDropBit": "int",
+    "featureGates": "mapbool", "failSwapOn": "bool", "memorySwap": _obj({"swapBehavior": "string"}),
+    "containerLogMaxSize": "string", "containerLogMaxFiles": "int",
+    "containerLogMaxWorkers": ("int", 30), "containerLogMonitorInterval": ("duration", 30),
+    "configMapAndSecretChangeDetectionStrategy": "string", "systemReserved": "map",
+    "kubeReserved": "map", "reservedSystemCPUs": "string", "showHiddenMetricsForVersion": "string",
+    "systemReservedCgroup": "string", "kubeReservedCgroup": "string",
+    "enforceNodeAllocatable": "strings", "allowedUnsafeSysctls": "strings",
+    "volumePluginDir": "string", "providerID": "string", "kernelMemcgNotification": "bool",
+    "logging": _LOGGING, "enableSystemLogHandler": "bool", "enableSystemLogQuery": "bool",
+    "shutdownGracePeriod": "duration", "shutdownGracePeriodCriticalPods": "duration",
+    "shutdownGracePeriodByPodPriority": ("list", _obj({"priority": "int", "shutdownGracePeriodSeconds": "int"})),
+    "crashLoopBackOff": (_obj({"maxContainerRestartPeriod": "duration"}), 32),
+    "reservedMemory": ("list", _obj({"numaNode": "int", "limits": "map"})),
+    "enableProfilingHandler": "bool", "enableDebugFlagsHandler": "bool", "seccompDefault": "bool",
+    "memoryThrottlingFactor": "float", "memoryReservationPolicy": ("string", 36),
+    "registerWithTaints": ("list", _TAINT), "registerNode": "bool",
+    "tracing": _obj({"endpoint": "string", "samplingRatePerMillion": "int"}),
+    "localStorageCapacityIsolation": "bool", "containerRuntimeEndpoint": "string",
+    "imageServiceEndpoint": "string", "failCgroupV1": ("bool", 31),
+    "userNamespaces": (_obj({"idsPerPod": "int"}), 30),
+}
+
+
+def _field_schema(entry, minor):
+    """(schema, known) of a CONFIG_SCHEMA entry for ``minor``."""
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], int):
+        return entry[0], minor >= entry[1]
+    return entry, True
+
+
+def config_defaults(minor):
+    """Defaults of v1beta1 (SetDefaults_KubeletConfiguration) for the fields the double uses or
+    reports; failCgroupV1 is true from 1.35 (KEP-5573), false in 1.31-1.34, absent before."""
+    d = {
+        "enableServer": True, "syncFrequency": "1m0s", "fileCheckFrequency": "20s",
+        "httpCheckFrequency": "20s", "address": "0.0.0.0", "port": 10250,
+        "authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True, "cacheTTL": "2m0s"},
+                           "x509": {}},
+        "authorization": {"mode": "Webhook", "webhook": {"cacheAuthorizedTTL": "5m0s", "cacheUnauthorizedTTL": "30s"}},
+        "registryPullQPS": 5, "registryBurst": 10, "eventRecordQPS": 50, "eventBurst": 100,
+        "enableDebuggingHandlers": True, "healthzPort": 10248, "healthzBindAddress": "127.0.0.1",
+        "oomScoreAdj": -999, "streamingConnectionIdleTimeout": "4h0m0s",
+        "nodeStatusUpdateFrequency": "10s", "nodeStatusReportFrequency": "5m0s",
+        "nodeLeaseDurationSeconds": 40, "imageMinimumGCAge": "2m0s", "imageGCHighThresholdPercent": 85,
+        "imageGCLowThresholdPercent": 80, "volumeStatsAggPeriod": "1m0s", "cgroupsPerQOS": True,
+        "cgroupDriver": "cgroupfs", "cpuManagerPolicy": "none", "cpuManagerReconcilePeriod": "10s",
+        "memoryManagerPolicy": "None", "topologyManagerPolicy": "none", "topologyManagerScope": "container",
+        "runtimeRequestTimeout": "2m0s", "hairpinMode": "promiscuous-bridge", "maxPods": 110,
+        "podPidsLimit": -1, "resolvConf": "/etc/resolv.conf", "cpuCFSQuota": True, "cpuCFSQuotaPeriod": "100ms",
+        "nodeStatusMaxImages": 50, "maxOpenFiles": 1000000, "contentType": "application/vnd.kubernetes.protobuf",
+        "kubeAPIQPS": 50, "kubeAPIBurst": 100, "serializeImagePulls": True,
+        "evictionHard": {"memory.available": "100Mi", "nodefs.available": "10%", "nodefs.inodesFree": "5%",
+                         "imagefs.available": "15%", "imagefs.inodesFree": "5%"},
+        "evictionPressureTransitionPeriod": "5m0s", "enableControllerAttachDetach": True,
+        "makeIPTablesUtilChains": True, "iptablesMasqueradeBit": 14, "iptablesDropBit": 15,
+        "failSwapOn": True, "containerLogMaxSize": "10Mi", "containerLogMaxFiles": 5,
+        "configMapAndSecretChangeDetectionStrategy": "Watch", "enforceNodeAllocatable": ["pods"],
+        "volumePluginDir": "/usr/libexec/kubernetes/kubelet-plugins/volume/exec/",
+        "logging": {"format": "text", "flushFrequency": "5s", "verbosity": 0,
+                    "options": {"text": {"infoBufferSize": "0"}, "json": {"infoBufferSize": "0"}}},
+        "enableSystemLogHandler": True, "enableSystemLogQuery": False, "shutdownGracePeriod": "0s",
+        "shutdownGracePeriodCriticalPods": "0s", "enableProfilingHandler": True,
+        "enableDebugFlagsHandler": True, "seccompDefault": False, "memoryThrottlingFactor": 0.9,
+        "registerNode": True, "localStorageCapacityIsolation": True,
+        "containerRuntimeEndpoint": "unix:///run/containerd/containerd.sock", "podLogsDir": "/var/log/pods",
+        "staticPodPath": "",
+    }
+    if minor >= 29:
+        d["imageMaximumGCAge"] = "0s"
+    if minor >= 30:
+        d["containerLogMaxWorkers"] = 1
+        d["containerLogMonitorInterval"] = "10s"
+    if minor >= 31:
+        d["failCgroupV1"] = minor >= 35
+    return d
+
+
+class ConfigError(Exception):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that records duplicate mapping keys (strict decoding rejects them)."""
+
+    duplicates = None
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key in seen and self.duplicates is not None:
+                self.duplicates.append('line %d: key "%s" already set in map' % (key_node.start_mark.line + 1, key))
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _check(value, schema, path, minor, unknown, type_errors):
+    if schema == "any" or value is None:
+        return
+    if isinstance(schema, tuple) and schema[0] == "object":
+        if not isinstance(value, dict):
+            type_errors.append("%s: expected object, got %s" % (path, type(value).__name__))
+            return
+        for key, sub in value.items():
+            if key not in schema[1]:
+                unknown.append("%s.%s" % (path, key))
+                continue
+            _check(sub, schema[1][key], "%s.%s" % (path, key), minor, unknown, type_errors)
+        return
+    if isinstance(schema, tuple) and schema[0] == "list":
+        if not isinstance(value, list):
+            type_errors.append("%s: expected array, got %s" % (path, type(value).__name__))
+            return
+        for idx, item in enumerate(value):
+            _check(item, schema[1], "%s[%d]" % (path, idx), minor, unknown, type_errors)
+        return
+    ok = {
+        "bool": lambda v: isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "strings": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+        "map": lambda v: isinstance(v, dict),
+        "mapbool": lambda v: isinstance(v, dict) and all(isinstance(i, bool) for i in v.values()),
+        "duration": lambda v: isinstance(v, str),
+    }[schema]
+    if not ok(value):
+        type_errors.append("%s: cannot unmarshal %s into %s" % (path, type(value).__name__, schema))
+        return
+    if schema == "duration":
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            type_errors.append("%s: %s" % (path, exc))
+
+
+def decode_config(text, minor, strict=False):
+    """(config dict as written, strict-decoding findings) of a KubeletConfiguration document.
+
+    Raises ConfigError for what upstream cannot decode at all (no kind, wrong group/version,
+    wrong kind, wrongly typed values) and, when ``strict``, for unknown / duplicate fields too
+    (upstream falls back to lenient v1beta1 decoding for those and only logs them)."""
+    loader = _UniqueKeyLoader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise ConfigError("failed to decode: yaml: %s" % exc)
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ConfigError("failed to decode: couldn't get version/kind; json parse error")
+    if not data.get("kind"):
+        raise ConfigError("failed to decode: Object 'Kind' is missing in '%s'" % json.dumps(data, sort_keys=True))
+    if data.get("apiVersion") != GROUP_VERSION or data.get("kind") != "KubeletConfiguration":
+        raise ConfigError('failed to decode: no kind "%s" is registered for version "%s" in scheme '
+                          '"pkg/runtime/scheme.go:100"' % (data.get("kind"), data.get("apiVersion")))
+    unknown, type_errors = [], []
+    for key, value in data.items():
+        entry = CONFIG_SCHEMA.get(key)
+        schema, known = _field_schema(entry, minor) if entry is not None else (None, False)
+        if not known:
+            unknown.append(key)
+            continue
+        _check(value, schema, key, minor, unknown, type_errors)
+    if type_errors:
+        raise ConfigError("failed to decode: json: %s" % "; ".join(type_errors))
+    findings = ['unknown field "%s"' % u for u in unknown] + list(loader.duplicates)
+    if findings and strict:
+        raise ConfigError("failed lenient decoding: strict decoding error: %s" % ", ".join(findings))
+    return data, findings
+
+
+def _merge(base, over):
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in (
+                "evictionHard", "evictionSoft", "featureGates", "systemReserved", "kubeReserved"):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _set_path(cfg, path, value):
+    keys = path.split(".")
+    node = cfg
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+# Fields that are pointers in v1beta1: an explicit zero / false in the file is kept. Every other
+# field with a default is defaulted when the file leaves it at its zero value ("0s", 0, "").
+POINTER_FIELDS = {
+    "enableServer", "registryPullQPS", "eventRecordQPS", "enableDebuggingHandlers", "healthzPort",
+    "oomScoreAdj", "imageGCHighThresholdPercent", "imageGCLowThresholdPercent", "cgroupsPerQOS",
+    "podPidsLimit", "resolvConf", "cpuCFSQuota", "cpuCFSQuotaPeriod", "nodeStatusMaxImages", "kubeAPIQPS",
+    "serializeImagePulls", "enableControllerAttachDetach", "makeIPTablesUtilChains", "iptablesMasqueradeBit",
+    "iptablesDropBit", "failSwapOn", "containerLogMaxFiles", "containerLogMaxWorkers",
+    "containerLogMonitorInterval", "enableSystemLogHandler", "enableSystemLogQuery", "enableProfilingHandler",
+    "enableDebugFlagsHandler", "seccompDefault", "memoryThrottlingFactor", "registerNode",
+    "localStorageCapacityIsolation", "failCgroupV1", "singleProcessOOMKill", "mergeDefaultEvictionSettings",
+}
+
+
+def _is_zero(value):
+    if isinstance(value, bool):
+        return value is False
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, str):
+        if value == "":
+            return True
+        try:
+            return parse_duration(value) == 0
+        except ValueError:
+            return False
+    return value is None
+
+
+def _default_zero(cfg, defaults, file_cfg):
+    for key, default in defaults.items():
+        if key in POINTER_FIELDS or key not in file_cfg or isinstance(default, (dict, list)):
+            continue
+        if _is_zero(file_cfg[key]) and not isinstance(default, bool):
+            cfg[key] = copy.deepcopy(default)
+    for section, paths in (("authentication", (("webhook", "cacheTTL"),)),
+                           ("authorization", (("webhook", "cacheAuthorizedTTL"), ("webhook", "cacheUnauthorizedTTL"),
+                                              ("mode",)))):
+        for path in paths:
+            node, default = cfg.get(section) or {}, defaults[section]
+            for key in path[:-1]:
+                node, default = node.get(key) or {}, default.get(key) or {}
+            if path[-1] in node and _is_zero(node[path[-1]]):
+                node[path[-1]] = default.get(path[-1])
+
+
+def effective_config(file_cfg, flag_values, minor):
+    """defaults < config file < config-bound flags given on the command line (zero values of
+    non-pointer fields in the file are defaulted, as SetDefaults_KubeletConfiguration does)."""
+    defaults = config_defaults(minor)
+    file_cfg = {k: v for k, v in file_cfg.items() if k not in ("apiVersion", "kind")}
+    cfg = _merge(defaults, file_cfg)
+    _default_zero(cfg, defaults, file_cfg)
+    if "evictionHard" in file_cfg and not file_cfg.get("mergeDefaultEvictionSettings"):
+        cfg["evictionHard"] = copy.deepcopy(file_cfg["evictionHard"])
+    table = flag_table(minor)
+    for name, value in flag_values.items():
+        flag = table.get(name)
+        if flag and flag.field:
+            if flag.field == "featureGates":
+                cfg["featureGates"] = dict(cfg.get("featureGates") or {}, **value)
+            else:
+                _set_path(cfg, flag.field, value)
+    return cfg
+
+
+def cgroup_version():
+    """2 when /sys/fs/cgroup is the unified cgroup2 mount, else 1 (legacy and hybrid layouts)."""
+    forced = os.environ.get("SEED_KUBELET_CGROUP_VERSION")
+    if forced:
+        return int(forced)
+    try:
+        with open("/proc/mounts", encoding="utf-8") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) > 2 and fields[1] == "/sys/fs/cgroup":
+                    return 2 if fields[2] == "cgroup2" else 1
+    except OSError:
+        pass
+    return 1
+
+
+def check_cgroup_v1(cfg, minor, version):
+    """Upstream's validation error when failCgroupV1 forbids this cgroup v1 host, else None."""
+    if minor < 31 or version != 1 or not cfg.get("failCgroupV1", minor >= 35):
+        return None
+    if minor >= 35:
+        return ("kubelet is configured to not run on a host using cgroup v1. cgroup v1 support is "
+                "unsupported and will be removed in a future release")
+    return ("kubelet is configured to not run on a host using cgroup v1. cgroup v1 support is in "
+            "maintenance mode, please migrate to cgroup v2")
+
+
+def swap_error(cfg, swaps_file="/proc/swaps"):
+    if not cfg.get("failSwapOn", True):
+        return None
+    try:
+        with open(swaps_file, encoding="utf-8") as handle:
+            lines = [ln.strip() for ln in handle.read().splitlines()[1:] if ln.strip()]
+    except OSError:
+        return None
+    if lines:
+        return ("running with swap on is not supported, please disable swap or set --fail-swap-on "
+                "flag to false. /proc/swaps contained: %s" % lines)
+    return None
+
+
+_KUBELET_LABELS = {"kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch",
+                   "beta.kubernetes.io/os", "beta.kubernetes.io/arch", "beta.kubernetes.io/instance-type",
+                   "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region",
+                   "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region",
+                   "topology.kubernetes.io/zone"}
+_KUBELET_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+
+
+def unknown_node_labels(labels):
+    """Labels --node-labels may not set (kubernetes.io / k8s.io namespace, not allowed for a kubelet)."""
+    bad = []
+    for key in labels:
+        namespace = key.split("/", 1)[0] if "/" in key else ""
+        in_k8s = any(namespace == ns or namespace.endswith("." + ns) for ns in ("kubernetes.io", "k8s.io"))
+        if not in_k8s or key in _KUBELET_LABELS:
+            continue
+        if any(namespace == ns or namespace.endswith("." + ns) for ns in _KUBELET_LABEL_NAMESPACES):
+            continue
+        bad.append(key)
+    return sorted(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# node
+
+
+def node_name(flags):
+    name = flags.get("hostname-override") or socket.gethostname()
+    return name.strip().lower()
+
+
+def detect_node_ip(name):
+    try:
+        for info in socket.getaddrinfo(name, None, socket.AF_INET):
+            addr = info[4][0]
+            if not addr.startswith("127."):
+                return addr
+    except OSError:
+        pass
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(("192.0.2.1", 9))
+        addr = sock.getsockname()[0]
+        sock.close()
+        return addr
+    except OSError:
+        return "127.0.0.1"
+
+
+def _read(path, default=""):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return default
+
+
+def _os_image():
+    for line in _read("/etc/os-release").splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return line.split("=", 1)[1].strip('"')
+    return "Linux"
+
+
+def _capacity(cfg):
+    mem_kb = 0
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    try:
+        st = os.statvfs(cfg.get("_rootDir", "/var/lib/kubelet") if os.path.isdir("/var/lib/kubelet") else "/")
+        disk_ki = st.f_blocks * st.f_frsize // 1024
+    except OSError:
+        disk_ki = 0
+    return {"cpu": str(os.cpu_count() or 1), "memory": "%dKi" % mem_kb,
+            "ephemeral-storage": "%dKi" % disk_ki, "pods": str(cfg.get("maxPods", 110)),
+            "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+
+
+def _arch():
+    machine = os.uname().machine
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def node_conditions(now, ready=True, previous=None):
+    prev = {c["type"]: c for c in (previous or [])}
+
+    def cond(ctype, status, reason, message):
+        old = prev.get(ctype)
+        transition = old["lastTransitionTime"] if old and old.get("status") == status else now
+        return {"type": ctype, "status": status, "reason": reason, "message": message,
+                "lastHeartbeatTime": now, "lastTransitionTime": transition}
+
+    return [
+        cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        cond("Ready", "True" if ready else "False", "KubeletReady" if ready else "KubeletNotReady",
+             "kubelet is posting ready status" if ready else "container runtime is down"),
+    ]
+
+
+def node_object(name, node_ip, cfg, node_labels=None, taints=None, version=None, now=None,
+                runtime_version="containerd://unknown"):
+    """The Node the kubelet registers (kubelet_node_status.go initialNode + nodestatus setters)."""
+    version = version or VERSION
+    now = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    arch = _arch()
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": arch,
+              "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": arch}
+    labels.update(node_labels or {})
+    all_taints = [dict(t) for t in (cfg.get("registerWithTaints") or [])]
+    for taint in taints or []:
+        if taint not in all_taints:
+            all_taints.append(dict(taint))
+    spec = {}
+    if all_taints:
+        spec["taints"] = all_taints
+    if cfg.get("providerID"):
+        spec["providerID"] = cfg["providerID"]
+    capacity = _capacity(cfg)
+    node = {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels,
+                     "annotations": {"volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+        "spec": spec,
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": node_ip}, {"type": "Hostname", "address": name}],
+            "capacity": capacity, "allocatable": dict(capacity),
+            "conditions": node_conditions(now),
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": int(cfg.get("port", 10250))}},
+            "nodeInfo": {
+                "machineID": _read("/etc/machine-id"), "systemUUID": _read("/sys/class/dmi/id/product_uuid"),
+                "bootID": _read("/proc/sys/kernel/random/boot_id"), "kernelVersion": os.uname().release,
+                "osImage": _os_image(), "containerRuntimeVersion": runtime_version,
+                "kubeletVersion": version, "operatingSystem": "linux", "architecture": arch,
+            },
+        },
+    }
+    if minor_of(version) < 31:
+        node["status"]["nodeInfo"]["kubeProxyVersion"] = version
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS bootstrap (pkg/kubelet/certificate/bootstrap)
+
+
+def generate_key():
+    from cryptography.hazmat.primitives.asymmetric import ec
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def key_pem(key):
+    from cryptography.hazmat.primitives import serialization
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption())
+
+
+def load_or_generate_key(path):
+    from cryptography.hazmat.primitives import serialization
+    try:
+        with open(path, "rb") as handle:
+            return serialization.load_pem_private_key(handle.read(), None)
+    except (OSError, ValueError):
+        key = generate_key()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write_private(path, key_pem(key))
+        return key
+
+
+def _write_private(path, data):
+    fd = os.open(path + ".seed-tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data if isinstance(data, bytes) else data.encode())
+    os.chmod(path + ".seed-tmp", 0o600)
+    os.replace(path + ".seed-tmp", path)
+
+
+def make_csr(key, node):
+    """PEM CSR with CN system:node:<node>, O system:nodes (no SANs, no extensions)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:nodes"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "system:node:" + node)])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def csr_usages(key):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    usages = ["digital signature", "client auth"]
+    if isinstance(key, rsa.RSAPrivateKey):
+        usages.append("key encipherment")
+    return usages
+
+
+def digested_name(public_key, common_name, organizations, usages):
+    """node-csr-<base64url(sha512/256 of the public key, subject and usages)> like upstream."""
+    from cryptography.hazmat.primitives import serialization
+    enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")  # noqa: E731
+    digest = hashlib.new("sha512_256")
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for item in [der, common_name.encode()] + [o.encode() for o in organizations] + [u.encode() for u in usages]:
+        digest.update(enc(item))
+        digest.update(b"|")
+    return "node-csr-" + enc(digest.digest()).decode()
+
+
+def csr_object(key, node):
+    csr_pem = make_csr(key, node)
+    usages = csr_usages(key)
+    name = digested_name(key.public_key(), "system:node:" + node, ["system:nodes"], usages)
+    return {"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+            "metadata": {"name": name},
+            "spec": {"request": base64.b64encode(csr_pem).decode(), "signerName": SIGNER_NAME,
+                     "usages": usages}}
+
+
+def kubeconfig_valid(path):
+    """Upstream's isClientConfigStillValid: loadable, and its client certificate not expired."""
+    if not os.path.exists(path):
+        return False
+    try:
+        server, _, cert_pem, _, token = kube.load_kubeconfig(path)
+    except (OSError, ValueError, KeyError, yaml.YAMLError):
+        return False
+    if not server:
+        return False
+    if cert_pem:
+        try:
+            from cryptography import x509
+            cert = x509.load_pem_x509_certificate(cert_pem)
+            not_after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(
+                tzinfo=datetime.timezone.utc)
+            return not_after > datetime.datetime.now(datetime.timezone.utc)
+        except ValueError:
+            return False
+    return bool(token)
+
+
+def bootstrap_client_cert(kubeconfig_path, bootstrap_path, cert_dir, node, client=None,
+                          poll=1.0, timeout=3600.0, sleep=time.sleep):
+    """TLS bootstrap; True when it wrote a new kubeconfig, False when none was needed."""
+    if kubeconfig_valid(kubeconfig_path):
+        return False
+    if not bootstrap_path or not os.path.exists(bootstrap_path):
+        return False
+    log("I", "Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file")
+    server, ca_pem, _, _, token = kube.load_kubeconfig(bootstrap_path)
+    if client is None:
+        client = kube.Client(server, ca_pem=ca_pem, token=token)
+    os.makedirs(cert_dir, exist_ok=True)
+    key_path = os.path.join(cert_dir, "kubelet-client.key.tmp")
+    key = load_or_generate_key(key_path)
+    obj = csr_object(key, node)
+    name = obj["metadata"]["name"]
+    base = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    try:
+        client.create(base, obj)
+    except kube.ApiError as exc:
+        if exc.status != 409:
+            raise
+        existing = client.get(base + "/" + name)
+        if existing.get("spec", {}).get("request") != obj["spec"]["request"]:
+            raise RuntimeError("retrieved csr is not compatible: csr %s exists with another request" % name)
+    log("I", "Waiting for client certificate to be issued", csr=name)
+    deadline = time.time() + timeout
+    cert_pem = None
+    while time.time() < deadline:
+        current = client.get(base + "/" + name)
+        status = current.get("status") or {}
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == "Denied":
+                raise RuntimeError("certificate signing request is denied, reason: %s, message: %s"
+                                   % (cond.get("reason"), cond.get("message")))
+            if cond.get("type") == "Failed":
+                raise RuntimeError("certificate signing request failed, reason: %s, message: %s"
+                                   % (cond.get("reason"), cond.get("message")))
+        if status.get("certificate"):
+            cert_pem = base64.b64decode(status["certificate"])
+            break
+        sleep(poll)
+    if cert_pem is None:
+        raise RuntimeError("timed out waiting for the certificate of %s" % name)
+    pem_path = write_cert_store(cert_dir, cert_pem, key_pem(key))
+    write_bootstrapped_kubeconfig(kubeconfig_path, server, ca_pem, pem_path)
+    try:
+        os.unlink(key_path)
+    except OSError:
+        pass
+    log("I", "Certificate bootstrap complete", kubeconfig=kubeconfig_path)
+    return True
+
+
+def write_cert_store(cert_dir, cert_pem, key_bytes):
+    """pki/kubelet-client-<date>.pem (certificate + key, 0600) and the -current.pem link to it."""
+    stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime())
+    dated = os.path.join(cert_dir, "kubelet-client-%s.pem" % stamp)
+    _write_private(dated, cert_pem.rstrip(b"\n") + b"\n" + key_bytes)
+    current = os.path.join(cert_dir, "kubelet-client-current.pem")
+    tmp = current + ".seed-tmp"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(dated, tmp)
+    os.replace(tmp, current)
+    return current
+
+
+def write_bootstrapped_kubeconfig(path, server, ca_pem, pem_path):
+    """The kubeconfig upstream writes after bootstrapping: default-cluster/-auth/-context."""
+    cluster = {"server": server}
+    if ca_pem:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
+    cfg = {"apiVersion": "v1", "kind": "Config",
+           "clusters": [{"name": "default-cluster", "cluster": cluster}],
+           "contexts": [{"name": "default-context",
+                         "context": {"cluster": "default-cluster", "namespace": "default", "user": "default-auth"}}],
+           "current-context": "default-context", "preferences": {},
+           "users": [{"name": "default-auth", "user": {"client-certificate": pem_path, "client-key": pem_path}}]}
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    _write_private(path, yaml.safe_dump(cfg, default_flow_style=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# static pods (pkg/kubelet/config/file.go, common.go)
+
+
+def manifest_hash(pod, node):
+    """md5 over the decoded manifest and the node name: the static pod UID / config.hash."""
+    digest = hashlib.md5()
+    digest.update(json.dumps(pod, sort_keys=True, separators=(",", ":")).encode())
+    digest.update(("host:" + node).encode())
+    return digest.hexdigest()
+
+
+def read_manifests(path):
+    """{pod name: (pod dict, file)} of the static pod files in ``path`` (a directory or a file);
+    hidden files are ignored like upstream; undecodable files are logged and skipped."""
+    files = []
+    if not path:
+        return {}
+    if os.path.isdir(path):
+        files = [os.path.join(path, f) for f in sorted(os.listdir(path)) if not f.startswith(".")]
+    elif os.path.isfile(path):
+        files = [path]
+    out = {}
+    for file in files:
+        if not os.path.isfile(file):
+            continue
+        try:
+            with open(file, encoding="utf-8") as handle:
+                pod = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError) as exc:
+            log("E", "Could not process manifest file", err=str(exc), path=file)
+            continue
+        if not isinstance(pod, dict) or pod.get("kind") != "Pod" or not (pod.get("metadata") or {}).get("name"):
+            log("E", "Could not process manifest file", err="invalid pod: not a Pod with a name", path=file)
+            continue
+        if not (pod.get("spec") or {}).get("containers"):
+            log("E", "Could not process manifest file", err="invalid pod: spec.containers: Required value", path=file)
+            continue
+        out[pod["metadata"]["name"]] = (pod, file)
+    return out
+
+
+def mirror_pod(pod, node, config_hash, node_uid=None, now=None):
+    """The mirror Pod of a static pod: <name>-<node> in the manifest's namespace ("default" if unset)."""
+    now = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    mirror = copy.deepcopy(pod)
+    meta = mirror.setdefault("metadata", {})
+    meta["name"] = "%s-%s" % (pod["metadata"]["name"], node)
+    meta["namespace"] = meta.get("namespace") or "default"
+    for key in ("uid", "resourceVersion", "creationTimestamp", "selfLink"):
+        meta.pop(key, None)
+    annotations = dict(meta.get("annotations") or {})
+    annotations.update({"kubernetes.io/config.hash": config_hash, "kubernetes.io/config.mirror": config_hash,
+                        "kubernetes.io/config.seen": now, "kubernetes.io/config.source": "file"})
+    meta["annotations"] = annotations
+    if node_uid:
+        meta["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": node, "uid": node_uid,
+                                    "controller": True}]
+    spec = mirror.setdefault("spec", {})
+    spec["nodeName"] = node
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("tolerations", [{"operator": "Exists", "effect": "NoExecute"}])
+    mirror.pop("status", None)
+    return mirror
+
+
+def pod_status(pod, state, node_ip, ready, now=None):
+    """status of a mirror pod from the runner state: phase, conditions, container status."""
+    now = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    container = pod["spec"]["containers"][0]
+    running = state.get("phase") == "Running"
+    cstatus = {"name": container.get("name", "main"), "image": container.get("image", ""),
+               "imageID": state.get("imageID", ""), "restartCount": state.get("restartCount", 0),
+               "ready": bool(running and ready), "started": running}
+    if running:
+        cstatus["containerID"] = "containerd://" + state.get("containerID", "")
+        cstatus["state"] = {"running": {"startedAt": state.get("startedAt", now)}}
+    else:
+        cstatus["state"] = {"waiting": {"reason": state.get("reason", "ContainerCreating"),
+                                        "message": state.get("message", "")}}
+    is_ready = "True" if running and ready else "False"
+    conds = [{"type": "PodReadyToStartContainers", "status": "True" if running else "False"},
+             {"type": "Initialized", "status": "True"},
+             {"type": "Ready", "status": is_ready}, {"type": "ContainersReady", "status": is_ready},
+             {"type": "PodScheduled", "status": "True"}]
+    for cond in conds:
+        cond["lastProbeTime"] = None
+        cond["lastTransitionTime"] = state.get("startedAt", now)
+    status = {"phase": "Running" if running else "Pending", "conditions": conds, "hostIP": node_ip,
+              "hostIPs": [{"ip": node_ip}], "startTime": state.get("firstSeen", now),
+              "containerStatuses": [cstatus], "qosClass": "Burstable"}
+    if (pod.get("spec") or {}).get("hostNetwork"):
+        status["podIP"] = node_ip
+        status["podIPs"] = [{"ip": node_ip}]
+    return status
+
+
+def http_probe(container, timeout=2.0):
+    """Result of the container's httpGet readinessProbe (else startupProbe); True without one."""
+    probe = container.get("readinessProbe") or container.get("startupProbe")
+    if not probe or "httpGet" not in probe:
+        return True
+    get = probe["httpGet"]
+    port = get.get("port")
+    if isinstance(port, str):
+        port = next((p.get("containerPort") for p in container.get("ports") or [] if p.get("name") == port), None)
+    if not port:
+        return False
+    scheme = (get.get("scheme") or "HTTP").lower()
+    host = get.get("host") or "127.0.0.1"
+    url = "%s://%s:%s%s" % (scheme, host if ":" not in host else "[%s]" % host, port, get.get("path") or "/")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=ctx if scheme == "https" else None) as resp:
+            return 200 <= resp.status < 400
+    except Exception:  # noqa: BLE001 - any failure is a failed probe
+        return False
+
+
+_POD_LOCKS = {}
+_POD_LOCKS_GUARD = threading.Lock()
+
+
+def _pod_lock(name):
+    with _POD_LOCKS_GUARD:
+        return _POD_LOCKS.setdefault(name, threading.Lock())
+
+
+class PodWorker:
+    """Runs one static pod (its first container) through seed_doubles.pods; crash-loop back-off.
+
+    Image pulls and starts run in a thread per pod (like the kubelet's pod workers), so a slow or
+    failing pull never delays node heartbeats or the other pods."""
+
+    INITIAL_BACKOFF = 10.0
+    MAX_BACKOFF = 300.0
+
+    def __init__(self, name, pod, config_hash, max_backoff=None):
+        self.name, self.pod, self.hash = name, pod, config_hash
+        self.max_backoff = max_backoff or self.MAX_BACKOFF
+        self.backoff = 0.0
+        self.next_start = 0.0
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.state = {"phase": "Pending", "reason": "ContainerCreating", "restartCount": 0, "firstSeen": now}
+        self.ready = False
+        self.pull_failures = 0
+        self.thread = None
+        self.cancelled = False
+
+    def _container(self):
+        return self.pod["spec"]["containers"][0]
+
+    def adopt(self):
+        """True when a running unit with this manifest hash exists (kubelet restart)."""
+        saved = pods.load_state(self.name)
+        if saved and saved.get("hash") == self.hash and pods.unit_active(self.name):
+            self.state.update(saved)
+            self.state["phase"] = "Running"
+            log("I", "Adopted running static pod", pod=self.name, unit=pods.unit_name(self.name))
+            return True
+        return False
+
+    def sync(self):
+        """Start the pod when it is not running and its back-off has expired."""
+        if self.state.get("phase") == "Running":
+            if pods.unit_active(self.name):
+                started = self.state.get("startedEpoch", time.time())
+                if time.time() - started > 600:
+                    self.backoff = 0.0
+                return
+            self.state.update({"phase": "Pending", "reason": "CrashLoopBackOff"})
+            self.backoff = min(self.max_backoff, self.backoff * 2 if self.backoff else self.INITIAL_BACKOFF)
+            self.next_start = time.time() + self.backoff
+            self.state["message"] = "back-off %ds restarting failed container=%s pod=%s" % (
+                self.backoff, self._container().get("name"), self.name)
+            log("E", "Error syncing pod, skipping", pod=self.name, err=self.state["message"])
+            self.ready = False
+            return
+        if time.time() < self.next_start:
+            return
+        self.kick()
+
+    def kick(self):
+        """Start the pod in the background unless a start is already under way."""
+        if self.cancelled or (self.thread is not None and self.thread.is_alive()):
+            return
+        self.thread = threading.Thread(target=self._start_logged, name="pod-" + self.name, daemon=True)
+        self.thread.start()
+
+    def _start_logged(self):
+        try:
+            self.start()
+        except Exception as exc:  # noqa: BLE001 - a pod worker must not die silently
+            self.state.update({"phase": "Pending", "reason": "CreateContainerError", "message": repr(exc)})
+            log("E", "Error syncing pod", pod=self.name, err=repr(exc))
+            self.next_start = time.time() + self.INITIAL_BACKOFF
+
+    def start(self):
+        container = self._container()
+        image = container.get("image", "")
+        if not pods.image_digest(image):
+            log("I", "Pulling image", image=image, pod=self.name)
+            ok, error = pods.pull_image(image, attempts=3)
+            if not ok:
+                self.pull_failures += 1
+                reason = "ErrImagePull" if self.pull_failures == 1 else "ImagePullBackOff"
+                msg = 'failed to pull and unpack image "%s": %s' % (image, error)
+                self.state.update({"phase": "Pending", "reason": reason, "message": msg})
+                log("E", "Failed to pull image", err=msg, image=image, pod=self.name, reason=reason)
+                self.next_start = time.time() + min(300.0, 10.0 * (2 ** min(self.pull_failures - 1, 5)))
+                return
+        self.pull_failures = 0
+        try:
+            rootfs, image_config = pods.image_rootfs(image)
+            argv = pods.resolve_command(rootfs, container, image_config)
+        except (RuntimeError, OSError, ValueError) as exc:
+            self.state.update({"phase": "Pending", "reason": "CreateContainerError", "message": str(exc)})
+            log("E", "Error creating container", err=str(exc), pod=self.name)
+            self.next_start = time.time() + self.INITIAL_BACKOFF
+            return
+        env = {"SEED_COMPONENT_VERSION": image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else "",
+               "PATH": pods.DEFAULT_PATH, "HOSTNAME": socket.gethostname()}
+        for item in image_config.get("Env") or []:
+            key, _, value = item.partition("=")
+            env.setdefault(key, value)
+        for item in container.get("env") or []:
+            if "value" in item:
+                env[item["name"]] = str(item["value"])
+        with _pod_lock(self.name):
+            if self.cancelled:
+                return
+            pods.stop_unit(self.name)
+            ok, message = pods.start_unit(self.name, argv, env, container.get("workingDir") or "/")
+            if ok:
+                self._started(image)
+        if not ok:
+            self.state.update({"phase": "Pending", "reason": "RunContainerError", "message": message})
+            log("E", "Error starting container", err=message, pod=self.name)
+            self.next_start = time.time() + self.INITIAL_BACKOFF
+
+    def _started(self, image):
+        restarts = self.state.get("restartCount", 0) + (1 if self.state.get("startedAt") else 0)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.state.update({"phase": "Running", "reason": "", "message": "", "startedAt": now,
+                           "startedEpoch": time.time(), "restartCount": restarts, "hash": self.hash,
+                           "image": image, "imageID": pods.image_digest(image) or "",
+                           "containerID": hashlib.sha256(("%s/%s/%s" % (self.name, self.hash, now)).encode()).hexdigest(),
+                           "unit": pods.unit_name(self.name)})
+        pods.save_state(self.name, self.state)
+        log("I", "Started static pod", pod=self.name, unit=pods.unit_name(self.name), restartCount=restarts)
+
+    def stop(self):
+        self.cancelled = True
+        with _pod_lock(self.name):
+            pods.stop_unit(self.name)
+            pods.drop_state(self.name)
+        self.state["phase"] = "Pending"
+
+    def probe(self):
+        self.ready = self.state.get("phase") == "Running" and http_probe(self._container())
+        return self.ready
+
+
+# ---------------------------------------------------------------------------------------------
+# the kubelet
+
+
+class Kubelet:
+    def __init__(self, flags, cfg, minor):
+        self.flags, self.cfg, self.minor = flags, cfg, minor
+        self.node = node_name(flags)
+        self.node_ip = (flags.get("node-ip") or "").split(",")[0] or detect_node_ip(self.node)
+        self.stop_event = threading.Event()
+        self.workers = {}
+        self.client = None
+        self.node_uid = None
+        self.registered = False
+        self.mirrors = {}
+        self.last_status = {}
+        self.last_heartbeat = 0.0
+        self.lease_warned = False
+
+    # -- API
+    def api(self):
+        if self.client is not None:
+            return self.client
+        path = self.flags.get("kubeconfig")
+        if not path or not os.path.exists(path):
+            return None
+        try:
+            self.client = kube.Client.from_kubeconfig(path)
+        except (OSError, ValueError, ssl.SSLError, yaml.YAMLError) as exc:
+            log("E", "Failed to load the kubeconfig", err=str(exc), path=path)
+            return None
+        return self.client
+
+    def register(self):
+        client = self.api()
+        if client is None:
+            return False
+        node = node_object(self.node, self.node_ip, self.cfg, self.flags.get("node-labels") or {},
+                           self.flags.get("register-with-taints") or [], runtime_version=runtime_version())
+        log("I", "Attempting to register node", node=self.node)
+        try:
+            created = client.create("/api/v1/nodes", node)
+            self.node_uid = (created.get("metadata") or {}).get("uid")
+            log("I", "Successfully registered node", node=self.node)
+        except kube.ApiError as exc:
+            if exc.status != 409:
+                log("E", "Unable to register node with API server", err=str(exc), node=self.node)
+                return False
+            existing = client.get("/api/v1/nodes/" + self.node)
+            self.node_uid = (existing.get("metadata") or {}).get("uid")
+            labels = dict((existing.get("metadata") or {}).get("labels") or {})
+            changed = False
+            for key in ("kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch",
+                        "beta.kubernetes.io/os", "beta.kubernetes.io/arch"):
+                if labels.get(key) != node["metadata"]["labels"][key]:
+                    labels[key] = node["metadata"]["labels"][key]
+                    changed = True
+            if changed:
+                client.patch("/api/v1/nodes/" + self.node, {"metadata": {"labels": labels}})
+            log("I", "Node was previously registered", node=self.node)
+        except (OSError, ssl.SSLError) as exc:
+            log("E", "Unable to register node with API server", err=str(exc), node=self.node)
+            return False
+        self.registered = True
+        self.heartbeat(force=True)
+        return True
+
+    def heartbeat(self, force=False):
+        period = parse_duration(self.cfg.get("nodeStatusUpdateFrequency", "10s")) or 10.0
+        if not force and time.time() - self.last_heartbeat < period:
+            return
+        client = self.api()
+        path = "/api/v1/nodes/" + self.node
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        try:
+            current = client.get(path)
+            self.node_uid = (current.get("metadata") or {}).get("uid") or self.node_uid
+            fresh = node_object(self.node, self.node_ip, self.cfg, runtime_version=runtime_version(), now=now)
+            status = dict(current.get("status") or {})
+            for key in ("addresses", "capacity", "allocatable", "daemonEndpoints", "nodeInfo"):
+                status[key] = fresh["status"][key]
+            status["conditions"] = node_conditions(now, True, status.get("conditions"))
+            current["status"] = status
+            try:
+                client.replace(path + "/status", current)
+            except kube.ApiError as exc:
+                if exc.status not in (404, 405):
+                    raise
+                client.replace(path, current)
+            self.last_heartbeat = time.time()
+        except kube.ApiError as exc:
+            if exc.status == 404:
+                log("E", "Node not found, registering again", node=self.node)
+                self.registered = False
+            else:
+                log("E", "Error updating node status, will retry", err=str(exc))
+            return
+        except (OSError, ssl.SSLError) as exc:
+            log("E", "Error updating node status, will retry", err=str(exc))
+            return
+        self.renew_lease(now)
+
+    def renew_lease(self, now_rfc):
+        client = self.api()
+        micro = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        base = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": self.node, "namespace": "kube-node-lease"},
+                 "spec": {"holderIdentity": self.node,
+                          "leaseDurationSeconds": int(self.cfg.get("nodeLeaseDurationSeconds", 40)),
+                          "renewTime": micro}}
+        if self.node_uid:
+            lease["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.node,
+                                                     "uid": self.node_uid}]
+        try:
+            client.create_or_update(base, lease)
+        except (kube.ApiError, OSError, ssl.SSLError, KeyError) as exc:
+            if not self.lease_warned:
+                log("E", "Failed to ensure lease exists, will retry", err=str(exc))
+                self.lease_warned = True
+
+    def sync_mirrors(self):
+        client = self.api()
+        for name, worker in list(self.workers.items()):
+            mirror_name = "%s-%s" % (name, self.node)
+            namespace = (worker.pod.get("metadata") or {}).get("namespace") or "default"
+            path = "/api/v1/namespaces/%s/pods" % namespace
+            try:
+                if self.mirrors.get(name) != worker.hash:
+                    try:
+                        existing = client.get(path + "/" + mirror_name)
+                        annotations = (existing.get("metadata") or {}).get("annotations") or {}
+                        if annotations.get("kubernetes.io/config.mirror") != worker.hash:
+                            log("I", "Deleting outdated mirror pod", pod=mirror_name)
+                            client.delete(path + "/" + mirror_name)
+                            existing = None
+                    except kube.ApiError as exc:
+                        if exc.status != 404:
+                            raise
+                        existing = None
+                    if existing is None:
+                        log("I", "Creating a mirror pod for static pod", pod=mirror_name)
+                        client.create(path, mirror_pod(worker.pod, self.node, worker.hash, self.node_uid))
+                    self.mirrors[name] = worker.hash
+                    self.last_status.pop(name, None)
+                status = pod_status(worker.pod, worker.state, self.node_ip, worker.ready)
+                key = json.dumps(status, sort_keys=True)
+                if self.last_status.get(name) != key:
+                    current = client.get(path + "/" + mirror_name)
+                    current["status"] = status
+                    try:
+                        client.replace(path + "/" + mirror_name + "/status", current)
+                    except kube.ApiError as exc:
+                        if exc.status not in (404, 405):
+                            raise
+                        client.replace(path + "/" + mirror_name, current)
+                    self.last_status[name] = key
+            except kube.ApiError as exc:
+                log("E", "Failed syncing mirror pod", pod=mirror_name, err=str(exc))
+                self.mirrors.pop(name, None)
+            except (OSError, ssl.SSLError) as exc:
+                log("E", "Failed syncing mirror pod", pod=mirror_name, err=str(exc))
+
+    def delete_mirror(self, name, pod):
+        client = self.api()
+        self.mirrors.pop(name, None)
+        self.last_status.pop(name, None)
+        if client is None or not self.registered:
+            return
+        namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+        try:
+            client.delete("/api/v1/namespaces/%s/pods/%s-%s" % (namespace, name, self.node))
+        except (kube.ApiError, OSError, ssl.SSLError):
+            pass
+
+    # -- static pods
+    def sync_pods(self, first=False):
+        manifests = read_manifests(self.cfg.get("staticPodPath"))
+        for name in list(self.workers):
+            if name not in manifests:
+                log("I", "Static pod manifest removed, stopping pod", pod=name)
+                worker = self.workers.pop(name)
+                worker.stop()
+                self.delete_mirror(name, worker.pod)
+        max_backoff = None
+        crash = self.cfg.get("crashLoopBackOff") or {}
+        if crash.get("maxContainerRestartPeriod"):
+            max_backoff = parse_duration(crash["maxContainerRestartPeriod"])
+        for name, (pod, _file) in manifests.items():
+            config_hash = manifest_hash(pod, self.node)
+            worker = self.workers.get(name)
+            if worker is not None and worker.hash != config_hash:
+                log("I", "Static pod manifest changed, restarting pod", pod=name)
+                worker.stop()
+                worker = None
+            if worker is None:
+                worker = PodWorker(name, pod, config_hash, max_backoff)
+                self.workers[name] = worker
+                if not worker.adopt():
+                    worker.kick()
+                continue
+            worker.sync()
+        if first:
+            # Units of pods whose manifest is gone (removed while the kubelet was down).
+            for name in pods.known_pods():
+                if name not in manifests:
+                    log("I", "Stopping pod whose manifest is gone", pod=name)
+                    pods.stop_unit(name)
+                    pods.drop_state(name)
+        for worker in self.workers.values():
+            worker.probe()
+
+    def run(self):
+        first = True
+        next_register = 0.0
+        while not self.stop_event.is_set():
+            try:
+                self.sync_pods(first)
+            except Exception as exc:  # noqa: BLE001 - the sync loop must survive
+                log("E", "Static pod sync failed", err=repr(exc))
+            first = False
+            if self.cfg.get("registerNode", True) and self.api() is not None:
+                try:
+                    if not self.registered and time.time() >= next_register:
+                        if not self.register():
+                            next_register = time.time() + 5
+                    if self.registered:
+                        self.heartbeat()
+                        self.sync_mirrors()
+                except Exception as exc:  # noqa: BLE001
+                    log("E", "API sync failed", err=repr(exc))
+            self.stop_event.wait(2.0)
+
+
+def runtime_version():
+    rc, out, _ = pods._run(["ctr", "--version"], 10)
+    if rc == 0 and out.split():
+        return "containerd://" + out.split()[-1]
+    return "containerd://unknown"
+
+
+class _Healthz(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        if self.path.split("?")[0] in ("/healthz", "/healthz/"):
+            body = b"ok"
+            self.send_response(200)
+        else:
+            body = b"404 page not found\n"
+            self.send_response(404)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve_healthz(cfg):
+    port = int(cfg.get("healthzPort", 10248) or 0)
+    if port <= 0:
+        return None
+    address = cfg.get("healthzBindAddress") or "127.0.0.1"
+    server_class = http.server.ThreadingHTTPServer
+    if ":" in address:
+        class V6(server_class):
+            address_family = socket.AF_INET6
+        server_class = V6
+    server = server_class((address, port), _Healthz)
+    threading.Thread(target=server.serve_forever, name="healthz", daemon=True).start()
+    return server
+
+
+def fail(msg):
+    log("E", "command failed", err=msg)
+    return 1
+
+
+def _settings():
+    try:
+        with open(SETTINGS_FILE, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def write_effective(data):
+    try:
+        os.makedirs(os.path.dirname(EFFECTIVE_FILE), exist_ok=True)
+        tmp = EFFECTIVE_FILE + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.replace(tmp, EFFECTIVE_FILE)
+    except OSError:
+        pass
+
+
+def load_config_files(flags, minor, strict):
+    """(file config, findings, source files) from --config and --config-dir (*.conf, sorted)."""
+    path = flags.get("config")
+    file_cfg, findings, sources = {}, [], []
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            reason = "open %s: no such file or directory" % path if isinstance(exc, FileNotFoundError) \
+                else "%s" % exc
+            raise ConfigError('failed to load kubelet config file, path: %s, error: failed to load Kubelet '
+                              'config file %s, error failed to read kubelet config file "%s", error: %s'
+                              % (path, path, path, reason))
+        try:
+            file_cfg, findings = decode_config(text, minor, strict)
+        except ConfigError as exc:
+            raise ConfigError("failed to load kubelet config file, path: %s, error: failed to load Kubelet "
+                              "config file %s, error %s" % (path, path, exc))
+        sources.append(path)
+    drop_dir = flags.get("config-dir")
+    if drop_dir and os.path.isdir(drop_dir):
+        for name in sorted(os.listdir(drop_dir)):
+            if not name.endswith(".conf"):
+                continue
+            full = os.path.join(drop_dir, name)
+            with open(full, encoding="utf-8") as handle:
+                part, more = decode_config(handle.read(), minor, strict)
+            file_cfg = _merge(file_cfg, part)
+            findings.extend(more)
+            sources.append(full)
+    return file_cfg, findings, sources
+
+
+def usage():
+    return ("The kubelet is the primary \"node agent\" that runs on each node.\n\n"
+            "Usage:\n  kubelet [flags]\n\n(test double %s: see its module docstring)\n" % VERSION)
+
+
+def main(argv):
+    minor = minor_of()
+    try:
+        flags, order, warnings, positional = parse_flags(argv, minor)
+    except FlagError as exc:
+        return fail("failed to parse kubelet flag: %s" % exc)
+    for warning in warnings:
+        sys.stderr.write(warning + "\n")
+    if flags.get("help"):
+        sys.stdout.write(usage())
+        return 0
+    if "version" in flags and flags["version"] not in ("false", "0"):
+        sys.stdout.write("Kubernetes %s\n" % VERSION)
+        return 0
+    if positional:
+        return fail("unknown command %s" % positional[0])
+    bad = unknown_node_labels(flags.get("node-labels") or {})
+    if bad:
+        return fail("failed to validate kubelet flags: unknown 'kubernetes.io' or 'k8s.io' labels specified "
+                    "with --node-labels: %s\n--node-labels in the 'kubernetes.io' namespace must begin with an "
+                    "allowed prefix (%s) or be in the specifically allowed set (%s)"
+                    % ("[" + " ".join(bad) + "]", ", ".join(_KUBELET_LABEL_NAMESPACES),
+                       ", ".join(sorted(_KUBELET_LABELS))))
+    settings = _settings()
+    strict = os.environ.get("SEED_KUBELET_STRICT_CONFIG") == "1" or bool(settings.get("strict_config"))
+    try:
+        file_cfg, findings, sources = load_config_files(flags, minor, strict)
+    except ConfigError as exc:
+        return fail(str(exc))
+    for finding in findings:
+        log("I", "Using lenient decoding as strict decoding failed", err="strict decoding error: " + finding)
+    cfg = effective_config(file_cfg, flags, minor)
+    effective = {"version": VERSION, "argv": calls.redact_argv(argv), "flags": flags, "flagOrder": order,
+                 "configFiles": sources, "configFile": file_cfg, "config": cfg,
+                 "strictDecodingErrors": findings, "nodeName": node_name(flags),
+                 "cgroupVersion": cgroup_version(), "pid": os.getpid(),
+                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    error = check_cgroup_v1(cfg, minor, effective["cgroupVersion"])
+    if error:
+        effective["error"] = error
+        write_effective(effective)
+        return fail("failed to validate kubelet configuration, error: %s, path: &TypeMeta{Kind:%s,APIVersion:%s,}"
+                    % (error, file_cfg.get("kind", ""), file_cfg.get("apiVersion", "")))
+    error = swap_error(cfg)
+    if error:
+        effective["error"] = error
+        write_effective(effective)
+        return fail("failed to run Kubelet: %s" % error)
+    write_effective(effective)
+    log("I", "Kubelet version", kubeletVersion=VERSION)
+    calls.record("kubelet", argv, None, {"event": "started"})
+    _RECORDED.append(True)
+
+    kubelet_ref = {}
+
+    def on_term(signum, _frame):
+        # Upstream: the kubelet exits, the runtime keeps the containers (pods) running.
+        log("I", "Received signal, shutting down", signal=signum)
+        kubelet = kubelet_ref.get("k")
+        if kubelet:
+            kubelet.stop_event.set()
+        else:
+            raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+
+    kubeconfig = flags.get("kubeconfig")
+    if kubeconfig and flags.get("bootstrap-kubeconfig"):
+        try:
+            bootstrap_client_cert(kubeconfig, flags.get("bootstrap-kubeconfig"),
+                                  flags.get("cert-dir") or "/var/lib/kubelet/pki", node_name(flags))
+        except (kube.ApiError, RuntimeError, OSError, ValueError, ssl.SSLError) as exc:
+            return fail("failed to run Kubelet: unable to load bootstrap kubeconfig: %s" % exc)
+    if kubeconfig and not os.path.exists(kubeconfig):
+        log("I", "No API server defined - no node status update will be sent")
+    try:
+        healthz = serve_healthz(cfg)
+    except OSError as exc:
+        return fail("failed to run Kubelet: failed to listen on healthz: %s" % exc)
+    kubelet = Kubelet(flags, cfg, minor)
+    kubelet_ref["k"] = kubelet
+    kubelet.run()
+    if healthz:
+        healthz.shutdown()
+    calls.record("kubelet", argv, 0, {"event": "stopped"})
+    return 0
+
+
+_RECORDED = []
+
+
+def entry(argv):
+    try:
+        rc = main(argv)
+    except SystemExit as exc:
+        rc = exc.code if isinstance(exc.code, int) else 0
+    if rc or not _RECORDED:
+        calls.record("kubelet", argv, rc)
+    raise SystemExit(rc)
+
+
+if __name__ == "__main__":
+    entry(sys.argv[1:])

@@ -1,0 +1,132 @@
+"""kubelet double: the Node it registers, mirror pods and their hash, pod status."""
+
+import copy
+
+import yaml
+
+from ._kubelet_helpers import load
+
+kubelet = load("kubelet_double_node", "kubelet.py", "v1.34.3")
+
+MANIFEST = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver
+  namespace: kube-system
+  labels: {component: kube-apiserver, tier: control-plane}
+  annotations:
+    kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint: 10.0.0.5:6443
+spec:
+  hostNetwork: true
+  priorityClassName: system-node-critical
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.34.3
+    command: [kube-apiserver, --advertise-address=10.0.0.5, --secure-port=6443]
+    readinessProbe:
+      httpGet: {host: 10.0.0.5, path: /readyz, port: 6443, scheme: HTTPS}
+"""
+
+
+def test_node_object():
+    cfg = kubelet.effective_config({"registerWithTaints": [{"key": "from-config", "effect": "NoSchedule"}]}, {}, 34)
+    node = kubelet.node_object("cp-1", "10.0.0.5", cfg, {"tier": "db", "node.kubernetes.io/pool": "a"},
+                               [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
+                               now="2026-01-01T00:00:00Z", runtime_version="containerd://1.6.20")
+    meta, status = node["metadata"], node["status"]
+    assert node["apiVersion"] == "v1" and node["kind"] == "Node"
+    assert meta["name"] == "cp-1"
+    assert meta["labels"]["kubernetes.io/hostname"] == "cp-1"
+    assert meta["labels"]["kubernetes.io/os"] == "linux"
+    assert meta["labels"]["kubernetes.io/arch"] in ("amd64", "arm64")
+    assert meta["labels"]["beta.kubernetes.io/os"] == "linux"
+    assert meta["labels"]["tier"] == "db" and meta["labels"]["node.kubernetes.io/pool"] == "a"
+    assert meta["annotations"]["volumes.kubernetes.io/controller-managed-attach-detach"] == "true"
+    assert node["spec"]["taints"] == [{"key": "from-config", "effect": "NoSchedule"},
+                                      {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    assert {"type": "InternalIP", "address": "10.0.0.5"} in status["addresses"]
+    assert {"type": "Hostname", "address": "cp-1"} in status["addresses"]
+    assert status["nodeInfo"]["kubeletVersion"] == "v1.34.3"
+    assert status["nodeInfo"]["containerRuntimeVersion"] == "containerd://1.6.20"
+    assert status["nodeInfo"]["operatingSystem"] == "linux"
+    assert "kubeProxyVersion" not in status["nodeInfo"]
+    assert status["capacity"]["pods"] == "110"
+    ready = [c for c in status["conditions"] if c["type"] == "Ready"][0]
+    assert ready["status"] == "True" and ready["reason"] == "KubeletReady"
+    assert status["daemonEndpoints"]["kubeletEndpoint"]["Port"] == 10250
+
+
+def test_heartbeat_conditions_keep_transition_time():
+    first = kubelet.node_conditions("2026-01-01T00:00:00Z")
+    later = kubelet.node_conditions("2026-01-01T00:00:10Z", True, first)
+    ready = [c for c in later if c["type"] == "Ready"][0]
+    assert ready["lastHeartbeatTime"] == "2026-01-01T00:00:10Z"
+    assert ready["lastTransitionTime"] == "2026-01-01T00:00:00Z"
+
+
+def test_mirror_pod_and_hash():
+    pod = yaml.safe_load(MANIFEST)
+    config_hash = kubelet.manifest_hash(pod, "cp-1")
+    assert len(config_hash) == 32
+    mirror = kubelet.mirror_pod(pod, "cp-1", config_hash, node_uid="uid-1", now="2026-01-01T00:00:00Z")
+    meta = mirror["metadata"]
+    assert meta["name"] == "kube-apiserver-cp-1"
+    assert meta["namespace"] == "kube-system"
+    assert meta["annotations"]["kubernetes.io/config.hash"] == config_hash
+    assert meta["annotations"]["kubernetes.io/config.mirror"] == config_hash
+    assert meta["annotations"]["kubernetes.io/config.source"] == "file"
+    assert meta["annotations"]["kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"] == "10.0.0.5:6443"
+    assert meta["ownerReferences"] == [{"apiVersion": "v1", "kind": "Node", "name": "cp-1", "uid": "uid-1",
+                                        "controller": True}]
+    assert mirror["spec"]["nodeName"] == "cp-1"
+    assert "status" not in mirror
+    # the manifest object is not modified
+    assert pod["metadata"]["name"] == "kube-apiserver"
+
+
+def test_hash_changes_with_manifest_and_node_only():
+    pod = yaml.safe_load(MANIFEST)
+    same = yaml.safe_load(MANIFEST)
+    assert kubelet.manifest_hash(pod, "cp-1") == kubelet.manifest_hash(same, "cp-1")
+    changed = copy.deepcopy(pod)
+    changed["spec"]["containers"][0]["image"] = "registry.k8s.io/kube-apiserver:v1.35.6"
+    assert kubelet.manifest_hash(changed, "cp-1") != kubelet.manifest_hash(pod, "cp-1")
+    flag = copy.deepcopy(pod)
+    flag["spec"]["containers"][0]["command"].append("--v=2")
+    assert kubelet.manifest_hash(flag, "cp-1") != kubelet.manifest_hash(pod, "cp-1")
+    assert kubelet.manifest_hash(pod, "cp-2") != kubelet.manifest_hash(pod, "cp-1")
+
+
+def test_read_manifests(tmp_path):
+    (tmp_path / "kube-apiserver.yaml").write_text(MANIFEST)
+    (tmp_path / ".hidden.yaml").write_text(MANIFEST.replace("kube-apiserver", "hidden"))
+    (tmp_path / "broken.yaml").write_text("kind: Pod\nmetadata: {}\n")
+    (tmp_path / "notyaml.yaml").write_text("{: nope")
+    manifests = kubelet.read_manifests(str(tmp_path))
+    assert list(manifests) == ["kube-apiserver"]
+    assert kubelet.read_manifests(str(tmp_path / "absent")) == {}
+
+
+def test_pod_status_running_and_waiting():
+    pod = yaml.safe_load(MANIFEST)
+    running = kubelet.pod_status(pod, {"phase": "Running", "startedAt": "2026-01-01T00:00:00Z",
+                                       "containerID": "abc", "restartCount": 2}, "10.0.0.5", True)
+    assert running["phase"] == "Running"
+    assert {"type": "Ready", "status": "True", "lastProbeTime": None,
+            "lastTransitionTime": "2026-01-01T00:00:00Z"} in running["conditions"]
+    assert running["podIP"] == "10.0.0.5"
+    cstatus = running["containerStatuses"][0]
+    assert cstatus["ready"] is True and cstatus["restartCount"] == 2
+    assert cstatus["containerID"] == "containerd://abc"
+    waiting = kubelet.pod_status(pod, {"phase": "Pending", "reason": "ErrImagePull", "message": "boom"},
+                                 "10.0.0.5", False)
+    assert waiting["phase"] == "Pending"
+    assert waiting["containerStatuses"][0]["state"]["waiting"]["reason"] == "ErrImagePull"
+    assert [c for c in waiting["conditions"] if c["type"] == "Ready"][0]["status"] == "False"
+
+
+def test_http_probe_without_probe_is_ready():
+    assert kubelet.http_probe({"name": "x"}) is True
+    assert kubelet.http_probe({"readinessProbe": {"httpGet": {"port": 1, "host": "127.0.0.1",
+                                                              "path": "/"}}}, timeout=0.5) is False
