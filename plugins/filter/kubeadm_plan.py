@@ -41,6 +41,15 @@ options:
     description: Allow resetting hosts whose kubeadm leftovers are not part of the established cluster.
     type: bool
     default: true
+  skip_phases:
+    description: The C(skipPhases) of the init configuration; their results are not expected in the cluster.
+    type: list
+    elements: str
+    default: []
+  addresses:
+    description: Mapping of control-plane host name to its address (its etcd peer URL is C(https://<address>:2380)).
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -57,6 +66,8 @@ _value:
     - C(init_host), C(init_action) (V(init), V(resume) or V(none)), C(resume_phases),
       C(control_plane_joiners), C(worker_joiners), C(reset) (hosts to reset first),
       C(admin_conf_missing) (established control planes without C(admin.conf)),
+      C(delete_nodes) (Node objects of hosts that are reset and join again; kubeadm refuses a join
+      while a Ready Node of the same name exists),
       C(stale_etcd_members) (list of C(host), C(name), C(id)), C(problems) (messages; nothing may
       run while it is not empty).
   type: dict
@@ -86,15 +97,19 @@ def _complete_control_plane(state):
     return bool(files.get('kubelet_conf')) and 'kube-apiserver' in (files.get('manifests') or [])
 
 
-def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True):
+def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True, skip_phases=None,
+                 addresses=None):
     if not isinstance(control_planes, dict) or not control_planes:
         raise AnsibleFilterError('kubeadm_plan needs a mapping of control-plane hosts to their kubeadm_state')
     workers = workers or {}
     names = node_names or {}
+    skip = set(skip_phases or [])
+    urls = dict((h, 'https://%s:2380' % ('[%s]' % a if ':' in str(a) else a)) for h, a in (addresses or {}).items())
+    expected = [r for r in INIT_RESULTS if r not in skip and r.split('/')[0] not in skip]
     hosts = list(control_planes)
     plan = {'init_host': hosts[0], 'init_action': 'init', 'resume_phases': [],
             'control_plane_joiners': [], 'worker_joiners': [], 'reset': [],
-            'admin_conf_missing': [], 'stale_etcd_members': [], 'problems': []}
+            'admin_conf_missing': [], 'delete_nodes': [], 'stale_etcd_members': [], 'problems': []}
 
     def node(host):
         return names.get(host) or host
@@ -115,15 +130,18 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         # Prefer an established host that runs an API server itself.
         init = next((h for h in established if _get(control_planes[h], 'local_api', 'running')), established[0])
         plan['init_host'] = init
-        done = _get(control_planes[init], 'cluster', 'done') or []
-        missing = [r for r in INIT_RESULTS if r not in done]
+        done = _get(control_planes[init], 'cluster', 'done')
+        # done is None when only kubelet.conf could read the cluster: unknown, never resumed on a guess.
+        missing = [] if done is None else [r for r in expected if r not in done]
         plan['init_action'] = 'resume' if missing else 'none'
         plan['resume_phases'] = [list(p) for p in RESUME_PHASES] if missing else []
         members = _get(control_planes[init], 'etcd', 'members')
-        member_names = None if members is None else [m.get('name') for m in members]
+        def member_of(host):
+            return next((m for m in members or [] if m.get('name') and
+                         (m.get('name') == node(host) or urls.get(host) in (m.get('peer_urls') or []))), None)
         for host in hosts:
             state = control_planes[host]
-            in_etcd = None if member_names is None else node(host) in member_names
+            in_etcd = None if members is None else member_of(host) is not None
             if host == init or (_complete_control_plane(state) and in_etcd is not False
                                 and (_established(state) or _get(state, 'local_api', 'running'))):
                 if not _get(state, 'files', 'admin_conf'):
@@ -137,9 +155,11 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                 continue
             plan['control_plane_joiners'].append(host)
             if in_etcd:
-                member = next(m for m in members if m.get('name') == node(host))
-                plan['stale_etcd_members'].append({'host': host, 'name': node(host), 'id': member.get('id')})
+                member = member_of(host)
+                plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id')})
             needs_reset(host, state, 'not a working member of the running cluster')
+            if host in plan['reset'] or in_etcd:
+                plan['delete_nodes'].append(node(host))
     else:
         stopped = [h for h in hosts
                    if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')
@@ -154,12 +174,20 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             needs_reset(host, control_planes[host], 'no cluster is established')
         plan['control_plane_joiners'] = hosts[1:]
 
+    seen_by_cluster = (_get(control_planes[plan['init_host']], 'nodes') or {}) if established else {}
     for host, state in workers.items():
         files = _get(state, 'files') or {}
-        if established and files.get('kubelet_conf') and _get(state, 'node', 'registered') is not False:
+        # The running control plane knows whether the node is registered; the node itself cannot tell
+        # when its kubelet.conf belongs to an older cluster (its TLS fails).
+        registered = _get(seen_by_cluster, node(host), 'registered')
+        if registered is None:
+            registered = _get(state, 'node', 'registered')
+        if established and files.get('kubelet_conf') and registered is not False:
             continue
         plan['worker_joiners'].append(host)
         needs_reset(host, state, 'not a node of the running cluster')
+        if established and host in plan['reset'] and registered:
+            plan['delete_nodes'].append(node(host))
     return plan
 
 

@@ -41,6 +41,13 @@ options:
     description: Data directory of the stacked etcd member.
     type: path
     default: /var/lib/etcd
+  nodes:
+    description:
+      - Other node names whose registration to report in RV(nodes), asked with this host's admin
+        credentials (a worker whose kubelet.conf belongs to an older cluster cannot tell itself).
+    type: list
+    elements: str
+    default: []
   timeout:
     description: Seconds to wait for each answer of the API server or etcd.
     type: int
@@ -71,11 +78,17 @@ cluster:
     - C(established) is true when the C(kubeadm-config) ConfigMap was read through the local API
       server or the kubeconfig's server, C(via) names the kubeconfig that could read it.
     - C(done) lists the C(kubeadm init) results seen in the cluster (C(upload-config),
-      C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)).
+      C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)); null when only C(kubelet.conf)
+      could read the cluster (a node may not read those objects, so they are unknown).
   returned: always
   type: dict
   sample: {established: true, via: /etc/kubernetes/admin.conf, kubernetes_version: v1.35.6,
            control_plane_endpoint: "192.0.2.100:16443", done: [upload-config, bootstrap-token]}
+nodes:
+  description: Registration of the O(nodes), by name (empty without admin credentials).
+  returned: always
+  type: dict
+  sample: {w1: {registered: true, ready: true}}
 node:
   description: Whether the Node object of O(node_name) exists (null when it could not be asked).
   returned: always
@@ -138,12 +151,28 @@ def parse_cluster_config(configmap):
     return out
 
 
-def ask_cluster(kdir, node_name, api_port, timeout):
+def node_status(creds, server, name, timeout):
+    """{registered, ready} of one Node; None values when the API does not say."""
+    try:
+        status, body = kubeapi.request(creds, '/api/v1/nodes/%s' % name, server=server, timeout=timeout)
+    except kubeapi.ApiUnreachable:
+        return {'registered': None, 'ready': None}
+    if status == 200:
+        conditions = (body.get('status') or {}).get('conditions') or []
+        return {'registered': True,
+                'ready': any(c.get('type') == 'Ready' and c.get('status') == 'True' for c in conditions)}
+    if status == 404:
+        return {'registered': False, 'ready': False}
+    return {'registered': None, 'ready': None}
+
+
+def ask_cluster(kdir, node_name, api_port, timeout, others=()):
     """Cluster facts through the first kubeconfig that can read kubeadm-config."""
     local = 'https://127.0.0.1:%d' % api_port
     cluster = {'established': False, 'via': None, 'kubernetes_version': None,
                'control_plane_endpoint': None, 'done': [], 'errors': []}
     node = {'registered': None, 'ready': None}
+    nodes = {}
     for name in ('admin.conf', 'super-admin.conf', 'kubelet.conf'):
         path = os.path.join(kdir, name)
         if not os.path.exists(path):
@@ -165,24 +194,21 @@ def ask_cluster(kdir, node_name, api_port, timeout):
             cluster.update(parse_cluster_config(body))
             cluster['established'] = True
             cluster['via'] = path
+            node = node_status(creds, server, node_name, timeout)
+            if name == 'kubelet.conf':
+                # The Node authorizer lets a kubelet read kubeadm-config (kubeadm's Role) but not
+                # cluster-info, Deployments or DaemonSets: what init finished is unknown from here.
+                cluster['done'] = None
+                return cluster, node, nodes
             for phase, marker in INIT_MARKERS:
                 try:
                     if kubeapi.request(creds, marker, server=server, timeout=timeout)[0] == 200:
                         cluster['done'].append(phase)
                 except kubeapi.ApiUnreachable:
                     pass
-            try:
-                status, body = kubeapi.request(creds, '/api/v1/nodes/%s' % node_name, server=server, timeout=timeout)
-                if status == 200:
-                    conditions = (body.get('status') or {}).get('conditions') or []
-                    node = {'registered': True,
-                            'ready': any(c.get('type') == 'Ready' and c.get('status') == 'True' for c in conditions)}
-                elif status == 404:
-                    node = {'registered': False, 'ready': False}
-            except kubeapi.ApiUnreachable:
-                pass
-            return cluster, node
-    return cluster, node
+            nodes = dict((other, node_status(creds, server, other, timeout)) for other in others)
+            return cluster, node, nodes
+    return cluster, node, nodes
 
 
 def main():
@@ -192,6 +218,7 @@ def main():
             api_port=dict(type='int', default=6443),
             kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
             etcd_data_dir=dict(type='path', default='/var/lib/etcd'),
+            nodes=dict(type='list', elements='str', default=[]),
             timeout=dict(type='int', default=5),
         ),
         supports_check_mode=True,
@@ -208,7 +235,7 @@ def main():
     except kubeapi.ApiUnreachable:
         pass
 
-    cluster, node = ask_cluster(kdir, p['node_name'], p['api_port'], p['timeout'])
+    cluster, node, nodes = ask_cluster(kdir, p['node_name'], p['api_port'], p['timeout'], p['nodes'])
 
     etcd = {'members': None, 'member': None}
     if 'etcd' in files['manifests'] and os.path.exists(os.path.join(kdir, 'pki', 'apiserver-etcd-client.key')):
@@ -218,7 +245,7 @@ def main():
         except (kubeapi.ApiUnreachable, IOError, OSError) as exc:
             etcd['error'] = str(exc)
 
-    module.exit_json(changed=False, files=files, local_api=local_api, cluster=cluster, node=node, etcd=etcd)
+    module.exit_json(changed=False, files=files, local_api=local_api, cluster=cluster, node=node, nodes=nodes, etcd=etcd)
 
 
 if __name__ == '__main__':

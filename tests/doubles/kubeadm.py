@@ -2743,7 +2743,8 @@ CA_FILES = {"ca": "ca", "etcd-ca": "etcd/ca", "front-proxy-ca": "front-proxy-ca"
 
 
 def certs_cluster(parsed, prefix):
-    check_mixed(parsed)
+    # `kubeadm certs` does not call ValidateMixedArguments; with --config the file's certificatesDir
+    # wins (getInternalCfg applies --cert-dir only to a configuration read from the cluster).
     if parsed.get("config"):
         docs = load_docs(parsed["config"], ("InitConfiguration", "ClusterConfiguration"))
         cluster = api.build_config(docs, "InitConfiguration", VERSION, with_defaults=False)["cluster"]
@@ -2752,8 +2753,8 @@ def certs_cluster(parsed, prefix):
         if cluster is None:
             out("%s Error reading configuration from the Cluster. Falling back to default configuration" % prefix)
             cluster = api.default_cluster(VERSION)
-    if parsed.is_set("cert-dir"):
-        cluster["certificatesDir"] = parsed["cert-dir"]
+        if parsed.is_set("cert-dir"):
+            cluster["certificatesDir"] = parsed["cert-dir"]
     return cluster
 
 

@@ -209,16 +209,16 @@ KUBELET_SIGNERS = ("kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io
                    "kubernetes.io/kubelet-serving", "kubernetes.io/legacy-unknown")
 
 # What a kubelet (user system:node:<name>, group system:nodes) may do. A simplification of the Node
-# authorizer (plugin/pkg/auth/authorizer/node): upstream limits reads of secrets, configmaps and
-# volumes to those referenced by pods bound to the node; here a node may read all of them.
+# authorizer (plugin/pkg/auth/authorizer/node): upstream lets a node read only the secrets,
+# configmaps and volumes referenced by pods bound to it; no pod references them here, so a node
+# reads none, except through RBAC (kubeadm's Roles for kubeadm-config and kubelet-config).
 NODE_RULES = [
     _rule([""], ["nodes"], ("get", "list", "watch", "create", "update", "patch", "delete")),
     _rule([""], ["nodes/status"], ("get", "patch", "update")),
     _rule([""], ["pods"], ("get", "list", "watch", "create", "delete")),
     _rule([""], ["pods/status"], ("get", "patch", "update")),
     _rule([""], ["pods/eviction"], ("create",)),
-    _rule([""], ["services", "endpoints", "configmaps", "secrets", "persistentvolumeclaims",
-                 "persistentvolumes", "namespaces"], READ),
+    _rule([""], ["services", "endpoints", "persistentvolumeclaims", "persistentvolumes", "namespaces"], READ),
     _rule([""], ["events"], ("create", "patch", "update")),
     _rule(["events.k8s.io"], ["events"], ("create", "patch", "update")),
     _rule([""], ["serviceaccounts/token"], ("create",)),

@@ -56,7 +56,7 @@ def validate_usages(usages):
 
 def validate_group(group):
     if not GROUP_RE.match(group):
-        return "bootstrap group %q is invalid (must match %s)" % (group, GROUP_PATTERN)
+        return "bootstrap group %s is invalid (must match %s)" % (json.dumps(group), GROUP_PATTERN)
     return None
 
 

@@ -143,3 +143,47 @@ def test_node_names_differ_from_host_names():
 def test_bad_input():
     with pytest.raises(AnsibleFilterError, match="mapping of control-plane hosts"):
         kubeadm_plan({})
+
+
+def test_unknown_init_results_are_never_resumed():
+    """Only kubelet.conf could read the cluster (admin.conf lost): what init finished is unknown."""
+    cp1 = running(["cp1"])
+    cp1["cluster"]["done"] = None
+    cp1["files"]["admin_conf"] = False
+    plan = kubeadm_plan({"cp1": cp1})
+    assert plan["init_action"] == "none" and plan["resume_phases"] == [] and plan["admin_conf_missing"] == ["cp1"]
+
+
+def test_skipped_phases_are_not_expected():
+    done = ["upload-config", "bootstrap-token", "addon/coredns"]
+    assert kubeadm_plan({"cp1": running(["cp1"], done=done)}, skip_phases=["addon/kube-proxy"])["init_action"] == "none"
+    assert kubeadm_plan({"cp1": running(["cp1"], done=done[:2])}, skip_phases=["addon"])["init_action"] == "none"
+    assert kubeadm_plan({"cp1": running(["cp1"], done=done)})["init_action"] == "resume"
+
+
+def test_reset_hosts_lose_their_node_object_before_they_join():
+    """kubeadm join refuses while a Ready Node of the same name exists; reset does not delete it."""
+    cp2 = host(("kubelet_conf", "ca_crt"), CP_MANIFESTS)
+    cp1 = running(["cp1"])
+    cp1["nodes"] = {"w1": {"registered": True}, "w2": {"registered": False}}
+    plan = kubeadm_plan({"cp1": cp1, "cp2": cp2}, {"w1": host(("ca_crt",)), "w2": host(("ca_crt",))})
+    assert plan["reset"] == ["cp2", "w1", "w2"]
+    assert plan["delete_nodes"] == ["cp2", "w1"]
+
+
+def test_worker_of_an_older_cluster_is_seen_by_the_running_one():
+    """Its kubelet.conf fails TLS against the new CA (registered unknown); the control plane knows better."""
+    cp1 = running(["cp1"])
+    cp1["nodes"] = {"w1": {"registered": False}}
+    plan = kubeadm_plan({"cp1": cp1}, {"w1": host(("kubelet_conf", "ca_crt"), registered=None)})
+    assert plan["worker_joiners"] == ["w1"] and plan["reset"] == ["w1"]
+
+
+def test_stale_member_found_by_peer_url_and_unstarted_members_left_alone():
+    members = [member("cp1"), {"name": "old-name", "peer_urls": ["https://192.0.2.12:2380"], "id": "7"},
+               {"name": "", "peer_urls": ["https://192.0.2.13:2380"], "id": "8"}]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()},
+                        addresses={"cp2": "192.0.2.12", "cp3": "192.0.2.13"})
+    assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "old-name", "id": "7"}]
+    assert plan["control_plane_joiners"] == ["cp2", "cp3"]
