@@ -158,7 +158,10 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                 member = member_of(host)
                 plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id')})
             needs_reset(host, state, 'not a working member of the running cluster')
-            if host in plan['reset'] or in_etcd:
+            # A host reset or wiped since it last ran keeps its Node object, Ready until the grace
+            # period ends; kubeadm join refuses to join while it is Ready.
+            seen = _get(control_planes[init], 'nodes', node(host), 'registered')
+            if seen or (seen is None and (host in plan['reset'] or in_etcd)):
                 plan['delete_nodes'].append(node(host))
     else:
         stopped = [h for h in hosts
@@ -186,7 +189,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             continue
         plan['worker_joiners'].append(host)
         needs_reset(host, state, 'not a node of the running cluster')
-        if established and host in plan['reset'] and registered:
+        if established and registered:
             plan['delete_nodes'].append(node(host))
     return plan
 

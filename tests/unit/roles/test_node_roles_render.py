@@ -87,7 +87,8 @@ def test_kube_packages_key_and_versions():
     assert render("kube_packages_repo_key_url") == "https://pkgs.k8s.io/core:/stable:/v1.35/deb/Release.key"
     # cp1 is a control-plane host: it also gets what the collection's kubeadm modules need there.
     assert render("kube_packages_apt_names") == [
-        "kubeadm=1.35.6-*", "kubelet=1.35.6-*", "kubectl=1.35.6-*", "cri-tools", "kubernetes-cni", "python3-cryptography"]
+        "kubeadm=1.35.6-*", "kubelet=1.35.6-*", "kubectl=1.35.6-*", "cri-tools", "kubernetes-cni", "python3-cryptography",
+        "python3-kubernetes"]
     worker = Render("kube_packages", "online", host="w1")
     assert worker("kube_packages_apt_names")[3:] == ["cri-tools", "kubernetes-cni"]
     assert render("kube_packages_dnf_names")[:3] == ["kubeadm-1.35.6", "kubelet-1.35.6", "kubectl-1.35.6"]
@@ -116,6 +117,7 @@ def test_kube_packages_to_install():
         "cri-tools": {"version": "1.35.0-1.1", "hold": False},
         "kubernetes-cni": None,
         "python3-cryptography": {"version": "38.0.4-3", "hold": False},
+        "python3-kubernetes": {"version": "22.6.0-2", "hold": False},
     }
     render = Render("kube_packages", "online", registered={"kube_packages_probe": probe(packages=installed)})
     assert render("kube_packages_to_install") == ["kubelet", "kubectl", "kubernetes-cni"]

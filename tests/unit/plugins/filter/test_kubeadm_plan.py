@@ -187,3 +187,11 @@ def test_stale_member_found_by_peer_url_and_unstarted_members_left_alone():
                         addresses={"cp2": "192.0.2.12", "cp3": "192.0.2.13"})
     assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "old-name", "id": "7"}]
     assert plan["control_plane_joiners"] == ["cp2", "cp3"]
+
+
+def test_a_reset_control_plane_loses_its_still_ready_node_before_it_joins():
+    """kubeadm reset keeps the Node object (Ready until the grace period): it is deleted before the join."""
+    cp1 = running(["cp1", "cp2"])
+    cp1["nodes"] = {"cp1": {"registered": True}, "cp2": {"registered": True}, "cp3": {"registered": True}}
+    plan = kubeadm_plan({"cp1": cp1, "cp2": running(["cp1", "cp2"]), "cp3": host()})
+    assert plan["control_plane_joiners"] == ["cp3"] and plan["reset"] == [] and plan["delete_nodes"] == ["cp3"]
