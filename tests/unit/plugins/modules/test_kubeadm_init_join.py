@@ -9,7 +9,7 @@ import json
 import os
 
 import kubeadm_testlib as lib
-from ansible_collections.seed.kubeadm.plugins.modules import etcd_member, kubeadm_init, kubeadm_join, kubeadm_state
+from ansible_collections.seed.kubeadm.plugins.modules import etcd_member, kubeadm_init, kubeadm_join, kubeadm_reset, kubeadm_state
 
 SECRET_TOKEN = 'abcdef.0123456789abcdef'
 SECRET_KEY = '2' * 64
@@ -117,3 +117,15 @@ def test_state_reads_files_and_parses_the_cluster_configuration(tmp_path):
 def test_etcd_member_without_etcd_fails_clearly(tmp_path):
     result, rc = lib.run_module(etcd_member, {'name': 'cp1', 'pki_dir': str(tmp_path)})
     assert rc == 1 and 'cannot list the etcd members' in result['msg']
+
+
+def test_reset(tmp_path, monkeypatch):
+    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path, 'cri_socket': 'unix:///x.sock'})
+    assert rc == 0 and result['changed'] is True and fake.calls() == [['reset', '-f', '--cri-socket', 'unix:///x.sock']]
+    assert SECRET_TOKEN not in result['_raw']
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path}, check_mode=True)
+    assert rc == 0 and len(fake.calls()) == 1
+    fake.fail('reset', 'error: boom')
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
+    assert rc == 1 and 'boom' in result['msg']
