@@ -255,3 +255,9 @@ def with_document_field(config_text, kind, field, value):
     if api_version is None:
         raise ValueError('no kubeadm.k8s.io document in the configuration')
     return config_text.rstrip('\n') + '\n---\napiVersion: %s\nkind: %s\n%s\n' % (api_version, kind, line)
+
+
+def fail_masked(module, exc, **extra):
+    """fail_json for a KubeadmError with tokens and certificate keys masked in message and output."""
+    module.fail_json(msg=redact(exc.msg), rc=exc.rc,
+                     output=redact((exc.stdout or '') + (exc.stderr or ''), 40), **extra)

@@ -24,6 +24,7 @@ author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
   - seed.kubeadm.attributes
+  - seed.kubeadm.kubeadm
 attributes:
   check_mode:
     support: full
@@ -49,17 +50,10 @@ options:
     description: Run C(kubeadm reset -f) before O(action=init) (leftovers of an init that stopped half-way).
     type: bool
     default: false
-  cri_socket:
-    description: CRI socket given to C(kubeadm reset).
-    type: str
-    default: unix:///run/containerd/containerd.sock
   validate:
     description: Run C(kubeadm config validate --config) before anything else.
     type: bool
     default: true
-  kubeadm_path:
-    description: Path of the kubeadm binary. Defaults to C(kubeadm) found on PATH.
-    type: path
 """
 
 EXAMPLES = r"""
@@ -103,8 +97,7 @@ def run_all(module, runner, commands):
         try:
             outputs.append(runner.run(args, what='kubeadm ' + ' '.join(a for a in args if not a.startswith('/'))[:60]))
         except kubeadm_utils.KubeadmError as exc:
-            module.fail_json(msg=kubeadm_utils.redact(exc.msg), rc=exc.rc, commands=commands,
-                             output=kubeadm_utils.redact((exc.stdout or '') + (exc.stderr or ''), 40))
+            kubeadm_utils.fail_masked(module, exc, commands=commands)
         except Exception as exc:  # pragma: no cover - defensive
             module.fail_json(msg='kubeadm failed: %s' % exc, exception=traceback.format_exc())
     return kubeadm_utils.redact('\n'.join(outputs), 40)

@@ -21,6 +21,7 @@ author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
   - seed.kubeadm.attributes
+  - seed.kubeadm.kubeadm
 attributes:
   check_mode:
     support: full
@@ -36,10 +37,6 @@ options:
     description: Run C(kubeadm reset -f) first (leftovers of a join that stopped half-way).
     type: bool
     default: false
-  cri_socket:
-    description: CRI socket given to C(kubeadm reset).
-    type: str
-    default: unix:///run/containerd/containerd.sock
   validate:
     description: Run C(kubeadm config validate) on the configuration first.
     type: bool
@@ -48,9 +45,6 @@ options:
     description: Where the temporary configuration file is created.
     type: path
     default: /etc/kubernetes
-  kubeadm_path:
-    description: Path of the kubeadm binary. Defaults to C(kubeadm) found on PATH.
-    type: path
 """
 
 EXAMPLES = r"""
@@ -116,8 +110,7 @@ def main():
             commands.append(args)
             outputs.append(runner.run(args, what='kubeadm join'))
     except kubeadm_utils.KubeadmError as exc:
-        module.fail_json(msg=kubeadm_utils.redact(exc.msg), rc=exc.rc, commands=commands,
-                         output=kubeadm_utils.redact((exc.stdout or '') + (exc.stderr or ''), 40))
+        kubeadm_utils.fail_masked(module, exc, commands=commands)
     module.exit_json(changed=True, commands=commands, output=kubeadm_utils.redact('\n'.join(outputs), 40))
 
 

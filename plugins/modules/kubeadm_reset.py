@@ -23,20 +23,14 @@ author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
   - seed.kubeadm.attributes
+  - seed.kubeadm.kubeadm
 attributes:
   check_mode:
     support: full
     details: Reports a change without running kubeadm.
   diff_mode:
     support: none
-options:
-  cri_socket:
-    description: CRI socket given to C(kubeadm reset).
-    type: str
-    default: unix:///run/containerd/containerd.sock
-  kubeadm_path:
-    description: Path of the kubeadm binary. Defaults to C(kubeadm) found on PATH.
-    type: path
+options: {}
 """
 
 EXAMPLES = r"""
@@ -70,8 +64,7 @@ def main():
     try:
         out = runner.run(['reset', '-f', '--cri-socket', module.params['cri_socket']], what='kubeadm reset')
     except kubeadm_utils.KubeadmError as exc:
-        module.fail_json(msg=kubeadm_utils.redact(exc.msg), rc=exc.rc,
-                         output=kubeadm_utils.redact((exc.stdout or '') + (exc.stderr or ''), 40))
+        kubeadm_utils.fail_masked(module, exc)
     module.exit_json(changed=True, output=kubeadm_utils.redact(out, 40))
 
 
