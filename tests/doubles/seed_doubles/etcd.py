@@ -37,7 +37,12 @@ class Client:
                 raw = resp.read()
                 data = json.loads(raw or b"{}")
                 if resp.status >= 300:
-                    raise EtcdError(data.get("message") or data.get("error") or raw.decode(errors="replace"))
+                    message = data.get("message") or data.get("error") or raw.decode(errors="replace")
+                    if "not supported for learner" in message:
+                        # clientv3's balancer moves on to a voting member; so does this client.
+                        last = EtcdError(message)
+                        continue
+                    raise EtcdError(message)
                 return data
             except (OSError, ValueError, http.client.HTTPException) as exc:
                 last = exc
