@@ -105,7 +105,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
     names = node_names or {}
     skip = set(skip_phases or [])
     urls = dict((h, 'https://%s:2380' % ('[%s]' % a if ':' in str(a) else a)) for h, a in (addresses or {}).items())
-    expected = [r for r in INIT_RESULTS if r not in skip and r.split('/')[0] not in skip]
+    expected = [r for r in INIT_RESULTS if r not in skip and r.split('/', maxsplit=1)[0] not in skip]
     hosts = list(control_planes)
     plan = {'init_host': hosts[0], 'init_action': 'init', 'resume_phases': [],
             'control_plane_joiners': [], 'worker_joiners': [], 'reset': [],
@@ -136,6 +136,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         plan['init_action'] = 'resume' if missing else 'none'
         plan['resume_phases'] = [list(p) for p in RESUME_PHASES] if missing else []
         members = _get(control_planes[init], 'etcd', 'members')
+
         def member_of(host):
             return next((m for m in members or [] if m.get('name') and
                          (m.get('name') == node(host) or urls.get(host) in (m.get('peer_urls') or []))), None)
