@@ -8,6 +8,10 @@ a markdown table (benchmarks/results/node_play.md) and a plot (benchmarks/result
 Usage (from the repository root, after `source scripts/lib.sh`):
     python benchmarks/node_play.py --hosts 1 4 8 16 --repeat 3 [--forks 20] [--profile]
     python benchmarks/node_play.py --hosts 1:3 4:3 8:1 16:1     (COUNT:REPEAT per host count)
+    python benchmarks/node_play.py --hosts 1 4 --baseline ../other-checkout
+With --baseline (a checkout of another revision of the collection), every repetition also runs that
+checkout's node play on the same converged hosts (once to settle, then timed), alternating with this
+checkout's re-run, so both no-change re-run figures come from the same hosts in the same run.
 The 1-minute load average before every timed play is recorded (the machine may be shared);
 --profile adds the ansible.posix.profile_tasks callback and keeps every play's output in
 benchmarks/results/profile-<hosts>-<rep>-<first|rerun>.txt.
@@ -70,6 +74,11 @@ def inventory(count, workdir, interpreter=None):
                 "cluster_mirror_image_repository": "registry.example.internal/k8s",
                 "cluster_mirror_package_url": "https://packages.example.internal/kubernetes",
                 "cluster_source_check": False,
+                # The hosts share the machine's cgroup hierarchy, which may be cgroup v1: opt out of the
+                # kubelet's and kubeadm's cgroup v1 refusal, which preflight checks.
+                "control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"failCgroupV1": False}},
+                "control_plane_ignore_preflight_errors": ["SystemVerification"],
+                "worker_ignore_preflight_errors": ["SystemVerification"],
             },
             "children": {
                 "control_plane": {"hosts": {first: hosts[first]}},
@@ -86,13 +95,26 @@ def inventory(count, workdir, interpreter=None):
     return path
 
 
-def timed_play(inv, forks, profile=None):
-    env = dict(os.environ, ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="true")
+def link_collection(tree):
+    """The checkout resolves as seed.kubeadm through its own .collections link (as scripts/lib.sh makes it)."""
+    link = tree / ".collections" / "ansible_collections" / "seed" / "kubeadm"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and Path(os.readlink(link)).resolve() == tree.resolve()):
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(tree.resolve())
+
+
+def timed_play(inv, forks, profile=None, tree=ROOT):
+    # The checkout's own configuration and collection link (scripts/lib.sh exports those of this one).
+    env = dict(os.environ, ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="true", ANSIBLE_CONFIG=str(tree / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(tree / ".collections"))
     if profile:
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
     load = os.getloadavg()[0]
     start = time.monotonic()
-    proc = run(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"], env=env, check=False)
+    proc = subprocess.run(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"], cwd=tree, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     elapsed = time.monotonic() - start
     if profile:
         (RESULTS / profile).write_text(proc.stdout)
@@ -133,7 +155,13 @@ def main():
     parser.add_argument("--profile", action="store_true", help="profile_tasks callback, outputs kept")
     parser.add_argument("--interpreter", help="set ansible_python_interpreter (default: discovery, auto_silent)")
     parser.add_argument("--output", default="node_play", help="base name of the .md and .png in benchmarks/results")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose no-change re-run is timed on the same hosts")
     args = parser.parse_args()
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
+        if not (args.baseline / "benchmarks" / "node_play.yml").exists():
+            raise SystemExit("--baseline %s: no benchmarks/node_play.yml there" % args.baseline)
+        link_collection(args.baseline)
     specs = [host_spec(h, args.repeat) for h in args.hosts]
     largest = max(spec[0] for spec in specs)
 
@@ -142,7 +170,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for count, repeat in specs:
-            first, rerun, changed, loads = [], [], [], []
+            first, rerun, changed, loads, base, base_changed = [], [], [], [], [], []
             for rep in range(repeat):
                 harness("destroy", largest, workdir)
                 harness("create", count, workdir)
@@ -150,24 +178,47 @@ def main():
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
                 t_first, dummy, l_first = timed_play(inv, args.forks, name and name % "first")
-                t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                if args.baseline:
+                    # Settle whatever the baseline does differently, then alternate the order per repetition.
+                    timed_play(inv, args.forks, tree=args.baseline)
+                    if rep % 2:
+                        t_base, n_base, l_base = timed_play(inv, args.forks, tree=args.baseline)
+                        t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                    else:
+                        t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                        t_base, n_base, l_base = timed_play(inv, args.forks, tree=args.baseline)
+                    base.append(t_base)
+                    base_changed.append(n_base)
+                    loads.append(l_base)
+                else:
+                    t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
                 first.append(t_first)
                 rerun.append(t_rerun)
                 changed.append(n_changed)
                 loads += [l_first, l_rerun]
-                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs changed=%d load=%.1f/%.1f"
-                      % (count, rep + 1, t_first, t_rerun, n_changed, l_first, l_rerun), flush=True)
-            rows.append((count, repeat, summarize(first), summarize(rerun), max(changed), min(loads), max(loads)))
+                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs changed=%d%s load=%.1f/%.1f"
+                      % (count, rep + 1, t_first, t_rerun, n_changed,
+                         " baseline rerun=%.1fs changed=%d" % (base[-1], base_changed[-1]) if base else "",
+                         l_first, l_rerun), flush=True)
+            rows.append((count, repeat, summarize(first), summarize(rerun), max(changed), min(loads), max(loads),
+                         summarize(base) if base else None, max(base_changed) if base else None))
         harness("destroy", largest, workdir)
 
     header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
               "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|\n")
     lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |" % (c, n, *f, *r, ch, lo, hi)
-             for c, n, f, r, ch, lo, hi in rows]
+             for c, n, f, r, ch, lo, hi, dummy, dummy2 in rows]
+    if args.baseline:
+        header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
+                  "| baseline no-change re-run median (min–max) | changed on baseline re-run "
+                  "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|---|---|\n")
+        lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |"
+                 % (c, n, *f, *r, ch, *b, bch, lo, hi) for c, n, f, r, ch, lo, hi, b, bch in rows]
     table = header + "\n".join(lines) + "\n"
-    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; interpreter %s; %s\n" % (
+    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; interpreter %s; %s%s\n" % (
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
-        args.interpreter or "discovered", time.strftime("%Y-%m-%d %H:%M %Z"))
+        args.interpreter or "discovered", time.strftime("%Y-%m-%d %H:%M %Z"),
+        "; baseline: another checkout on the same hosts, re-runs alternating" if args.baseline else "")
     (RESULTS / (args.output + ".md")).write_text(meta + "\n" + table)
     print()
     print(meta + table)
@@ -182,6 +233,8 @@ def main():
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(counts, [r[2][0] for r in rows], "o-", label="first converge")
     ax.plot(counts, [r[3][0] for r in rows], "s-", label="no-change re-run")
+    if args.baseline:
+        ax.plot(counts, [r[7][0] for r in rows], "s:", label="baseline no-change re-run")
     # kubespray v2.31.0 node preparation on the same kind of hosts (numbers of the issue).
     ax.plot([1, 4], [67, 145], "o--", color="grey", alpha=0.6, label="kubespray first")
     ax.plot([1, 4], [34, 67], "s--", color="grey", alpha=0.6, label="kubespray re-run")

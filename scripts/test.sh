@@ -8,6 +8,8 @@
 #   scripts/test.sh sanity          ansible-test sanity on the collection
 #   scripts/test.sh units           pytest (tests/unit) with coverage of plugins/
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
+#   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
+#   scripts/test.sh compat          role render and filter units on ansible-core 2.16, 2.17, 2.18
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -78,6 +80,86 @@ PY
   if [[ $rc -ne 0 && $((${f:-0} + ${e:-0})) -eq 0 ]]; then record "pytest (exit $rc: coverage or collection)" 1; fi
 }
 
+run_docs() {
+  # Pictures of docs/architecture.md: each docs/diagrams/*.svg is generated from its .dot source.
+  apt_install graphviz || { record "graphviz for the docs" 1; return; }
+  log "docs diagrams (docs/diagrams/render.sh --check)"
+  docs/diagrams/render.sh --check; record "docs diagrams" $?
+}
+
+# The ansible-core minors README.md claims besides the one pinned in tests/requirements.txt, with
+# the controller Pythons each supports: MINOR PYTHON_MIN PYTHON_MAX REQUIREMENT... (ansible-core
+# alone: role variables and templates use no collection but seed.kubeadm; should one need another
+# collection, add the `ansible` release of that minor, e.g. ansible==9.13.0 for 2.16).
+COMPAT_MATRIX=(
+  "2.16 3.10 3.12 ansible-core==2.16.19"
+  "2.17 3.10 3.12 ansible-core==2.17.14"
+  "2.18 3.11 3.13 ansible-core==2.18.19"
+)
+COMPAT_TESTS=(tests/unit/roles tests/unit/plugins/filter)
+
+compat_setup() { # compat_setup VENV REQUIREMENT...: a venv with the requirements (kept while they stay the same)
+  local venv="$1" stamp; shift
+  stamp="$venv/.seed-compat-$(printf '%s\n' "$@" | sha256sum | cut -c1-16)"
+  [[ -f "$stamp" ]] && return 0
+  rm -rf "$venv" && python3 -m venv "$venv" &&
+    PIP_CACHE_DIR="$ROOT/.cache/pip" "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" &&
+    touch "$stamp"
+}
+
+version_between() { # version_between V LOW HIGH
+  [[ "$(printf '%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" && "$(printf '%s\n' "$1" "$3" | sort -V | head -n 1)" == "$1" ]]
+}
+
+run_compat() {
+  # The role render and filter tests on every older ansible-core the collection claims: one venv per
+  # minor under .cache/compat (pip cache: .cache/pip), venvs made and tests run in parallel.
+  local py entry minor low high requirements i rc log start=$SECONDS
+  local -a extra=() minors=() venvs=() wanted=() pids=() reqs=()
+  py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  mapfile -t extra < <(grep -E '^(pytest|kubernetes-validate)==' "$ROOT/tests/requirements.txt")
+  for entry in "${COMPAT_MATRIX[@]}"; do
+    read -r minor low high requirements <<<"$entry"
+    if ! version_between "$py" "$low" "$high"; then
+      printf 'SKIPPED compat ansible-core %s: it runs on controller Python %s - %s, this machine has %s\n' "$minor" "$low" "$high" "$py"
+      record "compat ansible-core $minor" 77; continue
+    fi
+    minors+=("$minor"); venvs+=("$ROOT/.cache/compat/ansible-core-$minor"); wanted+=("$requirements")
+  done
+  [[ ${#minors[@]} -gt 0 ]] || return 0
+  log "compat: virtualenvs for ansible-core ${minors[*]} (.cache/compat)"
+  mkdir -p "$ROOT/.cache/compat" "$ROOT/.cache/pip"
+  for i in "${!minors[@]}"; do
+    read -r -a reqs <<<"${wanted[$i]}"
+    compat_setup "${venvs[$i]}" "${reqs[@]}" "${extra[@]}" >"$results_dir/compat-${minors[$i]}-setup.log" 2>&1 &
+    pids[i]=$!
+  done
+  for i in "${!minors[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      grep -v '^WARNING: Location' "$results_dir/compat-${minors[$i]}-setup.log" | tail -n 20
+      record "compat ansible-core ${minors[$i]} (virtualenv)" 1; venvs[i]=""
+    fi
+  done
+  echo "compat: virtualenvs ready after $((SECONDS - start)) s"
+  log "compat: ${COMPAT_TESTS[*]} on ansible-core ${minors[*]}"
+  start=$SECONDS
+  for i in "${!minors[@]}"; do
+    [[ -n "${venvs[$i]}" ]] || continue
+    "${venvs[$i]}/bin/python" -m pytest "${COMPAT_TESTS[@]}" -q -p no:cacheprovider \
+      --junitxml "$results_dir/compat-${minors[$i]}.xml" >"$results_dir/compat-${minors[$i]}.log" 2>&1 &
+    pids[i]=$!
+  done
+  for i in "${!minors[@]}"; do
+    [[ -n "${venvs[$i]}" ]] || continue
+    wait "${pids[$i]}"; rc=$?
+    log="$results_dir/compat-${minors[$i]}.log"
+    if [[ $rc -ne 0 ]]; then echo "---- last 60 lines of compat ansible-core ${minors[$i]} ----"; tail -n 60 "$log"; fi
+    printf 'ansible-core %s: %s\n' "$("${venvs[$i]}/bin/python" -c 'import ansible.release as r; print(r.__version__)')" "$(tail -n 1 "$log")"
+    record "compat ansible-core ${minors[$i]}" "$rc"
+  done
+  echo "compat: tests took $((SECONDS - start)) s"
+}
+
 scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort; }
 
 run_molecule() {
@@ -106,13 +188,15 @@ main() {
   local what="${1:-all}"; shift || true
   ensure_venv "$ROOT/tests/requirements.txt" || { record setup 1; what=none; }
   case "$what" in
-    all) run_lint; run_sanity; run_units; run_molecule ;;
+    all) run_lint; run_docs; run_sanity; run_units; run_compat; run_molecule ;;
     lint) run_lint ;;
+    docs) run_docs ;;
     sanity) run_sanity ;;
     units) run_units ;;
+    compat) run_compat ;;
     molecule) run_molecule "$@" ;;
     none) ;;
-    *) echo "unknown target $what (all|lint|sanity|units|molecule [SCENARIO...])" >&2; exit 2 ;;
+    *) echo "unknown target $what (all|lint|docs|sanity|units|compat|molecule [SCENARIO...])" >&2; exit 2 ;;
   esac
   echo
   [[ ${#failures[@]} -gt 0 ]] && printf 'failed: %s\n' "${failures[@]}"

@@ -37,7 +37,7 @@ options:
     type: str
     required: true
   settings:
-    description: The C(cluster_image_rewrite) dictionary of the cluster role (keys C(source), C(repository), C(prefix)).
+    description: The C(cluster_facts.sources.image_rewrite) dictionary (keys C(source), C(repository), C(prefix)).
     type: dict
     required: true
 """
@@ -45,7 +45,7 @@ options:
 EXAMPLES = r"""
 - name: Flannel image for the current source
   ansible.builtin.debug:
-    msg: "{{ 'docker.io/flannel/flannel:v0.26.7' | seed.kubeadm.image_ref(cluster_image_rewrite) }}"
+    msg: "{{ 'docker.io/flannel/flannel:v0.26.7' | seed.kubeadm.image_ref(cluster_facts.sources.image_rewrite) }}"
 """
 
 RETURN = r"""
@@ -90,7 +90,7 @@ def split_image(ref):
 def image_ref(ref, settings):
     """Return the reference to deploy for the given cluster image settings."""
     if not isinstance(settings, dict):
-        raise AnsibleFilterError("image_ref expects the cluster_image_rewrite dictionary")
+        raise AnsibleFilterError("image_ref expects the cluster_facts.sources.image_rewrite dictionary")
     source = settings.get("source")
     registry, path, suffix = split_image(ref)
     if source == "online":

@@ -21,7 +21,7 @@ description:
     C(kind), a kind the given C(apiVersion) does not serve, a kind given twice, and a file mixing two
     kubeadm API versions.
   - The same plugin file also provides C(kubeadm_documents), C(kubeadm_join_documents),
-    C(kubeadm_merge), C(kubeadm_yaml) and C(kubeadm_api_version), used by the C(control_plane) and
+    C(kubeadm_merge) and C(kubeadm_yaml), used by the C(control_plane) and
     C(worker) roles (see docs/roles/control_plane.md).
 options:
   _input:
@@ -36,7 +36,7 @@ EXAMPLES = r"""
     that: errors | length == 0
     fail_msg: "{{ errors }}"
   vars:
-    errors: "{{ control_plane_kubeadm_documents | seed.kubeadm.kubeadm_config_errors }}"
+    errors: "{{ my_kubeadm_documents | seed.kubeadm.kubeadm_config_errors }}"
 
 - name: Check a configuration file read from disk
   ansible.builtin.debug:
@@ -191,7 +191,8 @@ def _node_registration(cfg, structured):
         {
             "name": cfg["node_name"] or None,
             "criSocket": cfg["cri_socket"] or None,
-            "taints": cfg["taints"],
+            # "" is unset too: ansible-core before 2.19 renders a template's None as "".
+            "taints": None if cfg["taints"] == "" else cfg["taints"],
             "kubeletExtraArgs": _args(kubelet_args, structured),
             "ignorePreflightErrors": list(cfg["ignore_preflight_errors"]) or None,
         }
@@ -414,36 +415,14 @@ def kubeadm_yaml(docs):
     return "---\n" + "---\n".join(parts)
 
 
-_TOKEN_RE = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
-_KEY_RE = re.compile(r"\b[0-9a-fA-F]{64}\b")
-
-
-def kubeadm_redact(result, lines=40):
-    """The end of a command's output with bootstrap tokens and certificate keys masked.
-
-    ``result`` is a registered command result (stderr and stdout are used) or a string.
-    """
-    if isinstance(result, dict):
-        text = "\n".join(part for part in (result.get("stderr"), result.get("stdout")) if part)
-        if not text:
-            text = str(result.get("msg") or "")
-    else:
-        text = "" if result is None else str(result)
-    text = _TOKEN_RE.sub("<token>", text)
-    text = _KEY_RE.sub("<certificate-key>", text)
-    return "\n".join(text.splitlines()[-int(lines):])
-
-
 class FilterModule:
     """kubeadm configuration filters."""
 
     def filters(self):
         return {
-            "kubeadm_api_version": kubeadm_api_version,
             "kubeadm_config_errors": kubeadm_config_errors,
             "kubeadm_documents": kubeadm_documents,
             "kubeadm_join_documents": kubeadm_join_documents,
             "kubeadm_merge": kubeadm_merge,
-            "kubeadm_redact": kubeadm_redact,
             "kubeadm_yaml": kubeadm_yaml,
         }

@@ -8,92 +8,317 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: node_state
-short_description: Read, in one round trip, the node state the seed.kubeadm node roles manage
+short_description: Write a node's managed files and report what else differs from the wanted state, in one round trip
 version_added: 0.1.0
 description:
-  - Reads everything the roles C(node_prep), C(container_runtime) and C(kube_packages) decide on
-    (kernel modules, live kernel parameters, installed packages and their hold state, systemd
-    units, file checksums, a managed block, swap, SELinux, ufw, program versions) in one module
-    run, so that a role can skip every task whose target is already reached.
-  - Never changes anything; always returns RV(ignore:changed=false).
+  - The one remote task of the fast path of the roles C(node_prep), C(container_runtime) and
+    C(kube_packages). It gets the role's whole wanted state and, in one module run, writes every
+    file of O(files) whose content (or mode, owner, group) differs, removes stale files it wrote
+    earlier (O(remove_stale)), and compares everything else the role manages - kernel modules,
+    live kernel parameters, packages and their version and hold state, systemd units, files that
+    must exist, hostname, swap, SELinux, ufw - with the wanted values.
+  - What is not in the wanted state is returned per kind in RV(pending), computed here from the
+    same lists the converge tasks then work on, so a managed item cannot be checked in one place
+    and forgotten in another.
+  - Files are written through a temporary file created with mode C(0600) in the target directory,
+    given its owner and mode, then renamed over the target, so a file never exists half written or
+    with wider permissions than wanted. A target that cannot be replaced by a rename (a bind mount,
+    such as C(/etc/hosts) inside a container) is rewritten in place after its mode and owner were set.
 author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
   - seed.kubeadm.attributes
-  - seed.kubeadm.attributes.read_only
+attributes:
+  check_mode:
+    support: full
+    details: Reports which files would be written or removed (and their diff) without touching them; RV(pending) is the same.
+  diff_mode:
+    support: full
+    details: One diff per written or removed file (content hidden for files with O(files[].diff=false)).
 options:
+  files:
+    description:
+      - Files (or managed blocks inside files) in their wanted state. Missing parent directories
+        are created with mode C(0755).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the file.
+        type: path
+        required: true
+      content:
+        description:
+          - The whole content of the file, or with O(files[].marker) the lines of the managed block.
+          - Required unless O(files[].variants) is given or O(files[].state=absent).
+        type: str
+      variants:
+        description:
+          - Instead of O(files[].content), one content per version range of the program O(files[].version_of).
+            The first variant whose C(min_version) the installed version reaches is written; a variant
+            without C(min_version) matches any version.
+          - While the program is not installed the file is not written and is listed in RV(pending.files).
+        type: list
+        elements: dict
+        suboptions:
+          min_version:
+            description: Lowest program version (C(major.minor[.patch])) this variant is for.
+            type: str
+          content:
+            description: Content of the file for this version range.
+            type: str
+            required: true
+      version_of:
+        description: Program whose C(<program> --version) output picks one of O(files[].variants).
+        type: str
+      marker:
+        description:
+          - Manage a block inside the file instead of the whole file, between this marker line with
+            C({mark}) replaced by C(BEGIN) and by C(END), like M(ansible.builtin.blockinfile).
+          - An empty block removes the block.
+        type: str
+      insert_before:
+        description: Regular expression of the line a new block is inserted before (first match); at the end of the file without a match.
+        type: str
+      state:
+        description: V(absent) removes the file (with O(files[].marker) only the block).
+        type: str
+        choices: [present, absent]
+        default: present
+      mode:
+        description:
+          - Permissions as an octal string such as V('0644') or V('0600').
+          - Default V('0644') for a whole file; a block leaves the mode of an existing file alone.
+        type: raw
+      owner:
+        description: Owner (name or uid); unchanged when not given.
+        type: str
+      group:
+        description: Group (name or gid); unchanged when not given.
+        type: str
+      restart:
+        description:
+          - Names (for example systemd units) returned in RV(restart) when this file's content is written.
+            The role's handlers restart what is listed there.
+        type: list
+        elements: str
+        default: []
+      diff:
+        description: Show the content in the diff; V(false) for secrets (the diff then only names the file).
+        type: bool
+        default: true
+  remove_stale:
+    description:
+      - Remove files that an earlier run wrote and that are no longer wanted - files matched by
+        C(glob) whose content holds C(marker) and that are not a present entry of O(files). Their
+        directory is removed too when it is left empty.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      glob:
+        description: Shell glob of the candidate files, for example C(/etc/containerd/certs.d/*/hosts.toml).
+        type: str
+        required: true
+      marker:
+        description: Text that marks a file as written by the role.
+        type: str
+        required: true
+      restart:
+        description: Names returned in RV(restart) when such a file is removed.
+        type: list
+        elements: str
+        default: []
   modules:
     description:
-      - Kernel modules to check. A module counts as loaded when C(/sys/module/<name>) exists or,
-        for modules built into the kernel that do not show up there, when their feature is visible
-        (C(br_netfilter) through C(/proc/sys/net/bridge), C(overlay) through C(/proc/filesystems)).
+      - Kernel modules that must be loaded. A module counts as loaded when C(/sys/module/<name>) exists
+        or, for modules built into the kernel that do not show up there, when their feature is visible
+        (C(br_netfilter) through C(/proc/sys/net/bridge), C(overlay) through C(/proc/filesystems),
+        C(ip_vs) through C(/proc/net/ip_vs), C(nf_conntrack) through C(/proc/sys/net/netfilter)).
     type: list
     elements: str
     default: []
   sysctl:
-    description: Kernel parameters whose live value (from C(/proc/sys)) is returned.
-    type: list
-    elements: str
-    default: []
+    description: Kernel parameters and their wanted live value (compared with C(/proc/sys), whitespace-insensitive).
+    type: dict
+    default: {}
   packages:
-    description: Packages whose installed version and hold state are returned (dpkg or rpm).
+    description:
+      - Packages that must be installed (dpkg or rpm). Each entry is a name or a dict with C(name)
+        and C(version), a shell pattern the installed version must match (for example C(1.35.6-*) or
+        C(1.7.*)), or a version followed in the installed one by a revision (C(1.7.27) matches C(1.7.27-3.1.el9)).
+    type: list
+    elements: raw
+    default: []
+  held:
+    description: Packages that must be on hold (dpkg selection C(hold)); ignored on rpm hosts.
     type: list
     elements: str
     default: []
   services:
-    description: systemd units whose presence, active and enabled state are returned.
+    description: systemd units and their wanted state.
     type: list
-    elements: str
+    elements: dict
     default: []
-  files:
-    description: Files whose SHA-1 checksum is returned (V(null) when missing).
+    suboptions:
+      name:
+        description: Unit name.
+        type: str
+        required: true
+      active:
+        description: Wanted active state; not compared when not given.
+        type: bool
+      enabled:
+        description: Wanted enabled state (enabled, static, alias and enabled-runtime count as enabled); not compared when not given.
+        type: bool
+  exists:
+    description: Paths that must exist (for example downloaded keys); the missing ones are pending.
     type: list
     elements: path
     default: []
-  block_file:
-    description: A file holding a managed block (for example C(/etc/hosts)); empty for none.
-    type: path
-  block_marker:
-    description: The managed block's marker line, with C({mark}) standing for C(BEGIN) or C(END).
+  hostname:
+    description: Wanted host name (compared with C(socket.gethostname())); not compared when not given.
     type: str
+  swap_off:
+    description: Swap must be off now (C(/proc/swaps)) and have no active line in C(/etc/fstab).
+    type: bool
+    default: false
+  selinux:
+    description: Wanted SELinux mode; not compared when not given.
+    type: str
+    choices: [enforcing, permissive, disabled]
+  ufw:
+    description: Wanted ufw state (C(ENABLED) of C(/etc/ufw/ufw.conf)); not compared when not given.
+    type: str
+    choices: [enabled, disabled]
   versions:
-    description: Programs whose C(<program> --version) output is returned (V(null) when missing).
+    description: Programs whose C(<program> --version) output is returned in RV(versions).
     type: list
     elements: str
     default: []
-  marked_glob:
-    description: Glob of files that are listed in RV(marked_files) when their content holds O(marker).
-    type: str
-  marker:
-    description: The text that marks a file matched by O(marked_glob) as managed.
-    type: str
 seealso:
   - module: seed.kubeadm.preflight_probe
+  - module: ansible.builtin.copy
+  - module: ansible.builtin.blockinfile
 notes:
-  - Used by the roles through C(seed.kubeadm.node_state); one module run replaces a dozen
-    C(stat), C(slurp), C(package_facts) and C(service_facts) round trips.
+  - Pending items are fixed by the calling role's converge tasks, which loop over RV(pending); files
+    are the only thing this module changes.
+  - File contents travel as module arguments; a task whose files hold secrets needs C(no_log).
 """
 
 EXAMPLES = r"""
-- name: Read the node state
+- name: Write the containerd files and read the rest of the node state
   seed.kubeadm.node_state:
+    files:
+      - path: /etc/containerd/config.toml
+        version_of: containerd
+        variants:
+          - min_version: "2.0"
+            content: "{{ lookup('ansible.builtin.template', 'config-v3.toml.j2') }}"
+          - content: "{{ lookup('ansible.builtin.template', 'config-v2.toml.j2') }}"
+        owner: root
+        group: root
+        mode: "0644"
+        restart: [containerd]
+      - path: /etc/hosts
+        marker: "# {mark} seed.kubeadm cluster hosts"
+        content: "10.0.0.11 cp1\n10.0.0.12 w1\n"
+    remove_stale:
+      - glob: /etc/containerd/certs.d/*/hosts.toml
+        marker: "# Managed by seed.kubeadm"
     modules: [overlay, br_netfilter]
-    sysctl: [net.ipv4.ip_forward]
-    packages: [containerd, conntrack]
-    services: [containerd]
-    files: [/etc/containerd/config.toml]
-    block_file: /etc/hosts
-    block_marker: "# {mark} seed.kubeadm cluster hosts"
-    versions: [containerd]
+    sysctl: {net.ipv4.ip_forward: 1}
+    packages: [containerd, {name: kubeadm, version: "1.35.6-*"}]
+    held: [kubeadm]
+    services:
+      - {name: containerd, active: true, enabled: true}
   register: node
+  notify: Restart containerd
 
-- name: Install containerd only when it is missing
+- name: Install what is missing
   ansible.builtin.apt:
-    name: containerd
-  when: node.packages.containerd is none
+    name: "{{ node.pending.packages }}"
+  when: node.pending.packages | length > 0
 """
 
 RETURN = r"""
+written:
+  description: Paths written (content, mode or owner changed), or that would be in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/containerd/config.toml]
+removed:
+  description: Stale or absent paths removed (or that would be in check mode).
+  returned: always
+  type: list
+  elements: str
+restart:
+  description: Union of the O(files[].restart) names of the files whose content changed (and of the O(remove_stale) rules that removed a file), sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [containerd]
+pending:
+  description:
+    - What is not in the wanted state, per kind; every key is always there, empty when nothing is pending.
+  returned: always
+  type: dict
+  contains:
+    files:
+      description: Files not written because the O(files[].version_of) program is not installed yet.
+      type: list
+      elements: str
+    modules:
+      description: O(modules) not loaded.
+      type: list
+      elements: str
+    sysctl:
+      description: O(sysctl) keys whose live value differs (or that do not exist).
+      type: list
+      elements: str
+    packages:
+      description: O(packages) not installed or at a version not matching their pattern.
+      type: list
+      elements: str
+    held:
+      description: O(held) packages not on hold.
+      type: list
+      elements: str
+    services:
+      description: O(services) entries (as given) whose unit is not in the wanted state.
+      type: list
+      elements: dict
+    exists:
+      description: O(exists) paths that do not exist.
+      type: list
+      elements: str
+    hostname:
+      description: The wanted O(hostname) when the host name differs.
+      type: list
+      elements: str
+    swap:
+      description: With O(swap_off), V(active) when swap is on and V(fstab) when C(/etc/fstab) has a swap line.
+      type: list
+      elements: str
+    selinux:
+      description: The wanted O(selinux) mode when the current mode differs.
+      type: list
+      elements: str
+    ufw:
+      description: V(enabled) or V(disabled), the wanted O(ufw) state when ufw is in the other one.
+      type: list
+      elements: str
+  sample: {"files": [], "modules": [], "sysctl": ["net.ipv4.ip_forward"], "packages": ["socat"], "held": [],
+           "services": [{"name": "chrony", "active": true, "enabled": true}], "exists": [], "hostname": [],
+           "swap": [], "selinux": [], "ufw": []}
+pending_kinds:
+  description: The keys of RV(pending) that are not empty (empty list - nothing left to do).
+  returned: always
+  type: list
+  elements: str
+  sample: [packages, sysctl]
 hostname:
   description: The host name (C(socket.gethostname())).
   returned: always
@@ -112,19 +337,13 @@ fstab_swap:
   description: Whether C(/etc/fstab) has an active swap line.
   returned: always
   type: bool
-modules_missing:
-  description: The O(modules) that are not loaded.
-  returned: always
-  type: list
-  elements: str
-  sample: [br_netfilter]
 sysctl:
   description: Live value of each O(sysctl) key, V(null) when the key does not exist.
   returned: always
   type: dict
   sample: {"net.ipv4.ip_forward": "1"}
 packages:
-  description: Per O(packages) entry V(null) when not installed, else C(version) and C(hold).
+  description: Per O(packages) and O(held) name V(null) when not installed, else C(version) and C(hold).
   returned: always
   type: dict
   sample: {"containerd": {"version": "1.6.20~ds1-1+b1", "hold": false}, "socat": null}
@@ -133,15 +352,6 @@ services:
   returned: always
   type: dict
   sample: {"containerd": {"present": true, "active": true, "enabled": true}}
-files:
-  description: SHA-1 checksum per O(files) entry, V(null) when the file is missing.
-  returned: always
-  type: dict
-  sample: {"/etc/containerd/config.toml": "3b5d5c3712955042212316173ccf37be800c4ead"}
-block:
-  description: The lines between the O(block_marker) lines of O(block_file), V(null) when there is no block.
-  returned: always
-  type: str
 selinux:
   description: SELinux mode (V(enforcing), V(permissive) or V(disabled)).
   returned: always
@@ -152,23 +362,19 @@ ufw_enabled:
   returned: always
   type: bool
 versions:
-  description: C(--version) output per O(versions) entry, V(null) when the program is missing or fails.
+  description: C(--version) output per O(versions) entry and per O(files[].version_of) program, V(null) when the program is missing or fails.
   returned: always
   type: dict
   sample: {"containerd": "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"}
-marked_files:
-  description: Files matched by O(marked_glob) whose content holds O(marker), sorted.
-  returned: always
-  type: list
-  elements: str
 """
 
-import glob
-import hashlib
+import fnmatch
 import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
 
 # Where a module that is built into the kernel (and so may be absent from /sys/module) shows itself.
 BUILTIN_HINTS = {
@@ -177,6 +383,7 @@ BUILTIN_HINTS = {
     "nf_conntrack": "/proc/sys/net/netfilter/nf_conntrack_max",
 }
 ENABLED_STATES = ("enabled", "static", "alias", "enabled-runtime")
+PENDING_KINDS = ("files", "modules", "sysctl", "packages", "held", "services", "exists", "hostname", "swap", "selinux", "ufw")
 
 
 def read_text(path, default=None):
@@ -185,14 +392,6 @@ def read_text(path, default=None):
             return handle.read().decode("utf-8", "replace")
     except (IOError, OSError):
         return default
-
-
-def sha1(path):
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha1(handle.read()).hexdigest()
-    except (IOError, OSError):
-        return None
 
 
 def module_loaded(name, sys_module="/sys/module", filesystems="/proc/filesystems", hints=None):
@@ -206,6 +405,15 @@ def module_loaded(name, sys_module="/sys/module", filesystems="/proc/filesystems
 
 def sysctl_values(keys, root="/proc/sys"):
     return dict((key, (read_text(os.path.join(root, key.replace(".", "/")), "")).strip() or None) for key in keys)
+
+
+def sysctl_differs(live, wanted):
+    """Whether a live value (None: missing key) differs from the wanted one, whitespace-insensitive."""
+    if live is None:
+        return True
+    if isinstance(wanted, bool):
+        wanted = int(wanted)
+    return " ".join(str(live).split()) != " ".join(str(wanted).split())
 
 
 def package_versions(run, names, dpkg_query=None, rpm=None):
@@ -226,6 +434,41 @@ def package_versions(run, names, dpkg_query=None, rpm=None):
     return result
 
 
+def normalize_packages(entries):
+    """[(name, version pattern or '')] from names and {name, version} dicts."""
+    result = []
+    for entry in entries or []:
+        if isinstance(entry, dict):
+            name, version = entry.get("name"), entry.get("version") or ""
+        else:
+            name, version = entry, ""
+        if not name or not isinstance(name, str):
+            raise ValueError("every packages entry needs a name, got %r" % (entry,))
+        result.append((name, str(version)))
+    return result
+
+
+def version_matches(version, pattern):
+    """The version matches the shell pattern, or starts with it followed by a revision (1.7.27 -> 1.7.27-3.1.el9)."""
+    return fnmatch.fnmatchcase(version, pattern) or fnmatch.fnmatchcase(version, pattern + "[-~+:.]*")
+
+
+def packages_pending(wanted, installed):
+    """Names not installed or whose installed version does not match the wanted pattern."""
+    pending = []
+    for name, pattern in wanted:
+        found = installed.get(name)
+        if found is None or (pattern and not version_matches(found["version"], pattern)):
+            pending.append(name)
+    return pending
+
+
+def held_pending(names, installed, dpkg=True):
+    if not dpkg:
+        return []
+    return [name for name in names if not (installed.get(name) or {}).get("hold")]
+
+
 def service_states(run, names, systemctl="systemctl"):
     result = {}
     for name in names:
@@ -239,22 +482,13 @@ def service_states(run, names, systemctl="systemctl"):
     return result
 
 
-def managed_block(path, marker):
-    if not path or not marker:
-        return None
-    content = read_text(path)
-    if content is None:
-        return None
-    begin, end = marker.replace("{mark}", "BEGIN"), marker.replace("{mark}", "END")
-    lines, inside, found = [], False, False
-    for line in content.splitlines():
-        if line == begin:
-            inside, found = True, True
-        elif line == end:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return "\n".join(lines) if found else None
+def services_pending(wanted, states):
+    pending = []
+    for entry in wanted:
+        state = states.get(entry["name"]) or {"active": False, "enabled": False}
+        if any(entry.get(key) is not None and bool(entry[key]) != state[key] for key in ("active", "enabled")):
+            pending.append(dict((k, v) for k, v in entry.items() if v is not None))
+    return pending
 
 
 def swap_active(path="/proc/swaps"):
@@ -287,37 +521,126 @@ def container_kind(root="/"):
     return ""
 
 
-def program_versions(run, names):
+def program_versions(run, names, which=None):
     result = {}
     for name in names:
+        if which is not None and not which(name):
+            result[name] = None
+            continue
         rc, out = run([name, "--version"])
         result[name] = out.strip() if rc == 0 else None
     return result
-
-
-def marked_files(pattern, marker):
-    if not pattern or not marker:
-        return []
-    return sorted(path for path in glob.glob(pattern) if marker in read_text(path, ""))
 
 
 def ufw_enabled(path="/etc/ufw/ufw.conf"):
     return "ENABLED=yes" in read_text(path, "").replace(" ", "")
 
 
+def diff_entry(planned):
+    before, after = planned["before"], planned["after"]
+    if not planned["diff"]:
+        hidden = "(content of %s hidden)\n" % planned["path"]
+        before = hidden if before is not None else None
+        after = hidden if after is not None else None
+    return {"before_header": planned["path"], "after_header": planned["path"],
+            "before": before if before is not None else "", "after": after if after is not None else ""}
+
+
+class FileWriter:
+    """Plans and applies the O(files) and O(remove_stale) of one module run."""
+
+    def __init__(self, module, versions, installed):
+        self.module = module
+        self.versions = versions
+        self.installed = installed
+        self.written, self.removed, self.deferred, self.restart, self.diffs = [], [], [], set(), []
+
+    def context_hook(self, tmp, path):
+        module = self.module
+        if not module.selinux_enabled():
+            return
+        context = module.selinux_context(path) if os.path.exists(path) else module.selinux_default_context(path)
+        module.set_context_if_different(tmp, context, False)
+
+    def apply(self, item):
+        version_text = None
+        if item.get("variants") and self.installed.get(item["version_of"]):
+            # A program that is there but does not answer --version gets the variant without min_version.
+            version_text = self.versions.get(item["version_of"]) or ""
+        planned = node_files.plan(item, version_text)
+        action, path = planned["action"], planned["path"]
+        if action == "defer":
+            self.deferred.append(path)
+            return
+        if action == "none":
+            return
+        if action == "remove":
+            self.removed.append(path)
+            self.restart.update(planned["restart"])
+            if not self.module.check_mode:
+                node_files.remove(path)
+        else:
+            self.written.append(path)
+            if action == "write":
+                self.restart.update(planned["restart"])
+                if not self.module.check_mode:
+                    node_files.write_atomic(path, planned["after"].encode("utf-8"), planned["mode"], planned["uid"],
+                                            planned["gid"], self.context_hook)
+            elif not self.module.check_mode:
+                node_files.set_attributes(path, planned["mode"], planned["uid"], planned["gid"])
+        if action != "attributes":
+            self.diffs.append(diff_entry(planned))
+
+    def remove_stale(self, rules, keep):
+        for path, rule in node_files.stale(rules, keep):
+            self.removed.append(path)
+            self.restart.update(rule.get("restart") or [])
+            self.diffs.append({"before_header": path, "after_header": path, "before": node_files.read_bytes(path).decode("utf-8", "replace"),
+                               "after": ""})
+            if not self.module.check_mode:
+                node_files.remove(path, prune_directory=True)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            files=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                content=dict(type="str"),
+                variants=dict(type="list", elements="dict", options=dict(
+                    min_version=dict(type="str"),
+                    content=dict(type="str", required=True),
+                )),
+                version_of=dict(type="str"),
+                marker=dict(type="str"),
+                insert_before=dict(type="str"),
+                state=dict(type="str", choices=["present", "absent"], default="present"),
+                mode=dict(type="raw"),
+                owner=dict(type="str"),
+                group=dict(type="str"),
+                restart=dict(type="list", elements="str", default=[]),
+                diff=dict(type="bool", default=True),
+            ), required_by=dict(variants="version_of"), mutually_exclusive=[["content", "variants"]]),
+            remove_stale=dict(type="list", elements="dict", default=[], options=dict(
+                glob=dict(type="str", required=True),
+                marker=dict(type="str", required=True),
+                restart=dict(type="list", elements="str", default=[]),
+            )),
             modules=dict(type="list", elements="str", default=[]),
-            sysctl=dict(type="list", elements="str", default=[]),
-            packages=dict(type="list", elements="str", default=[]),
-            services=dict(type="list", elements="str", default=[]),
-            files=dict(type="list", elements="path", default=[]),
-            block_file=dict(type="path"),
-            block_marker=dict(type="str"),
+            sysctl=dict(type="dict", default={}),
+            packages=dict(type="list", elements="raw", default=[]),
+            held=dict(type="list", elements="str", default=[]),
+            services=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                active=dict(type="bool"),
+                enabled=dict(type="bool"),
+            )),
+            exists=dict(type="list", elements="path", default=[]),
+            hostname=dict(type="str"),
+            swap_off=dict(type="bool", default=False),
+            selinux=dict(type="str", choices=["enforcing", "permissive", "disabled"]),
+            ufw=dict(type="str", choices=["enabled", "disabled"]),
             versions=dict(type="list", elements="str", default=[]),
-            marked_glob=dict(type="str"),
-            marker=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -330,23 +653,74 @@ def main():
             return 127, ""
         return rc, out
 
-    module.exit_json(
-        changed=False,
-        hostname=socket.gethostname(),
-        container=container_kind(),
-        swap_active=swap_active(),
-        fstab_swap=fstab_has_swap(),
-        modules_missing=[name for name in params["modules"] if not module_loaded(name)],
-        sysctl=sysctl_values(params["sysctl"]),
-        packages=package_versions(run, params["packages"], module.get_bin_path("dpkg-query"), module.get_bin_path("rpm")),
-        services=service_states(run, params["services"], module.get_bin_path("systemctl") or "systemctl"),
-        files=dict((path, sha1(path)) for path in params["files"]),
-        block=managed_block(params["block_file"], params["block_marker"]),
-        selinux=selinux_mode(),
-        ufw_enabled=ufw_enabled(),
-        versions=program_versions(run, params["versions"]),
-        marked_files=marked_files(params["marked_glob"], params["marker"]),
+    try:
+        wanted_packages = normalize_packages(params["packages"])
+    except ValueError as exc:
+        module.fail_json(msg=to_native(exc))
+
+    programs = list(params["versions"])
+    for item in params["files"]:
+        if item.get("variants") and item["version_of"] not in programs:
+            programs.append(item["version_of"])
+    found = dict((name, bool(module.get_bin_path(name) or (os.path.isabs(name) and os.access(name, os.X_OK)))) for name in programs)
+    versions = program_versions(run, programs, found.get)
+
+    writer = FileWriter(module, versions, found)
+    try:
+        for item in params["files"]:
+            if item["state"] == "present" and not item.get("variants") and item.get("content") is None:
+                module.fail_json(msg="files: %s needs content or variants" % item["path"])
+            writer.apply(item)
+        keep = [item["path"] for item in params["files"] if item["state"] == "present"]
+        writer.remove_stale(params["remove_stale"], keep)
+    except (node_files.FileError, IOError, OSError) as exc:
+        module.fail_json(msg=to_native(exc), written=writer.written, removed=writer.removed)
+
+    dpkg_query = module.get_bin_path("dpkg-query")
+    names = [name for name, dummy in wanted_packages]
+    names += [name for name in params["held"] if name not in names]
+    installed = package_versions(run, names, dpkg_query, module.get_bin_path("rpm"))
+    services = service_states(run, [entry["name"] for entry in params["services"]], module.get_bin_path("systemctl") or "systemctl")
+    live_sysctl = sysctl_values(list(params["sysctl"]))
+    hostname = socket.gethostname()
+    selinux = selinux_mode()
+    ufw = ufw_enabled()
+    swap_now, swap_fstab = swap_active(), fstab_has_swap()
+
+    pending = dict(
+        files=writer.deferred,
+        modules=[name for name in params["modules"] if not module_loaded(name)],
+        sysctl=[key for key, value in params["sysctl"].items() if sysctl_differs(live_sysctl[key], value)],
+        packages=packages_pending(wanted_packages, installed),
+        held=held_pending(params["held"], installed, dpkg=bool(dpkg_query)),
+        services=services_pending(params["services"], services),
+        exists=[path for path in params["exists"] if not os.path.exists(path)],
+        hostname=[params["hostname"]] if params["hostname"] and params["hostname"] != hostname else [],
+        swap=[kind for kind, on in (("active", swap_now), ("fstab", swap_fstab)) if params["swap_off"] and on],
+        selinux=[params["selinux"]] if params["selinux"] and params["selinux"] != selinux else [],
+        ufw=[params["ufw"]] if params["ufw"] and (params["ufw"] == "enabled") != ufw else [],
     )
+    result = dict(
+        changed=bool(writer.written or writer.removed),
+        written=writer.written,
+        removed=writer.removed,
+        restart=sorted(writer.restart),
+        pending=pending,
+        pending_kinds=[kind for kind in PENDING_KINDS if pending[kind]],
+        hostname=hostname,
+        container=container_kind(),
+        swap_active=swap_now,
+        fstab_swap=swap_fstab,
+        sysctl=live_sysctl,
+        packages=installed,
+        services=services,
+        selinux=selinux,
+        ufw_enabled=ufw,
+        versions=versions,
+    )
+    if module._diff and writer.diffs:
+        result["diff"] = writer.diffs
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

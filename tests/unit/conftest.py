@@ -30,7 +30,13 @@ _ensure_collection_link()
 if COLLECTIONS_DIR not in sys.path:
     sys.path.insert(0, COLLECTIONS_DIR)
 
-# Helpers shared by the module and module_utils tests (PKI factory, fake kubeadm, module runner).
-_KUBEADM_TESTLIB = os.path.join(REPO_ROOT, "tests", "unit", "plugins", "module_utils")
-if _KUBEADM_TESTLIB not in sys.path:
-    sys.path.insert(0, _KUBEADM_TESTLIB)
+# Helpers shared by every unit test live in tests/unit/utils and are imported by module name
+# (``from role_render import ...``, ``import kubeadm_testlib as lib``, ``from unit_helpers import ...``).
+# tests/unit/plugins/module_utils stays on the path for helpers that still live there.
+UTILS_DIR = os.path.join(REPO_ROOT, "tests", "unit", "utils")
+for _helpers in (os.path.join(REPO_ROOT, "tests", "unit", "plugins", "module_utils"), UTILS_DIR):
+    if _helpers not in sys.path:
+        sys.path.insert(0, _helpers)
+
+# Same test code on every ansible-core the collection supports (2.16 - 2.19): see ansible_compat.
+import ansible_compat  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

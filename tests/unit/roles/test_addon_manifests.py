@@ -6,17 +6,21 @@
 Every template renders to Kubernetes documents that validate against the offline schemas of
 kubernetes-validate (strict: no unknown fields) for several Kubernetes minors; pod CIDR and images
 follow the cluster settings; in mirror and offline mode no image points at an upstream registry.
+The roles read the cluster (first control-plane host, addresses, VIPs, image rewrite) from
+``cluster_facts``, built by addon_render with plugins/module_utils/cluster.py.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 
 import kubernetes_validate
 import pytest
 
 from addon_render import AddonRender, images, registry_of
-from role_render import UPSTREAM_REGISTRIES
+from role_render import ROLES, UPSTREAM_REGISTRIES
 
 MINORS = ["1.31", "1.32", "1.33", "1.34", "1.35"]
 POD_SUBNET = "10.85.0.0/16"
@@ -206,6 +210,7 @@ def test_keepalived_instance_rendering():
     conf = renderer.text("instance.conf.j2")
     assert "virtual_router_id 200" in conf and "10.0.128.200/32 dev eth0" in conf
     assert "unicast_src_ip 10.0.129.84" in conf and "auth_pass s3cr3tpw" in conf
+    assert "unicast_peer {\n        10.0.128.240\n    }" in conf
     # Every host of the instance holds the same VIP and starts as BACKUP.
     other = AddonRender("keepalived", host="w1", extra={
         "keepalived_instances": [{"name": "ingress", "vip": "10.0.128.200", "hosts": ["cp1", "w1"]}],
@@ -244,3 +249,89 @@ def test_ingress_nginx_can_bind_privileged_ports_without_privilege_escalation():
     assert context["runAsUser"] == 101 and context["runAsNonRoot"] is True
     assert context["allowPrivilegeEscalation"] is False
     assert context["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+
+
+# --- the VIP roles hand their instances to role keepalived ----------------------------------------
+VIP_FACTS = {"interfaces": ["lo", "eth0"], "eth0": {"ipv4": {"address": "10.0.129.84"}}}
+
+
+def test_apiserver_lb_instance_and_backends_come_from_cluster_facts():
+    renderer = AddonRender("apiserver_lb", extra={"cluster_api_vip": "10.0.128.100", "ansible_facts": VIP_FACTS})
+    facts = renderer("cluster_facts")
+    assert facts["api"]["lb_hosts"] == ["cp1"]
+    [raw] = renderer("__apiserver_lb_keepalived_instances")
+    assert (raw["vip"], raw["hosts"]) == ("10.0.128.100", ["cp1"])
+    # Completed the way role keepalived does it (filter seed.kubeadm.keepalived_instances).
+    [inst] = renderer("__apiserver_lb_keepalived_instances | seed.kubeadm.keepalived_instances(inventory_hostname, cluster_facts, "
+                      "ansible_facts, defaults={'priority_base': 150})")
+    assert (inst["virtual_router_id"], inst["priority_value"], inst["interface_name"], inst["peers"]) == (100, 150, "eth0", [])
+    assert inst["check"] == "exec /bin/bash -c '</dev/tcp/127.0.0.1/16444'"
+    assert inst["auth_pass_file"] == "/tmp/playbooks/credentials/apiserver_lb_auth_pass-10.0.128.100.txt"
+    cfg = renderer.text("haproxy.cfg.j2")
+    assert "    bind *:16443\n" in cfg
+    assert "    server cp1 10.0.129.84:6443\n" in cfg
+
+
+def test_apiserver_lb_router_id_and_priority_settings():
+    renderer = AddonRender("apiserver_lb", extra={"cluster_api_vip": "10.0.128.100", "ansible_facts": VIP_FACTS,
+                                                  "apiserver_lb_virtual_router_id": 51, "apiserver_lb_priority": 99})
+    [inst] = renderer("__apiserver_lb_keepalived_instances | seed.kubeadm.keepalived_instances(inventory_hostname, cluster_facts)")
+    assert (inst["virtual_router_id"], inst["priority_value"]) == (51, 99)
+
+
+def test_ingress_instance_comes_from_cluster_facts():
+    renderer = AddonRender("ingress", extra={"cluster_ingress_vip": "10.0.128.101", "ansible_facts": VIP_FACTS})
+    [raw] = renderer("__ingress_keepalived_instances")
+    assert (raw["vip"], raw["hosts"]) == ("10.0.128.101", ["cp1", "w1"])
+    [inst] = renderer("__ingress_keepalived_instances | seed.kubeadm.keepalived_instances(inventory_hostname, cluster_facts, ansible_facts)")
+    assert (inst["virtual_router_id"], inst["priority_value"], inst["peers"]) == (101, 150, ["10.0.128.240"])
+    assert inst["check"] == "/usr/bin/curl -fsS -m 2 -o /dev/null http://127.0.0.1:10254/ping"
+    assert inst["auth_pass_file"] == "/tmp/playbooks/credentials/ingress_vip_auth_pass-10.0.128.101.txt"
+    assert renderer("__ingress_node_names") == ["cp1", "w1"]
+
+
+def test_ingress_node_names_follow_cluster_node_name():
+    renderer = AddonRender("ingress")
+    facts = renderer("cluster_facts")
+    facts["hosts"]["w1"]["node_name"] = "worker-1"
+    renderer = AddonRender("ingress", extra={"cluster_facts": facts})
+    assert renderer("__ingress_node_names") == ["cp1", "worker-1"]
+
+
+# --- vars hold data; one place computes the cluster; one owner per file --------------------------
+MY_ROLES = ("keepalived", "apiserver_lb", "ingress", "cni", "nfs_server", "nfs_provisioner")
+
+
+def _role_files(role, *dirs):
+    for sub in dirs:
+        base = os.path.join(ROLES, role, sub)
+        for root, _dirs, files in os.walk(base):
+            for name in files:
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8") as handle:
+                    yield os.path.relpath(path, ROLES), handle.read()
+
+
+@pytest.mark.parametrize("role", MY_ROLES)
+def test_vars_and_defaults_hold_no_programs_and_derive_nothing(role):
+    for path, text in _role_files(role, "vars", "defaults", "tasks"):
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        program = "{%" if "/tasks/" not in path else "{% for"
+        assert program not in code, "%s: a Jinja program belongs in a Python filter" % path
+        # What cluster_facts computes: first control-plane host, addresses, image rewrite, VIPs, router id.
+        for derived in ("seed.kubeadm.node_address", "cluster_image_rewrite", "groups['control_plane']", "hash('sha1')",
+                        "cluster_node_address", "cluster_api_vip |", "cluster_api_vip }}", "cluster_ingress_vip |",
+                        "ingress_vip }}", "kubeconfig: /"):
+            assert derived not in code, "%s re-derives %s" % (path, derived)
+
+
+def test_only_role_keepalived_writes_keepalived_files_and_only_cni_the_cni_config():
+    writers = {"keepalived": [], "cni": []}
+    for role in sorted(os.listdir(ROLES)):
+        for path, text in _role_files(role, "tasks", "vars", "defaults", "handlers"):
+            if re.search(r"^\s*(dest|path):.*(keepalived_(config|instance)_dir|/etc/keepalived)", text, re.M):
+                writers["keepalived"].append(path)
+            if re.search(r"^\s*(dest|path):.*(/etc/cni|cni_conf_dir)", text, re.M):
+                writers["cni"].append(path)
+    assert {os.path.dirname(os.path.dirname(p)) for p in writers["keepalived"]} == {"keepalived"}, writers
+    assert {os.path.dirname(os.path.dirname(p)) for p in writers["cni"]} <= {"cni"}, writers

@@ -18,9 +18,10 @@ import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
-from role_render import ROLES, trust as _trust
+from ansible_compat import trust as _trust, trust_as_template
+from role_render import ROLES
 
 UPSTREAM_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
 # An upstream registry used as a host: at the start of a value or after a space/quote/scheme, not
@@ -30,6 +31,7 @@ UPSTREAM_HOST_RE = re.compile(r"(?:^|[\s'\"=]|://)(?:%s)(?:[/:\s'\"]|$)" % "|".j
 VERSIONS = ["1.30.14", "1.35.6"]
 
 from ansible_collections.seed.kubeadm.plugins.filter import kubeadm_config as kc  # noqa: E402
+from ansible_collections.seed.kubeadm.plugins.module_utils import cluster  # noqa: E402
 
 
 def _role_vars(*files):
@@ -103,7 +105,12 @@ class Render:
         variables.update(cluster_kubernetes_version=version)
         variables.update(extra or {})
         variables.update(hostvars[host])
+        # What preflight computes once per run: the cluster facts of this layout (plain values only).
+        settings = dict(spec["vars"], cluster_kubernetes_version=version, **(extra or {}))
+        facts = cluster.compute({k: v for k, v in settings.items() if k in cluster.DEFAULTS}, hostvars, groups,
+                                list(spec["hosts"]), current_host=host)
         variables.update(
+            cluster_facts=facts,
             inventory_hostname=host,
             hostvars=hostvars,
             groups=groups,
@@ -165,7 +172,7 @@ def test_init_configuration_renders_and_validates(layout, version):
 
 def test_single_master_endpoint_is_the_first_host():
     render = Render("single", "control_plane", "master", "1.35.6")
-    cluster = _kinds(render("control_plane_kubeadm_documents"))["ClusterConfiguration"]
+    cluster = _kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]
     assert cluster["controlPlaneEndpoint"] == "10.0.129.84:6443"
     assert cluster["imageRepository"] == "registry.k8s.io"
     assert cluster["apiServer"]["certSANs"] == ["127.0.0.1", "localhost", "master", "10.0.129.84"]
@@ -174,7 +181,7 @@ def test_single_master_endpoint_is_the_first_host():
 @pytest.mark.parametrize("version", VERSIONS)
 def test_ha_endpoint_and_sans(version):
     render = Render("ha", "control_plane", "cp1", version)
-    cluster = _kinds(render("control_plane_kubeadm_documents"))["ClusterConfiguration"]
+    cluster = _kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]
     assert cluster["controlPlaneEndpoint"] == "k8s-api.example.internal:16443"
     sans = cluster["apiServer"]["certSANs"]
     for value in ("192.168.10.100", "k8s-api.example.internal", "cp1", "cp2", "cp3",
@@ -188,9 +195,9 @@ def test_no_upstream_registry_in_mirror_and_offline(layout, version):
     cp = _first_cp(layout)
     render = Render(layout, "control_plane", cp, version)
     text = render.template("control_plane/templates/kubeadm-config.yaml.j2")
-    join_text = kc.kubeadm_yaml(render("control_plane_join_documents"))
+    join_text = kc.kubeadm_yaml(render("__control_plane_join_documents"))
     worker = LAYOUTS[layout]["groups"]["workers"][0]
-    worker_text = kc.kubeadm_yaml(Render(layout, "worker", worker, version)("worker_join_documents"))
+    worker_text = kc.kubeadm_yaml(Render(layout, "worker", worker, version)("__worker_join_documents"))
     for rendered in (text, join_text, worker_text):
         assert UPSTREAM_HOST_RE.search(rendered) is None, rendered
     repository = _kinds(yaml.safe_load_all(text))["ClusterConfiguration"]["imageRepository"]
@@ -239,7 +246,7 @@ def test_control_plane_join_configuration(version):
     plan = render("__control_plane_plan_computed")
     assert plan["init_host"] == "cp1" and plan["init_action"] == "none"
     assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == []
-    (join,) = render("control_plane_join_documents")
+    (join,) = render("__control_plane_join_documents")
     assert kc.kubeadm_config_errors([join]) == []
     assert join["controlPlane"] == {
         "localAPIEndpoint": {"advertiseAddress": "192.168.10.12", "bindPort": 6443},
@@ -266,10 +273,10 @@ def test_worker_join_configuration(layout, version):
         "__worker_cp_state": state(established=True, member=True),
     }
     render = Render(layout, "worker", worker, version, extra=extra, registered=registered)
-    assert render("worker_kubeadm_config_errors") == []
+    assert render("__worker_kubeadm_config_errors") == []
     plan = render("__worker_plan_computed")
     assert plan["worker_joiners"] == [worker] and plan["reset"] == [worker]
-    (join,) = render("worker_join_documents")
+    (join,) = render("__worker_join_documents")
     assert "controlPlane" not in join
     assert join["discovery"]["bootstrapToken"]["token"] == "qwerty.0123456789abcdef"
     assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "10.1.1.1:6443"
@@ -279,10 +286,10 @@ def test_worker_join_configuration(layout, version):
 def test_worker_placeholders_before_the_token_exists():
     render = Render("single", "worker", "slave", "1.35.6", extra={"__worker_cp_state": state(established=True)},
                     registered={"slave": {"__worker_state": state()}})
-    (join,) = render("worker_join_documents")
+    (join,) = render("__worker_join_documents")
     assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "10.0.129.84:6443"
     assert "taints" not in join["nodeRegistration"]
-    assert render("worker_kubeadm_config_errors") == []
+    assert render("__worker_kubeadm_config_errors") == []
     assert render("__worker_plan_computed")["worker_joiners"] == ["slave"]  # nothing found yet
 
 
@@ -299,11 +306,11 @@ def test_extra_config_is_merged_and_valid_additions_pass():
     }
     render = Render("ha", "control_plane", "cp1", "1.35.6", extra=extra)
     assert render("__control_plane_config_errors") == []
-    kinds = _kinds(render("control_plane_kubeadm_documents"))
+    kinds = _kinds(render("__control_plane_kubeadm_documents"))
     # the hook's list replaces the rendered one (combine-like semantics)
     assert kinds["ClusterConfiguration"]["apiServer"]["extraArgs"] == [{"name": "audit-log-maxage", "value": "30"}]
     assert kinds["KubeletConfiguration"]["maxPods"] == 200
-    assert render("control_plane_join_documents")[0]["nodeRegistration"]["imagePullPolicy"] == "IfNotPresent"
+    assert render("__control_plane_join_documents")[0]["nodeRegistration"]["imagePullPolicy"] == "IfNotPresent"
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -331,14 +338,14 @@ def test_wrong_version_field_through_extra_config_is_reported():
 
 def test_worker_extra_config_is_checked():
     extra = {"worker_kubeadm_extra_config": {"JoinConfiguration": {"nodeRegistration": {"criSockett": "x"}}}}
-    errors = Render("single", "worker", "slave", "1.35.6", extra=extra)("worker_kubeadm_config_errors")
+    errors = Render("single", "worker", "slave", "1.35.6", extra=extra)("__worker_kubeadm_config_errors")
     assert errors == ["JoinConfiguration.nodeRegistration.criSockett: unknown field (did you mean criSocket?)"]
 
 
 def test_remove_taint_registers_without_taints():
     render = Render("single", "control_plane", "master", "1.35.6", extra={"control_plane_remove_taint": True})
-    assert _kinds(render("control_plane_kubeadm_documents"))["InitConfiguration"]["nodeRegistration"]["taints"] == []
-    assert render("control_plane_join_documents")[0]["nodeRegistration"]["taints"] == []
+    assert _kinds(render("__control_plane_kubeadm_documents"))["InitConfiguration"]["nodeRegistration"]["taints"] == []
+    assert render("__control_plane_join_documents")[0]["nodeRegistration"]["taints"] == []
 
 
 def test_external_etcd_and_component_args():
@@ -348,7 +355,7 @@ def test_external_etcd_and_component_args():
         "cluster_kube_proxy_mode": "ipvs",
     }
     render = Render("ha", "control_plane", "cp1", "1.30.14", extra=extra)
-    kinds = _kinds(render("control_plane_kubeadm_documents"))
+    kinds = _kinds(render("__control_plane_kubeadm_documents"))
     assert kinds["ClusterConfiguration"]["etcd"]["external"]["endpoints"][0] == "https://10.9.0.1:2379"
     assert kinds["ClusterConfiguration"]["etcd"]["external"]["keyFile"] == "/etc/kubernetes/pki/apiserver-etcd-client.key"
     assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"bind-address": "0.0.0.0"}}
@@ -360,7 +367,7 @@ def test_check_mode_join_documents_with_a_null_token():
     """In check mode kubeadm_token returns token null: the join documents still render."""
     extra = {"__control_plane_join_token": {"token": None, "ca_cert_hash": None},
              "__control_plane_cert_key": {"certificate_key": None}}
-    (join,) = Render("ha", "control_plane", "cp2", "1.35.6", extra=extra)("control_plane_join_documents")
+    (join,) = Render("ha", "control_plane", "cp2", "1.35.6", extra=extra)("__control_plane_join_documents")
     assert join["discovery"]["bootstrapToken"]["token"] == "abcdef.0123456789abcdef"
     assert kc.kubeadm_config_errors([join]) == []
 
@@ -369,7 +376,7 @@ def test_check_mode_join_documents_with_a_null_token():
 def test_init_token_lives_as_long_as_a_join_token(version):
     """kubeadm init's own bootstrap token defaults to 24 h; the role's lives control_plane_join_token_ttl."""
     docs = Render("ha", "control_plane", "cp1", version, extra={"control_plane_join_token_ttl": "10m"})(
-        "control_plane_kubeadm_documents")
+        "__control_plane_kubeadm_documents")
     init = docs[0]
     assert init["kind"] == "InitConfiguration"
     assert [t["ttl"] for t in init["bootstrapTokens"]] == ["10m"] and "token" not in init["bootstrapTokens"][0]

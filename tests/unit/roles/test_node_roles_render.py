@@ -1,319 +1,342 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Render the files of node_prep, container_runtime and kube_packages the way Ansible does.
+"""Render what node_prep, container_runtime and kube_packages hand to seed.kubeadm.node_state.
 
 The role variables (cluster defaults, role defaults, role vars) are evaluated with ansible-core's
-Templar and the collection's filters, for online, mirror and offline sources. The probe result the
-roles read from the host (module seed.kubeadm.node_state) is given as a fake registered variable.
+Templar and the collection's filters, with a hand-written ``cluster_facts`` (the interface the
+cluster facts engine provides) for online, mirror and offline sources. What the module does with
+the entries (variants, blocks, pending) is tested in tests/unit/plugins/modules.
 """
 
 from __future__ import annotations
 
+import copy
 import os
-import re
 import tomllib
 
 import pytest
 import yaml
 
-from ansible.template import trust_as_template
+from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
 
 from role_render import ROLES, RoleRender, role_variables
 from role_render import UPSTREAM_REGISTRIES as UPSTREAM
 
-HOSTS = {"cp1": "10.0.129.84", "w1": "10.0.128.240"}
+INIT = "10.0.129.84"
+OFFLINE_REGISTRY = INIT + ":60080"
+ALL_REGISTRIES = [{"url": "http://%s/v2/%s" % (OFFLINE_REGISTRY, name), "capabilities": ["pull", "resolve"], "skip_verify": False,
+                   "ca": "", "override_path": True} for name in ("registry.k8s.io", "docker.io", "quay.io", "ghcr.io")]
 SOURCES = {
-    "online": {"cluster_source": "online"},
-    "mirror": {
-        "cluster_source": "mirror",
-        "cluster_mirror_image_repository": "registry.aliyuncs.com/google_containers",
-        "cluster_mirror_package_url": "https://mirrors.aliyun.com/kubernetes-new/core/stable",
-    },
-    "offline": {"cluster_source": "offline"},
+    "online": {"mode": "online", "kubernetes_minor": "1.35", "image_repository": "registry.k8s.io",
+               "package_url": "https://pkgs.k8s.io/core:/stable:", "registry_hosts": []},
+    "mirror": {"mode": "mirror", "kubernetes_minor": "1.35", "image_repository": "registry.aliyuncs.com/google_containers",
+               "package_url": "https://mirrors.aliyun.com/kubernetes-new/core/stable", "registry_hosts": []},
+    "offline": {"mode": "offline", "kubernetes_minor": "1.35", "image_repository": OFFLINE_REGISTRY + "/registry.k8s.io",
+                "package_url": "http://%s/debian" % INIT,
+                "registry_hosts": [{"registry": host["url"].rsplit("/", 1)[1], "server": "https://" + host["url"].rsplit("/", 1)[1],
+                                    "hosts": [host]} for host in ALL_REGISTRIES]
+                + [{"registry": OFFLINE_REGISTRY, "server": "http://" + OFFLINE_REGISTRY,
+                    "hosts": [{"url": "http://" + OFFLINE_REGISTRY, "capabilities": ["pull", "resolve"], "skip_verify": False,
+                               "ca": "", "override_path": False}]}]},
 }
 
 
-def probe(version_output="", files=None, packages=None):
-    state = {
-        "hostname": "cp1", "container": "", "swap_active": False, "fstab_swap": False, "modules_missing": [],
-        "sysctl": {}, "packages": packages or {}, "services": {}, "files": files or {}, "block": None,
-        "selinux": "disabled", "ufw_enabled": False, "versions": {"containerd": version_output}, "marked_files": [],
+def cluster_facts(source="online", api_name="", api_vip="", protocols=None):
+    """A cluster_facts value as the engine computes it (the keys these roles read)."""
+    sources = copy.deepcopy(SOURCES[source])
+    sources["offline"] = {"host": "cp1", "address": INIT, "registry": OFFLINE_REGISTRY, "http_url": "http://" + INIT}
+    return {
+        "hosts": {
+            "cp1": {"address": INIT, "network": "10.0.128.0/23", "node_name": "cp1", "roles": ["control_plane", "init"]},
+            "w1": {"address": "10.0.128.240", "network": "10.0.128.0/23", "node_name": "worker-1", "roles": ["worker"]},
+            "lb": {"address": "10.0.128.9", "network": "10.0.128.0/23", "node_name": "lb", "roles": ["api_lb"]},
+        },
+        "control_plane": ["cp1"], "workers": ["w1"], "nodes": ["cp1", "w1"], "first_control_plane": "cp1",
+        "api": {"vip": api_vip, "name": api_name, "port": 6443, "lb_port": 16443},
+        "cri_socket": "unix:///run/containerd/containerd.sock",
+        "python_kubernetes_package": "python3-kubernetes",
+        "sources": sources,
+        "firewall": {name: {"ports": [{"port": "10250", "proto": "tcp"}], "protocols": protocols or [],
+                            "trusted_sources": ["10.244.0.0/16", "10.96.0.0/12"]} for name in ("cp1", "w1", "lb")},
     }
-    return state
 
 
 class Render(RoleRender):
     """One role's variables for host cp1 (control plane and init node) or w1."""
 
-    def __init__(self, role, source, host="cp1", extra=None, registered=None):
+    def __init__(self, role, source="online", host="cp1", extra=None, facts=None, os_facts=None):
         variables = role_variables(role)
-        variables.update(SOURCES[source])
+        variables.update({"cluster_source": source})
         variables.update(extra or {})
-        hostvars = dict((name, {"inventory_hostname": name, "ansible_host": ip}) for name, ip in HOSTS.items())
-        groups = {"all": list(HOSTS), "k8s_cluster": list(HOSTS), "control_plane": ["cp1"], "workers": ["w1"], "init": ["cp1"]}
-        variables.update(hostvars[host])
+        groups = {"all": ["cp1", "w1", "lb"], "k8s_cluster": ["cp1", "w1"], "control_plane": ["cp1"], "workers": ["w1"],
+                  "init": ["cp1"], "apiserver_lb": ["lb"]}
         variables.update(
-            inventory_hostname=host, hostvars=hostvars, groups=groups, ansible_play_hosts_all=list(HOSTS),
-            group_names=[g for g, m in groups.items() if host in m and g != "all"],
-            ansible_facts={"os_family": "Debian", "distribution": "Debian", "distribution_release": "bookworm"},
+            inventory_hostname=host, groups=groups, cluster_facts=facts or cluster_facts(source),
+            ansible_facts=os_facts or {"os_family": "Debian", "distribution": "Debian", "distribution_release": "bookworm"},
             role_path=os.path.join(ROLES, role),
         )
-        variables.update(registered or {})
         super().__init__(role, variables)
+        self.role = role
+        # What the role's first task sets (set_fact), once, from its settings.
+        wanted = self("__%s_settings | seed.kubeadm.%s_wanted" % (role, role))
+        self.templar.available_variables = dict(self.templar.available_variables, **{"__%s_wanted" % role: wanted})
+
+    def files(self):
+        """The file entries the role hands to node_state, by path."""
+        expression = ("__container_runtime_file_entries" if self.role == "container_runtime"
+                      else "__%s_wanted.files | map('extract', __%s_files) | list" % (self.role, self.role))
+        return {entry["path"]: entry for entry in self(expression)}
 
 
-# --- kube_packages: repository lines ---------------------------------------------------------------
-@pytest.mark.parametrize(
-    "source, path, line",
-    [
-        ("online", "/etc/apt/sources.list.d/kubernetes.list",
-         "deb [signed-by=/etc/apt/keyrings/kubernetes-v1.35.asc] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /"),
-        ("mirror", "/etc/apt/sources.list.d/kubernetes.list",
-         "deb [signed-by=/etc/apt/keyrings/kubernetes-v1.35.asc] https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.35/deb/ /"),
-        ("offline", "/etc/apt/sources.list.d/seed-offline.list", "deb [trusted=yes] http://10.0.129.84/debian ./"),
-    ],
-)
-def test_kube_packages_apt_source(source, path, line):
+def _lines(text):
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+# --- one list per role: every file entry is reachable, each has its attributes ------------------
+@pytest.mark.parametrize("role, settings", [
+    ("node_prep", [{}, {"node_prep_firewall": "configured"}]),
+    ("container_runtime", [{}, {"container_runtime_source": "upstream"}]),
+    ("kube_packages", [{}]),
+])
+def test_every_file_entry_is_used_and_complete(role, settings):
+    used = set()
+    for extra in settings:
+        for family in ("Debian", "RedHat"):
+            render = Render(role, extra=extra, os_facts={"os_family": family, "distribution": family, "distribution_release": "x"})
+            used.update(render("__%s_wanted.files" % role))
+    entries = Render(role)("__%s_files" % role)
+    assert used == set(entries), "file entries no host ever gets: %s" % (set(entries) - used)
+    for name, entry in entries.items():
+        assert entry["path"].startswith("/"), name
+        if "marker" not in entry:
+            assert (entry["owner"], entry["group"], entry["mode"]) == ("root", "root", "0644"), name
+
+
+@pytest.mark.parametrize("role", ["node_prep", "container_runtime", "kube_packages"])
+def test_the_wanted_state_is_set_once_from_the_settings_before_the_module_runs(role):
+    with open(os.path.join(ROLES, role, "tasks", "main.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    names = [next(k for k in t if k.startswith("ansible.builtin.") or k.startswith("seed.")) for t in tasks]
+    facts = [t["ansible.builtin.set_fact"] for t in tasks if "ansible.builtin.set_fact" in t]
+    assert facts == [{"__%s_wanted" % role: "{{ __%s_settings | seed.kubeadm.%s_wanted }}" % (role, role)}]
+    assert names.index("ansible.builtin.set_fact") < names.index("seed.kubeadm.node_state")
+    assert names.count("seed.kubeadm.node_state") == 1
+
+
+# --- kube_packages ----------------------------------------------------------------------------
+@pytest.mark.parametrize("source, line", [
+    ("online", "deb [signed-by=/etc/apt/keyrings/kubernetes-v1.35.asc] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /"),
+    ("mirror", "deb [signed-by=/etc/apt/keyrings/kubernetes-v1.35.asc] https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.35/deb/ /"),
+])
+def test_kube_packages_apt_source(source, line):
     render = Render("kube_packages", source, host="w1")
-    assert render("kube_packages_apt_source") == path
-    content = render("kube_packages_apt_source_content")
-    assert [x for x in content.splitlines() if not x.startswith("#")] == [line]
-    assert content.endswith("\n")
+    files = render.files()
+    assert list(files) == ["/etc/apt/sources.list.d/kubernetes.list"]
+    content = files["/etc/apt/sources.list.d/kubernetes.list"]["content"]
+    assert _lines(content) == [line] and content.endswith("\n")
+    assert render("__kube_packages_wanted.exists") == ["/etc/apt/keyrings/kubernetes-v1.35.asc"]
+    assert render("kube_packages_repo_key_url") == line.split("] ")[1].replace("/deb/ /", "/deb/Release.key")
+    assert render("__kube_packages_wanted.offline_client") is False
 
 
-def test_kube_packages_key_and_versions():
-    render = Render("kube_packages", "online")
-    assert render("kube_packages_repo_key_url") == "https://pkgs.k8s.io/core:/stable:/v1.35/deb/Release.key"
-    # cp1 is a control-plane host: it also gets what the collection's kubeadm modules need there.
-    assert render("kube_packages_apt_names") == [
+def test_kube_packages_offline_leaves_the_apt_source_to_offline_repo():
+    render = Render("kube_packages", "offline", host="w1")
+    assert render.files() == {} and render("__kube_packages_wanted.exists") == []
+    assert render("__kube_packages_wanted.offline_client") is True
+    # The one owner: offline_repo's client tasks, with the init node's flat repository.
+    client = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
+                                             role_path=os.path.join(ROLES, "offline_repo")))
+    assert _lines(client.template("client.list.j2")) == ["deb [trusted=yes] http://%s/debian ./" % INIT]
+    with open(os.path.join(ROLES, "offline_repo", "tasks", "client.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    writes = [t["seed.kubeadm.node_state"]["files"] for t in tasks if "seed.kubeadm.node_state" in t]
+    assert [entry["path"] for entry in writes[0]] == ["{{ offline_repo_client_source_file }}"]
+    for role in ("container_runtime", "kube_packages", "node_prep"):
+        for path in Render(role, "offline").files():
+            assert not path.startswith("/etc/apt/sources.list.d/seed-offline"), (role, path)
+
+
+def test_kube_packages_versions_hold_and_control_plane_extras():
+    render = Render("kube_packages")
+    wanted = render("__kube_packages_wanted")
+    assert wanted["packages"][:3] == [{"name": n, "version": "1.35.6-*"} for n in ("kubeadm", "kubelet", "kubectl")]
+    assert list(wanted["install"].values()) == [
         "kubeadm=1.35.6-*", "kubelet=1.35.6-*", "kubectl=1.35.6-*", "cri-tools", "kubernetes-cni", "python3-cryptography",
         "python3-kubernetes"]
-    worker = Render("kube_packages", "online", host="w1")
-    assert worker("kube_packages_apt_names")[3:] == ["cri-tools", "kubernetes-cni"]
-    assert render("kube_packages_dnf_names")[:3] == ["kubeadm-1.35.6", "kubelet-1.35.6", "kubectl-1.35.6"]
-    mirror = Render("kube_packages", "mirror")
-    assert mirror("kube_packages_repo_key_url") == "https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.35/deb/Release.key"
+    assert wanted["held"] == ["kubeadm", "kubelet", "kubectl"]
+    assert wanted["services"] == [{"name": "kubelet", "enabled": True}]
+    worker = Render("kube_packages", host="w1")("__kube_packages_wanted.install")
+    assert list(worker)[3:] == ["cri-tools", "kubernetes-cni"]
+    rhel = Render("kube_packages", os_facts={"os_family": "RedHat"})
+    assert list(rhel("__kube_packages_wanted.install").values())[:3] == ["kubeadm-1.35.6", "kubelet-1.35.6", "kubectl-1.35.6"]
+    assert rhel("__kube_packages_wanted.held") == []
+    repo = rhel.files()["/etc/yum.repos.d/kubernetes.repo"]["content"]
+    assert "baseurl=https://pkgs.k8s.io/core:/stable:/v1.35/rpm/" in repo and "exclude=kubeadm kubelet kubectl" in repo
 
 
-def test_kube_packages_offline_source_is_the_one_offline_repo_and_container_runtime_write():
-    kube = Render("kube_packages", "offline", host="w1")
-    runtime = Render("container_runtime", "offline", host="w1")
-    assert kube("kube_packages_apt_source") == runtime("container_runtime_offline_apt_source")
-    assert kube("kube_packages_apt_source_content") == runtime("container_runtime_apt_source_content")
-    # offline_repo's client tasks write the same file with the same content.
-    with open(os.path.join(ROLES, "offline_repo", "tasks", "client.yml"), encoding="utf-8") as handle:
-        client = yaml.safe_load(handle)
-    copy = [t["ansible.builtin.copy"] for t in client if "ansible.builtin.copy" in t][0]
-    client_render = Render("kube_packages", "offline", host="w1")
-    assert client_render.templar.template(trust_as_template(copy["content"])) == kube("kube_packages_apt_source_content")
-
-
-def test_kube_packages_to_install():
-    installed = {
-        "kubeadm": {"version": "1.35.6-1.1", "hold": True},
-        "kubelet": {"version": "1.35.5-1.1", "hold": True},
-        "kubectl": None,
-        "cri-tools": {"version": "1.35.0-1.1", "hold": False},
-        "kubernetes-cni": None,
-        "python3-cryptography": {"version": "38.0.4-3", "hold": False},
-        "python3-kubernetes": {"version": "22.6.0-2", "hold": False},
-    }
-    render = Render("kube_packages", "online", registered={"kube_packages_probe": probe(packages=installed)})
-    assert render("kube_packages_to_install") == ["kubelet", "kubectl", "kubernetes-cni"]
-
-
-# --- container_runtime: config.toml, hosts.toml, crictl --------------------------------------------
+# --- container_runtime ------------------------------------------------------------------------
 MIRRORS = [
-    {"registry": "docker.io", "endpoints": ["https://docker.m.example", "https://docker2.m.example"]},
-    {"registry": "quay.io", "endpoints": ["https://quay.m.example"], "skip_verify": True, "ca_file": "/etc/ssl/m.pem"},
+    {"registry": "docker.io", "server": "https://registry-1.docker.io",
+     "hosts": [{"url": u, "capabilities": ["pull", "resolve"], "skip_verify": False, "ca": "", "override_path": False}
+               for u in ("https://docker.m.example", "https://docker2.m.example")]},
+    {"registry": "quay.io", "server": "https://quay.io",
+     "hosts": [{"url": "https://quay.m.example", "capabilities": ["pull", "resolve"], "skip_verify": True, "ca": "/etc/ssl/m.pem",
+                "override_path": False}]},
 ]
 
 
-@pytest.mark.parametrize(
-    "version_output, fmt",
-    [
-        ("containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3", 2),
-        ("containerd github.com/containerd/containerd 1.7.24~ds1 1.7.24~ds1-6+deb13u1", 2),
-        ("containerd containerd.io 1.7.27 05044ec0a9a75232cad458027ca83437aae3f4da", 2),
-        ("containerd github.com/containerd/containerd/v2 v2.1.4 75cb2b7193e4e490e9fbdc236c0e811ccaba3376", 3),
-        ("", 2),
-    ],
-)
-def test_config_format_follows_installed_containerd(version_output, fmt):
-    render = Render("container_runtime", "mirror", registered={"container_runtime_probe": probe(version_output)})
-    assert int(render("container_runtime_config_format")) == fmt
-    config = tomllib.loads(render("container_runtime_config_content"))
+@pytest.mark.parametrize("version_output, fmt, cni", [
+    ("containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3", 2, {"bin_dir": "/opt/cni/bin"}),
+    ("containerd github.com/containerd/containerd 1.7.24~ds1 1.7.24~ds1-6+deb13u1", 2, {"bin_dir": "/opt/cni/bin"}),
+    ("containerd containerd.io 1.7.27 05044ec0a9a75232cad458027ca83437aae3f4da", 2, {"bin_dir": "/opt/cni/bin"}),
+    ("containerd github.com/containerd/containerd/v2 v2.0.5 fb4c30d4ede3531652d86197bf3fc9515e5276d9", 3, {"bin_dir": "/opt/cni/bin"}),
+    ("containerd github.com/containerd/containerd/v2 v2.1.4 75cb2b7193e4e490e9fbdc236c0e811ccaba3376", 3, {"bin_dirs": ["/opt/cni/bin"]}),
+    ("", 2, {"bin_dir": "/opt/cni/bin"}),
+])
+def test_config_toml_follows_the_installed_containerd(version_output, fmt, cni):
+    render = Render("container_runtime", "mirror")
+    entry = render.files()["/etc/containerd/config.toml"]
+    assert entry["version_of"] == "containerd" and entry["restart"] == ["containerd"]
+    config = tomllib.loads(node_files.choose_variant(entry["variants"], version_output))
     assert config["version"] == fmt
     image = "registry.aliyuncs.com/google_containers/pause:3.10.1"
+    cni = dict(cni, conf_dir="/etc/cni/net.d")
     if fmt == 2:
         cri = config["plugins"]["io.containerd.grpc.v1.cri"]
         assert cri["sandbox_image"] == image
         assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
         assert cri["registry"]["config_path"] == "/etc/containerd/certs.d"
-        assert cri["cni"] == {"bin_dir": "/opt/cni/bin", "conf_dir": "/etc/cni/net.d"}
+        assert cri["cni"] == cni
     else:
         images = config["plugins"]["io.containerd.cri.v1.images"]
         assert images["pinned_images"]["sandbox"] == image
         assert images["registry"]["config_path"] == "/etc/containerd/certs.d"
-        runc = config["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]["runc"]
-        assert runc["options"]["SystemdCgroup"] is True
-        assert config["plugins"]["io.containerd.cri.v1.runtime"]["cni"] == {
-            "bin_dirs": ["/opt/cni/bin"], "conf_dir": "/etc/cni/net.d"}
+        runtime = config["plugins"]["io.containerd.cri.v1.runtime"]
+        assert runtime["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
+        assert runtime["cni"] == cni
 
 
-def test_containerd_2_0_pins_the_cni_bin_dir_with_its_own_key():
-    output = "containerd github.com/containerd/containerd/v2 v2.0.5 fb4c30d4ede3531652d86197bf3fc9515e5276d9"
-    render = Render("container_runtime", "online", registered={"container_runtime_probe": probe(output)})
-    config = tomllib.loads(render("container_runtime_config_content"))
-    assert config["plugins"]["io.containerd.cri.v1.runtime"]["cni"] == {"bin_dir": "/opt/cni/bin", "conf_dir": "/etc/cni/net.d"}
+@pytest.mark.parametrize("setting, output, fmt", [("2", "containerd x/v2 v2.1.4 abc", 2), ("3", "containerd 1.7.24", 3)])
+def test_config_version_setting_wins(setting, output, fmt):
+    entry = Render("container_runtime", extra={"container_runtime_config_version": setting}).files()["/etc/containerd/config.toml"]
+    assert tomllib.loads(node_files.choose_variant(entry["variants"], output))["version"] == fmt
 
 
-@pytest.mark.parametrize("minor, tag", [("1.31.4", "3.10"), ("1.33.1", "3.10"), ("1.34.2", "3.10.1"), ("1.35.6", "3.10.1"), ("1.36.0", "3.10.2")])
-def test_pause_tag_per_minor(minor, tag):
-    render = Render("container_runtime", "online", extra={"cluster_kubernetes_version": minor},
-                    registered={"container_runtime_probe": probe()})
-    assert render("container_runtime_sandbox") == "registry.k8s.io/pause:" + tag
+@pytest.mark.parametrize("version, tag", [("1.31", "3.10"), ("1.33", "3.10"), ("1.34", "3.10.1"), ("1.35", "3.10.1"),
+                                          ("1.36", "3.10.2"), ("1.40", "3.10.2")])
+def test_pause_tag_per_minor(version, tag):
+    facts = cluster_facts()
+    facts["sources"]["kubernetes_minor"] = version
+    assert Render("container_runtime", facts=facts)("__container_runtime_wanted.sandbox") == "registry.k8s.io/pause:" + tag
 
 
 @pytest.mark.parametrize("source", ["mirror", "offline"])
 def test_sandbox_image_never_upstream(source):
-    render = Render("container_runtime", source, registered={"container_runtime_probe": probe()})
-    sandbox = render("container_runtime_sandbox")
+    sandbox = Render("container_runtime", source)("__container_runtime_wanted.sandbox")
     assert sandbox.split("/")[0] not in UPSTREAM
     if source == "offline":
-        assert sandbox == "10.0.129.84:60080/registry.k8s.io/pause:3.10.1"
+        assert sandbox == OFFLINE_REGISTRY + "/registry.k8s.io/pause:3.10.1"
+    own = Render("container_runtime", source, extra={"container_runtime_sandbox_image": "my.example/pause:1"})
+    assert own("__container_runtime_wanted.sandbox") == "my.example/pause:1"
 
 
-def _hosts_files(render):
-    result = {}
-    for entry in render("container_runtime_registry_hosts"):
-        text = render.template("hosts.toml.j2", container_runtime_registry=entry)
-        result[entry["registry"]] = tomllib.loads(text)
-    return result
+def _hosts_toml(render):
+    return {path.split("/")[-2]: tomllib.loads(entry["content"]) for path, entry in render.files().items() if path.endswith("hosts.toml")}
 
 
-def test_hosts_toml_per_mirror():
-    render = Render("container_runtime", "mirror", extra={"cluster_registry_mirrors": MIRRORS},
-                    registered={"container_runtime_probe": probe()})
-    files = _hosts_files(render)
+def test_hosts_toml_per_registry_entry_of_the_cluster_facts():
+    facts = cluster_facts("mirror")
+    facts["sources"]["registry_hosts"] = MIRRORS
+    files = _hosts_toml(Render("container_runtime", "mirror", facts=facts))
     assert sorted(files) == ["docker.io", "quay.io"]
     assert files["docker.io"]["server"] == "https://registry-1.docker.io"
     assert list(files["docker.io"]["host"]) == ["https://docker.m.example", "https://docker2.m.example"]
     assert files["docker.io"]["host"]["https://docker.m.example"] == {"capabilities": ["pull", "resolve"]}
-    assert files["quay.io"]["host"]["https://quay.m.example"] == {
-        "capabilities": ["pull", "resolve"], "skip_verify": True, "ca": "/etc/ssl/m.pem"}
-    assert render("container_runtime_hosts_files") == [
-        "/etc/containerd/certs.d/docker.io/hosts.toml", "/etc/containerd/certs.d/quay.io/hosts.toml"]
+    assert files["quay.io"]["host"]["https://quay.m.example"] == {"capabilities": ["pull", "resolve"], "skip_verify": True,
+                                                                  "ca": "/etc/ssl/m.pem"}
 
 
 def test_hosts_toml_offline_sends_every_registry_to_the_init_node():
-    render = Render("container_runtime", "offline", host="w1", registered={"container_runtime_probe": probe()})
-    files = _hosts_files(render)
-    assert sorted(files) == sorted(["registry.k8s.io", "docker.io", "quay.io", "ghcr.io", "10.0.129.84:60080"])
+    files = _hosts_toml(Render("container_runtime", "offline", host="w1"))
+    assert sorted(files) == sorted(["registry.k8s.io", "docker.io", "quay.io", "ghcr.io", OFFLINE_REGISTRY])
     for name in ("registry.k8s.io", "docker.io", "quay.io", "ghcr.io"):
-        assert files[name]["host"] == {
-            "http://10.0.129.84:60080/v2/" + name: {"capabilities": ["pull", "resolve"], "override_path": True}}
-    assert files["10.0.129.84:60080"] == {
-        "server": "http://10.0.129.84:60080", "host": {"http://10.0.129.84:60080": {"capabilities": ["pull", "resolve"]}}}
-    config = render("container_runtime_config_content")
-    assert re.search(r'sandbox_image = "10\.0\.129\.84:60080/registry\.k8s\.io/pause:3\.10\.1"', config)
+        assert files[name]["host"] == {"http://%s/v2/%s" % (OFFLINE_REGISTRY, name): {"capabilities": ["pull", "resolve"],
+                                                                                      "override_path": True}}
+    assert files[OFFLINE_REGISTRY] == {"server": "http://" + OFFLINE_REGISTRY,
+                                       "host": {"http://" + OFFLINE_REGISTRY: {"capabilities": ["pull", "resolve"]}}}
 
 
-def test_hosts_toml_user_mirror_replaces_offline_entry():
-    render = Render("container_runtime", "offline", extra={"cluster_registry_mirrors": MIRRORS[:1]},
-                    registered={"container_runtime_probe": probe()})
-    files = _hosts_files(render)
-    assert list(files["docker.io"]["host"]) == ["https://docker.m.example", "https://docker2.m.example"]
-    assert "quay.io" in files
+def test_crictl_yaml_uses_the_cluster_cri_socket():
+    facts = cluster_facts()
+    facts["cri_socket"] = "unix:///run/other/containerd.sock"
+    crictl = yaml.safe_load(Render("container_runtime", facts=facts).files()["/etc/crictl.yaml"]["content"])
+    assert crictl["runtime-endpoint"] == crictl["image-endpoint"] == "unix:///run/other/containerd.sock"
+    assert crictl["timeout"] == 10
 
 
-def test_crictl_yaml():
-    render = Render("container_runtime", "online", registered={"container_runtime_probe": probe()})
-    crictl = yaml.safe_load(render("container_runtime_crictl_content"))
-    assert crictl["runtime-endpoint"] == crictl["image-endpoint"] == "unix:///run/containerd/containerd.sock"
-
-
-def test_container_runtime_source_default_follows_cluster_source():
+def test_container_runtime_source_and_package():
     assert Render("container_runtime", "offline")("container_runtime_source") == "offline"
+    assert Render("container_runtime", "offline")("__container_runtime_wanted.offline_client") is True
     assert Render("container_runtime", "mirror")("container_runtime_source") == "distro"
-    assert Render("container_runtime", "online")("container_runtime_package_name") == "containerd"
-    upstream = Render("container_runtime", "online", extra={"container_runtime_source": "upstream"})
-    assert upstream("container_runtime_package_name") == "containerd.io"
-    assert upstream("container_runtime_apt_source_content").splitlines()[1] == (
-        "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable")
+    online = Render("container_runtime")
+    assert online("__container_runtime_wanted.packages") == [{"name": "containerd", "version": ""}]
+    assert list(online.files()) == ["/etc/containerd/config.toml", "/etc/crictl.yaml"]
+    upstream = Render("container_runtime", extra={"container_runtime_source": "upstream", "container_runtime_version": "1.7.*"})
+    assert upstream("__container_runtime_wanted.install") == {"containerd.io": "containerd.io=1.7.*"}
+    assert upstream("__container_runtime_wanted.exists") == ["/etc/apt/keyrings/docker.asc"]
+    assert _lines(upstream.files()["/etc/apt/sources.list.d/docker.list"]["content"]) == [
+        "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable"]
+    rhel = Render("container_runtime", extra={"container_runtime_source": "upstream"}, os_facts={"os_family": "RedHat"})
+    assert "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable" in rhel.files()[
+        "/etc/yum.repos.d/docker-ce.repo"]["content"]
 
 
-# --- node_prep: /etc/hosts, modules, sysctl, firewall ------------------------------------------------
-def test_node_prep_files():
-    render = Render("node_prep", "online", extra={"cluster_api_name": "k8s-api.example.internal"})
-    assert render("node_prep_hosts_block").splitlines() == [
-        "10.0.129.84 cp1 k8s-api.example.internal", "10.0.128.240 w1"]
-    assert [x for x in render("node_prep_modules_content").splitlines() if not x.startswith("#")] == ["overlay", "br_netfilter"]
-    assert [x for x in render("node_prep_sysctl_content").splitlines() if not x.startswith("#")] == [
+# --- node_prep --------------------------------------------------------------------------------
+def test_node_prep_files_and_wanted_state():
+    render = Render("node_prep", facts=cluster_facts(api_name="k8s-api.example.internal"))
+    files = render.files()
+    assert list(files) == ["/etc/modules-load.d/kubernetes.conf", "/etc/sysctl.d/99-kubernetes.conf", "/etc/hosts"]
+    # Node names from the cluster facts, the inventory name as alias when it differs.
+    assert files["/etc/hosts"]["content"].splitlines() == ["%s cp1 k8s-api.example.internal" % INIT, "10.0.128.240 worker-1 w1"]
+    assert files["/etc/hosts"]["marker"] == "# {mark} seed.kubeadm cluster hosts"
+    assert _lines(files["/etc/modules-load.d/kubernetes.conf"]["content"]) == ["overlay", "br_netfilter"]
+    assert _lines(files["/etc/sysctl.d/99-kubernetes.conf"]["content"]) == [
         "net.bridge.bridge-nf-call-ip6tables = 1", "net.bridge.bridge-nf-call-iptables = 1", "net.ipv4.ip_forward = 1"]
-    assert render("node_prep_needs_network_facts") is False
-    assert render("node_prep_hosts_needing_facts") == []
+    wanted = render("__node_prep_wanted")
+    assert wanted["sysctl"] == {"net.bridge.bridge-nf-call-iptables": 1, "net.bridge.bridge-nf-call-ip6tables": 1, "net.ipv4.ip_forward": 1}
+    assert wanted["services"] == [{"name": "chrony", "active": True, "enabled": True}]
+    assert wanted["hostname"] == "cp1" and wanted["swap_off"] is True and wanted["selinux"] is None and wanted["ufw"] == ""
 
 
-def test_node_prep_ipvs():
-    render = Render("node_prep", "online", extra={"cluster_kube_proxy_mode": "ipvs"})
-    assert render("node_prep_modules_wanted") == ["overlay", "br_netfilter", "ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]
-    assert "ipvsadm" in render("node_prep_packages_wanted")
+def test_node_prep_api_name_on_the_vip_and_extra_entries():
+    render = Render("node_prep", facts=cluster_facts(api_name="api.example", api_vip="10.0.129.100"),
+                    extra={"node_prep_etc_hosts_extra": {"10.0.0.7": "registry.example", "10.0.129.100": ["api2.example"]}})
+    assert render.files()["/etc/hosts"]["content"].splitlines() == [
+        "%s cp1" % INIT, "10.0.128.240 worker-1 w1", "10.0.129.100 api.example api2.example", "10.0.0.7 registry.example"]
+    assert "/etc/hosts" not in Render("node_prep", extra={"node_prep_manage_etc_hosts": False}).files()
 
 
-def test_node_prep_firewall_ports():
-    def ports(render):
-        return {(p["port"], p["proto"]) for p in render("node_prep_firewall_ports")}
-
-    cp = ports(Render("node_prep", "online", host="cp1"))
-    assert {("6443", "tcp"), ("2379:2380", "tcp"), ("10250", "tcp"), ("10257", "tcp"), ("10259", "tcp"),
-            ("30000:32767", "tcp"), ("8472", "udp")} <= cp
-    worker = ports(Render("node_prep", "online", host="w1", extra={"cluster_cni": "calico"}))
-    assert ("6443", "tcp") not in worker and ("179", "tcp") in worker and ("10250", "tcp") in worker
-    ha = Render("node_prep", "online", host="cp1", extra={"cluster_api_vip": "10.0.129.100"})
-    assert ha("node_prep_keepalived_host") is True and ("16443", "tcp") in ports(ha)
-    offline = ports(Render("node_prep", "offline", host="cp1"))
-    assert {("60080", "tcp"), ("80", "tcp")} <= offline
+def test_node_prep_ipvs_and_rhel():
+    render = Render("node_prep", extra={"cluster_kube_proxy_mode": "ipvs"})
+    assert render("__node_prep_wanted.modules") == ["overlay", "br_netfilter", "ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh",
+                                                    "nf_conntrack"]
+    assert "ipvsadm" in render("__node_prep_wanted.packages")
+    assert _lines(render.files()["/etc/modules-load.d/kubernetes.conf"]["content"])[-1] == "nf_conntrack"
+    rhel = Render("node_prep", os_facts={"os_family": "RedHat"}, extra={"node_prep_firewall": "disabled"})("__node_prep_wanted")
+    assert rhel["selinux"] == "permissive" and "conntrack-tools" in rhel["packages"]
+    assert rhel["services"] == [{"name": "chronyd", "active": True, "enabled": True},
+                                {"name": "firewalld", "active": False, "enabled": False}]
 
 
-# --- "pending": a host in the wanted state skips the whole converge part ----------------------------
-def _sha1(text):
-    import hashlib
-
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def test_node_prep_pending():
-    base = Render("node_prep", "online", registered={"node_prep_probe": probe()})
-    files = {"/etc/modules-load.d/kubernetes.conf": _sha1(base("node_prep_modules_content")),
-             "/etc/sysctl.d/99-kubernetes.conf": _sha1(base("node_prep_sysctl_content"))}
-    state = probe(files=files, packages={p: {"version": "1", "hold": False} for p in base("node_prep_packages_wanted")})
-    state.update(block=base("node_prep_hosts_block"), services={"chrony": {"present": True, "active": True, "enabled": True}},
-                 sysctl={k: "1" for k in base("node_prep_sysctl_wanted")})
-    done = Render("node_prep", "online", registered={"node_prep_probe": state})
-    assert done("node_prep_pending") == []
-    state["sysctl"]["net.ipv4.ip_forward"] = "0"
-    state["swap_active"] = True
-    state["hostname"] = "other"
-    todo = Render("node_prep", "online", registered={"node_prep_probe": state})
-    assert todo("node_prep_pending") == ["hostname", "swap", "sysctl"]
-
-
-def test_container_runtime_pending():
-    extra = {"cluster_registry_mirrors": MIRRORS}
-    base = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": probe()})
-    files = {"/etc/containerd/config.toml": _sha1(base("container_runtime_config_content")),
-             "/etc/crictl.yaml": _sha1(base("container_runtime_crictl_content"))}
-    for entry in base("container_runtime_registry_hosts"):
-        files["/etc/containerd/certs.d/%s/hosts.toml" % entry["registry"]] = _sha1(
-            base.template("hosts.toml.j2", container_runtime_registry=entry))
-    state = probe("containerd github.com/containerd/containerd 1.6.20~ds1 x", files=files,
-                  packages={"containerd": {"version": "1.6.20~ds1-1", "hold": False}})
-    state["services"] = {"containerd": {"present": True, "active": True, "enabled": True}}
-    done = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": state})
-    assert done("container_runtime_pending") == []
-    state["marked_files"] = ["/etc/containerd/certs.d/old.example/hosts.toml"]
-    state["versions"]["containerd"] = "containerd github.com/containerd/containerd/v2 v2.1.4 x"
-    todo = Render("container_runtime", "mirror", extra=extra, registered={"container_runtime_probe": state})
-    assert todo("container_runtime_pending") == ["config.toml", "certs.d"]
+def test_node_prep_ufw_before_rules_hold_the_protocols_ufw_does_not_know():
+    protocols = [{"name": "vrrp", "number": 112}, {"name": "ipencap", "number": 4}]
+    render = Render("node_prep", extra={"node_prep_firewall": "configured"}, facts=cluster_facts(protocols=protocols))
+    entry = render.files()["/etc/ufw/before.rules"]
+    assert entry["version_of"] == "ufw" and entry["restart"] == ["ufw"] and entry["insert_before"] == "^COMMIT"
+    assert node_files.choose_variant(entry["variants"], "ufw 0.36.2").splitlines() == ["-A ufw-before-input -p 4 -j ACCEPT"]
+    assert "ufw" in render("__node_prep_wanted.packages")
+    only_vrrp = Render("node_prep", extra={"node_prep_firewall": "configured"}, facts=cluster_facts(protocols=protocols[:1]))
+    # Nothing to add: an empty block, which node_state removes.
+    assert node_files.choose_variant(only_vrrp.files()["/etc/ufw/before.rules"]["variants"], "ufw 0.36.2").strip() == ""
+    assert Render("node_prep", extra={"node_prep_firewall": "disabled"})("__node_prep_wanted.ufw") == "disabled"

@@ -12,6 +12,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter import kubeadm_config as kc
+from unit_helpers import by_kind, filter_names
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm_schema as schema
 
 V3 = schema.KUBEADM_V1BETA3
@@ -47,10 +48,6 @@ def join_docs(version="1.35.6", **extra):
     }
     settings.update(extra)
     return kc.kubeadm_join_documents(settings)
-
-
-def by_kind(docs):
-    return {d["kind"]: d for d in docs}
 
 
 # --- API version ----------------------------------------------------------------------------------
@@ -112,6 +109,12 @@ def test_documents_user_node_ip_arg_wins_and_taints_empty_list_kept():
     assert registration["taints"] == []
     assert {"name": "node-ip", "value": "192.0.2.1"} in registration["kubeletExtraArgs"]
     assert {"name": "max-pods", "value": "50"} in registration["kubeletExtraArgs"]
+
+
+def test_documents_taints_unset_as_none_or_as_the_empty_string_older_ansible_renders():
+    for unset in (None, ""):
+        registration = by_kind(init_docs(taints=unset))["InitConfiguration"]["nodeRegistration"]
+        assert "taints" not in registration
 
 
 def test_documents_external_etcd():
@@ -238,7 +241,7 @@ def test_merge_empty_and_bad_extra():
         kc.kubeadm_merge(docs, ["ClusterConfiguration"])
 
 
-# --- kubeadm_yaml / kubeadm_redact ---------------------------------------------------------------
+# --- kubeadm_yaml ------------------------------------------------------------------------------
 def test_yaml_round_trip_keeps_order():
     docs = init_docs()
     text = kc.kubeadm_yaml(docs)
@@ -259,28 +262,12 @@ def test_plain_converts_subclasses():
     assert "clusterDomain: c.local" in kc.kubeadm_yaml(docs)
 
 
-def test_redact_masks_tokens_and_keys():
-    result = {
-        "stdout": "kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --certificate-key " + "f" * 64,
-        "stderr": "error execution phase preflight",
-    }
-    text = kc.kubeadm_redact(result)
-    assert "abcdef.0123456789abcdef" not in text and "f" * 64 not in text
-    assert "<token>" in text and "<certificate-key>" in text and "preflight" in text
-    assert kc.kubeadm_redact({"msg": "no such file"}) == "no such file"
-    assert kc.kubeadm_redact("a\nb\nc", lines=2) == "b\nc"
-    assert kc.kubeadm_redact(None) == ""
-
-
 def test_filter_map():
-    filters = kc.FilterModule().filters()
-    assert set(filters) == {
-        "kubeadm_api_version",
+    assert filter_names(kc.FilterModule) == {
         "kubeadm_config_errors",
         "kubeadm_documents",
         "kubeadm_join_documents",
         "kubeadm_merge",
-        "kubeadm_redact",
         "kubeadm_yaml",
     }
 

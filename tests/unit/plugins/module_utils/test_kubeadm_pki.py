@@ -147,17 +147,10 @@ def test_pem_bundle_reads_first_certificate(tmp_path):
     assert pki.load_certificate(path).subject == first.subject
 
 
-def _kubeconfig(tmp_path, **kwargs):
-    ca, ca_key = lib.make_ca('kubernetes', 'ec')
-    cert, key = lib.make_leaf(ca, ca_key, 'kubernetes-admin')
-    path = lib.write(tmp_path / 'admin.conf', lib.kubeconfig_text(cert, key, ca, **kwargs).encode())
-    return path, cert
-
-
 @pytest.mark.parametrize('with_yaml', [True, False])
 def test_kubeconfig_embedded(tmp_path, monkeypatch, with_yaml):
     monkeypatch.setattr(pki, 'HAS_YAML', with_yaml)
-    path, cert = _kubeconfig(tmp_path, server='https://[2001:db8::1]:6443')
+    path, cert = lib.write_kubeconfig(tmp_path, server='https://[2001:db8::1]:6443')
     assert pki.kubeconfig_server(path) == 'https://[2001:db8::1]:6443'
     assert pki.load_kubeconfig_certificate(path).serial_number == cert.serial_number
 
@@ -165,11 +158,11 @@ def test_kubeconfig_embedded(tmp_path, monkeypatch, with_yaml):
 @pytest.mark.parametrize('with_yaml', [True, False])
 def test_kubeconfig_referenced_file(tmp_path, monkeypatch, with_yaml):
     monkeypatch.setattr(pki, 'HAS_YAML', with_yaml)
-    path, cert = _kubeconfig(tmp_path, embed=False, cert_file='client.crt')
+    path, cert = lib.write_kubeconfig(tmp_path, embed=False, cert_file='client.crt')
     lib.write(tmp_path / 'client.crt', lib.pem(cert))
     assert pki.load_kubeconfig_certificate(path).serial_number == cert.serial_number
     # Absolute path too.
-    path, cert = _kubeconfig(tmp_path, embed=False, cert_file=str(tmp_path / 'abs.crt'))
+    path, cert = lib.write_kubeconfig(tmp_path, embed=False, cert_file=str(tmp_path / 'abs.crt'))
     lib.write(tmp_path / 'abs.crt', lib.pem(cert))
     assert pki.load_kubeconfig_certificate(path).serial_number == cert.serial_number
 

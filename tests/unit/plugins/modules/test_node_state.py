@@ -1,11 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""seed.kubeadm.node_state, the read-only probe of node_prep, container_runtime and kube_packages."""
+"""seed.kubeadm.node_state: the one round trip of node_prep, container_runtime and kube_packages.
+
+It writes the managed files that differ and reports what else is pending. The files tests run the
+module in-process against files in tmp_path; the probes of the host are tested through their
+helper functions with fake /proc, /sys and command outputs.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import subprocess
@@ -15,11 +19,16 @@ import pytest
 import kubeadm_testlib as lib
 from ansible_collections.seed.kubeadm.plugins.modules import node_state
 
+UID = str(os.getuid())
+GID = str(os.getgid())
 
-def _run(args, check_mode=False):
+
+def _run(args, check_mode=False, diff=False, rc_expected=0):
+    args = dict(args)
+    if diff:
+        args["_ansible_diff"] = True
     result, rc = lib.run_module(node_state, args, check_mode=check_mode)
-    assert rc == 0, result
-    assert result["changed"] is False
+    assert rc == rc_expected, result
     return result
 
 
@@ -29,32 +38,208 @@ def _script(path, text):
     return str(path)
 
 
-@pytest.mark.parametrize("check_mode", [False, True])
-def test_runs_and_reports(tmp_path, check_mode):
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# --- files ------------------------------------------------------------------------------------------
+def test_writes_differing_files_once_and_reports_restarts(tmp_path):
+    conf = tmp_path / "etc" / "containerd" / "config.toml"
+    crictl = tmp_path / "crictl.yaml"
+    crictl.write_text("same\n")
+    os.chmod(crictl, 0o644)
+    files = [
+        {"path": str(conf), "content": "version = 2\n", "mode": "0644", "owner": UID, "group": GID, "restart": ["containerd"]},
+        {"path": str(crictl), "content": "same\n", "mode": "0644", "restart": ["never"]},
+    ]
+    out = _run({"files": files})
+    assert out["changed"] is True
+    assert out["written"] == [str(conf)]
+    assert out["restart"] == ["containerd"]
+    assert conf.read_text() == "version = 2\n" and _mode(conf) == 0o644
+    assert _mode(conf.parent) == 0o755
+    assert out["pending"]["files"] == [] and out["pending_kinds"] == []
+    again = _run({"files": files})
+    assert again["changed"] is False and again["written"] == [] and again["restart"] == []
+    # Only the mode differs: fixed without a restart.
+    os.chmod(conf, 0o666)
+    fixed = _run({"files": files})
+    assert fixed["written"] == [str(conf)] and fixed["restart"] == [] and _mode(conf) == 0o644
+    assert not [p for p in os.listdir(conf.parent) if p.endswith(".tmp")]
+
+
+def test_check_mode_and_diff_do_not_touch_the_host(tmp_path):
+    path = tmp_path / "a.conf"
+    path.write_text("old\n")
+    secret = tmp_path / "secret.conf"
+    files = [{"path": str(path), "content": "new\n", "restart": ["x"]},
+             {"path": str(secret), "content": "password\n", "mode": "0600", "diff": False}]
+    out = _run({"files": files}, check_mode=True, diff=True)
+    assert out["changed"] is True and out["written"] == [str(path), str(secret)] and out["restart"] == ["x"]
+    assert path.read_text() == "old\n" and not secret.exists()
+    assert out["diff"][0] == {"before_header": str(path), "after_header": str(path), "before": "old\n", "after": "new\n"}
+    assert "password" not in str(out["diff"][1]) and out["diff"][1]["before"] == ""
+    plain = _run({"files": files[:1]})
+    assert "diff" not in plain
+
+
+def test_secret_file_is_never_world_readable(tmp_path, monkeypatch):
+    """Every file that exists in the directory during the write has mode 0600 or less until renamed."""
+    from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
+
+    seen = []
+    real_rename = os.rename
+
+    def spy_rename(src, dst):
+        seen.append((os.path.basename(src), _mode(src), open(src).read()))
+        return real_rename(src, dst)
+
+    real_fchmod = os.fchmod
+
+    def spy_fchmod(fd, mode):
+        seen.append(("fchmod", stat.S_IMODE(os.fstat(fd).st_mode), mode))
+        return real_fchmod(fd, mode)
+
+    monkeypatch.setattr(node_files.os, "rename", spy_rename)
+    monkeypatch.setattr(node_files.os, "fchmod", spy_fchmod)
+    target = tmp_path / "auth.conf"
+    target.write_text("old public\n")
+    os.chmod(target, 0o644)
+    _run({"files": [{"path": str(target), "content": "secret\n", "mode": "0600", "diff": False}]})
+    # The temporary file was created 0600 (mkstemp) before anything was written to it.
+    assert seen[0] == ("fchmod", 0o600, 0o600)
+    assert seen[1][1] == 0o600 and seen[1][2] == "secret\n"
+    assert _mode(target) == 0o600 and target.read_text() == "secret\n"
+
+
+def test_bind_mounted_target_is_rewritten_in_place(tmp_path, monkeypatch):
+    import errno
+
+    from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
+
+    def busy(src, dst):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(node_files.os, "rename", busy)
     hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n# BEGIN x\n10.0.0.1 a\n10.0.0.2 b\n# END x\n")
-    args = {"modules": ["no_such_module_xyz"], "sysctl": ["kernel.no_such_key"], "packages": ["no-such-package-xyz"],
-            "services": ["no-such-unit-xyz.service"],
-            "files": [str(hosts), str(tmp_path / "missing")], "block_file": str(hosts), "block_marker": "# {mark} x",
-            "versions": ["no-such-program-xyz"], "marked_glob": str(tmp_path / "*"), "marker": "BEGIN x"}
+    hosts.write_text("127.0.0.1 localhost\n")
+    inode = os.stat(hosts).st_ino
+    out = _run({"files": [{"path": str(hosts), "marker": "# {mark} x", "content": "10.0.0.1 a\n"}]})
+    assert out["written"] == [str(hosts)]
+    assert hosts.read_text() == "127.0.0.1 localhost\n# BEGIN x\n10.0.0.1 a\n# END x\n"
+    assert os.stat(hosts).st_ino == inode
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_managed_blocks(tmp_path):
+    rules = tmp_path / "before.rules"
+    rules.write_text("*filter\n-A x\nCOMMIT\n")
+    os.chmod(rules, 0o640)
+    item = {"path": str(rules), "marker": "# {mark} p", "content": "-A y\n", "insert_before": "^COMMIT"}
+    out = _run({"files": [item]})
+    assert rules.read_text() == "*filter\n-A x\n# BEGIN p\n-A y\n# END p\nCOMMIT\n"
+    assert out["written"] == [str(rules)] and _mode(rules) == 0o640  # a block keeps the file's mode
+    assert _run({"files": [item]})["changed"] is False
+    gone = _run({"files": [dict(item, state="absent")]})
+    assert gone["written"] == [str(rules)] and rules.read_text() == "*filter\n-A x\nCOMMIT\n"
+    assert _run({"files": [dict(item, content="")]})["changed"] is False  # empty block: absent
+    new = tmp_path / "new"
+    _run({"files": [{"path": str(new), "marker": "# {mark} p", "content": "a"}]})
+    assert new.read_text() == "# BEGIN p\na\n# END p\n" and _mode(new) == 0o644
+
+
+def test_absent_file_and_stale_files(tmp_path):
+    certs = tmp_path / "certs.d"
+    for name, text in (("old.example", "# Managed by seed\n"), ("keep.example", "# Managed by seed\n"),
+                       ("user.example", "# mine\n")):
+        (certs / name).mkdir(parents=True)
+        (certs / name / "hosts.toml").write_text(text)
+    (certs / "old.example" / "ca.pem").write_text("x")
+    gone = tmp_path / "gone.list"
+    gone.write_text("x")
+    args = {
+        "files": [{"path": str(certs / "keep.example" / "hosts.toml"), "content": "# Managed by seed\n"},
+                  {"path": str(gone), "state": "absent"}],
+        "remove_stale": [{"glob": str(certs / "*" / "hosts.toml"), "marker": "# Managed by seed", "restart": ["r"]}],
+    }
+    check = _run(args, check_mode=True, diff=True)
+    assert check["removed"] == [str(gone), str(certs / "old.example" / "hosts.toml")] and gone.exists()
+    out = _run(args)
+    assert out["removed"] == check["removed"] and out["restart"] == ["r"] and out["written"] == []
+    assert not gone.exists() and not (certs / "old.example" / "hosts.toml").exists()
+    assert (certs / "old.example").is_dir()  # not empty (ca.pem): kept
+    assert (certs / "user.example" / "hosts.toml").exists() and (certs / "keep.example" / "hosts.toml").exists()
+    (certs / "old.example" / "ca.pem").unlink()
+    (certs / "old.example" / "hosts.toml").write_text("# Managed by seed\n")
+    _run(args)
+    assert not (certs / "old.example").exists()
+    assert _run(args)["changed"] is False
+
+
+def test_variants_follow_the_installed_program(tmp_path):
+    program = _script(tmp_path / "containerd", 'echo "containerd github.com/containerd/containerd/v2 v2.0.5 fb4c"\n')
+    conf = tmp_path / "config.toml"
+    item = {"path": str(conf), "version_of": program, "restart": ["containerd"],
+            "variants": [{"min_version": "2.1", "content": "v3 bin_dirs\n"}, {"min_version": "2.0", "content": "v3 bin_dir\n"},
+                         {"content": "v2\n"}]}
+    out = _run({"files": [item], "versions": [program]})
+    assert conf.read_text() == "v3 bin_dir\n" and out["restart"] == ["containerd"]
+    assert out["versions"][program].startswith("containerd")
+    _script(tmp_path / "containerd", 'echo "containerd github.com/containerd/containerd 1.7.24~ds1 1.7.24~ds1-6"\n')
+    assert _run({"files": [item]})["written"] == [str(conf)] and conf.read_text() == "v2\n"
+    # A program that does not answer --version gets the variant without min_version.
+    _script(tmp_path / "containerd", "exit 1\n")
+    assert _run({"files": [item]})["changed"] is False
+    # Not installed: the file waits (pending.files) until the package is there.
+    missing = dict(item, path=str(tmp_path / "other.toml"), version_of=str(tmp_path / "no-such-program"))
+    out = _run({"files": [missing]})
+    assert out["changed"] is False and out["pending"]["files"] == [missing["path"]] and out["pending_kinds"] == ["files"]
+    no_match = dict(item, variants=[{"min_version": "9.0", "content": "x"}])
+    _script(tmp_path / "containerd", 'echo "containerd 1.7.0"\n')
+    failed = _run({"files": [no_match]}, rc_expected=1)
+    assert "no variant matches" in failed["msg"]
+
+
+def test_bad_file_arguments(tmp_path):
+    assert "needs content or variants" in _run({"files": [{"path": str(tmp_path / "a")}]}, rc_expected=1)["msg"]
+    bad_mode = _run({"files": [{"path": str(tmp_path / "a"), "content": "x", "mode": "rw-r--r--"}]}, rc_expected=1)
+    assert "octal" in bad_mode["msg"]
+    bad_user = _run({"files": [{"path": str(tmp_path / "a"), "content": "x", "owner": "no-such-user-xyz"}]}, rc_expected=1)
+    assert "unknown user" in bad_user["msg"]
+    both = _run({"files": [{"path": str(tmp_path / "a"), "content": "x", "variants": [{"content": "y"}], "version_of": "c"}]},
+                rc_expected=1)
+    assert "mutually exclusive" in both["msg"]
+    assert "every packages entry needs a name" in _run({"packages": [{"version": "1"}]}, rc_expected=1)["msg"]
+
+
+# --- the rest of the node state ----------------------------------------------------------------------
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_reports_pending_per_kind(check_mode):
+    services = [{"name": "no-such-unit-xyz.service", "active": True, "enabled": True}, {"name": "no-such-unit-2.service", "active": False}]
+    args = {"modules": ["no_such_module_xyz"], "sysctl": {"kernel.no_such_key": 1}, "packages": ["no-such-package-xyz"],
+            "held": ["no-such-package-xyz"], "services": services, "exists": ["/no/such/file"], "hostname": "no-such-hostname-xyz",
+            "selinux": "enforcing", "versions": ["no-such-program-xyz"]}
     out = _run(args, check_mode=check_mode)
-    assert out["modules_missing"] == ["no_such_module_xyz"]
-    assert out["sysctl"] == {"kernel.no_such_key": None}
-    assert out["packages"] == {"no-such-package-xyz": None}
-    assert out["services"]["no-such-unit-xyz.service"]["active"] is False
-    assert out["files"] == {str(hosts): hashlib.sha1(hosts.read_bytes()).hexdigest(), str(tmp_path / "missing"): None}
-    assert out["block"] == "10.0.0.1 a\n10.0.0.2 b"
+    pending = out["pending"]
+    assert pending["modules"] == ["no_such_module_xyz"]
+    assert pending["sysctl"] == ["kernel.no_such_key"] and out["sysctl"] == {"kernel.no_such_key": None}
+    assert pending["packages"] == ["no-such-package-xyz"] and out["packages"] == {"no-such-package-xyz": None}
+    assert pending["services"] == [{"name": "no-such-unit-xyz.service", "active": True, "enabled": True}]
+    assert pending["exists"] == ["/no/such/file"]
+    assert pending["hostname"] == ["no-such-hostname-xyz"]
+    assert pending["selinux"] == (["enforcing"] if out["selinux"] != "enforcing" else [])
     assert out["versions"] == {"no-such-program-xyz": None}
-    assert out["marked_files"] == [str(hosts)]
-    assert out["selinux"] in ("disabled", "permissive", "enforcing")
-    for key in ("hostname", "container", "swap_active", "fstab_swap", "ufw_enabled"):
+    assert out["changed"] is False
+    assert set(out["pending_kinds"]) >= {"modules", "sysctl", "packages", "services", "exists", "hostname"}
+    assert list(pending) == list(node_state.PENDING_KINDS)
+    for key in ("hostname", "container", "swap_active", "fstab_swap", "ufw_enabled", "selinux"):
         assert key in out
 
 
 def test_no_arguments():
     out = _run({})
-    assert out["modules_missing"] == [] and out["packages"] == {} and out["files"] == {}
-    assert out["block"] is None and out["marked_files"] == [] and out["versions"] == {}
+    assert out["changed"] is False and out["pending_kinds"] == [] and out["written"] == [] and out["removed"] == []
+    assert all(value == [] for value in out["pending"].values())
 
 
 def test_versions_of_a_program(tmp_path):
@@ -88,18 +273,41 @@ def test_packages_dpkg_and_rpm(tmp_path):
     assert node_state.package_versions(run, []) == {}
 
 
-def test_service_states():
+def test_packages_and_hold_pending():
+    installed = {"kubeadm": {"version": "1.35.6-1.1", "hold": True}, "kubelet": {"version": "1.35.5-1.1", "hold": True},
+                 "kubectl": None, "containerd": {"version": "1.7.24~ds1-6", "hold": False},
+                 "kubernetes-cni": {"version": "1.6.0-1.1", "hold": False}}
+    wanted = node_state.normalize_packages([{"name": "kubeadm", "version": "1.35.6-*"}, {"name": "kubelet", "version": "1.35.6-*"},
+                                            {"name": "kubectl", "version": "1.35.6-*"}, "kubernetes-cni",
+                                            {"name": "containerd", "version": "1.7.*"}])
+    assert node_state.packages_pending(wanted, installed) == ["kubelet", "kubectl"]
+    assert node_state.packages_pending([("containerd", "1.6.*")], installed) == ["containerd"]
+    assert node_state.packages_pending([("containerd", "1.7.24")], installed) == []  # followed by a revision
+    assert node_state.packages_pending([("containerd", "1.7.2")], installed) == ["containerd"]
+    # rpm versions of pkgs.k8s.io match the same pattern
+    assert node_state.packages_pending([("kubeadm", "1.35.6-*")], {"kubeadm": {"version": "1.35.6-150500.1.1", "hold": False}}) == []
+    assert node_state.held_pending(["kubeadm", "kubelet", "kubectl", "kubernetes-cni"], installed) == ["kubectl", "kubernetes-cni"]
+    assert node_state.held_pending(["kubectl"], installed, dpkg=False) == []
+
+
+def test_service_states_and_pending():
     answers = {
         "containerd": "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n",
         "chrony": "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n",
+        "kubelet": "LoadState=loaded\nActiveState=activating\nUnitFileState=enabled\n",
         "nope": "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
     }
-    result = node_state.service_states(lambda args: (0, answers[args[-1]]), list(answers))
-    assert result == {
+    states = node_state.service_states(lambda args: (0, answers[args[-1]]), list(answers))
+    assert states == {
         "containerd": {"present": True, "active": True, "enabled": True},
         "chrony": {"present": True, "active": False, "enabled": False},
+        "kubelet": {"present": True, "active": False, "enabled": True},
         "nope": {"present": False, "active": False, "enabled": False},
     }
+    wanted = [{"name": "containerd", "active": True, "enabled": True}, {"name": "chrony", "active": True, "enabled": True},
+              {"name": "kubelet", "active": None, "enabled": True}, {"name": "nope", "active": False, "enabled": False},
+              {"name": "firewalld", "active": False, "enabled": None}]
+    assert node_state.services_pending(wanted, states) == [{"name": "chrony", "active": True, "enabled": True}]
 
 
 def test_kernel_modules(tmp_path):
@@ -120,8 +328,14 @@ def test_kernel_modules(tmp_path):
 def test_sysctl_swap_fstab_selinux_ufw(tmp_path):
     (tmp_path / "net" / "ipv4").mkdir(parents=True)
     (tmp_path / "net" / "ipv4" / "ip_forward").write_text("1\n")
-    assert node_state.sysctl_values(["net.ipv4.ip_forward", "net.no.key"], str(tmp_path)) == {
-        "net.ipv4.ip_forward": "1", "net.no.key": None}
+    (tmp_path / "net" / "ipv4" / "tcp_rmem").write_text("4096\t131072\t6291456\n")
+    live = node_state.sysctl_values(["net.ipv4.ip_forward", "net.no.key", "net.ipv4.tcp_rmem"], str(tmp_path))
+    assert live == {"net.ipv4.ip_forward": "1", "net.no.key": None, "net.ipv4.tcp_rmem": "4096\t131072\t6291456"}
+    assert node_state.sysctl_differs(live["net.ipv4.ip_forward"], 1) is False
+    assert node_state.sysctl_differs(live["net.ipv4.ip_forward"], True) is False
+    assert node_state.sysctl_differs(live["net.ipv4.ip_forward"], "0") is True
+    assert node_state.sysctl_differs(live["net.ipv4.tcp_rmem"], "4096 131072  6291456") is False
+    assert node_state.sysctl_differs(None, 1) is True
     swaps = tmp_path / "swaps"
     swaps.write_text("Filename Type Size Used Priority\n")
     assert node_state.swap_active(str(swaps)) is False
@@ -144,6 +358,16 @@ def test_sysctl_swap_fstab_selinux_ufw(tmp_path):
     assert node_state.ufw_enabled(str(ufw)) is True
 
 
+def test_swap_and_ufw_pending(monkeypatch):
+    monkeypatch.setattr(node_state, "swap_active", lambda: True)
+    monkeypatch.setattr(node_state, "fstab_has_swap", lambda: True)
+    monkeypatch.setattr(node_state, "ufw_enabled", lambda: True)
+    out = _run({"swap_off": True, "ufw": "disabled"})
+    assert out["pending"]["swap"] == ["active", "fstab"] and out["pending"]["ufw"] == ["disabled"]
+    out = _run({"ufw": "enabled"})
+    assert out["pending"]["swap"] == [] and out["pending"]["ufw"] == []
+
+
 def test_container_kind(tmp_path):
     assert node_state.container_kind(str(tmp_path)) == ""
     (tmp_path / "run").mkdir()
@@ -154,25 +378,4 @@ def test_container_kind(tmp_path):
     (tmp_path / "run" / "systemd").mkdir()
     (tmp_path / "run" / "systemd" / "container").write_text("lxc\n")
     assert node_state.container_kind(str(tmp_path)) == "lxc"
-
-
-def test_managed_block(tmp_path):
-    path = tmp_path / "hosts"
-    assert node_state.managed_block(str(path), "# {mark} x") is None
-    path.write_text("127.0.0.1 localhost\n")
-    assert node_state.managed_block(str(path), "# {mark} x") is None
-    path.write_text("# BEGIN x\n# END x\n")
-    assert node_state.managed_block(str(path), "# {mark} x") == ""
-    assert node_state.managed_block("", "# {mark} x") is None
-    assert node_state.managed_block(str(path), None) is None
-
-
-def test_marked_files(tmp_path):
-    for name, text in (("a", "x MARK y"), ("b", "nothing"), ("c", "MARK")):
-        (tmp_path / name).write_text(text)
-    assert node_state.marked_files(str(tmp_path / "*"), "MARK") == [str(tmp_path / "a"), str(tmp_path / "c")]
-    assert node_state.marked_files(str(tmp_path / "*"), "") == []
-    assert node_state.marked_files(None, "MARK") == []
-    assert node_state.sha1(str(tmp_path / "missing")) is None
     assert node_state.read_text(str(tmp_path / "missing"), "d") == "d"
-    assert os.path.exists(str(tmp_path / "a"))

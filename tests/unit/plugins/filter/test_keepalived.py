@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+"""Unit tests of plugins/filter/keepalived.py (completion of the VRRP instances of role keepalived)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.seed.kubeadm.plugins.filter.keepalived import (
+    FilterModule,
+    keepalived_auth_pass_file,
+    keepalived_files,
+    keepalived_instances,
+    keepalived_router_id,
+)
+
+# The part of cluster_facts the filter reads (hosts[h].address), written by hand.
+CLUSTER_FACTS = {
+    "hosts": {
+        "cp1": {"address": "10.0.0.11", "network": "10.0.0.0/24", "node_name": "cp1", "roles": ["control_plane", "api_lb"]},
+        "cp2": {"address": "10.0.0.12", "network": "10.0.0.0/24", "node_name": "cp2", "roles": ["control_plane", "api_lb"]},
+        "cp3": {"address": "10.0.0.13", "network": "10.0.0.0/24", "node_name": "cp3", "roles": ["control_plane", "api_lb"]},
+        "w1": {"address": "", "network": "", "node_name": "w1", "roles": ["worker"]},
+    },
+}
+DEFAULTS = {"interface": "", "priority_base": 150, "nopreempt": True, "advert_int": 1, "unicast": True,
+            "vip_prefix": 32, "check": "", "check_interval": 2, "check_timeout": 2, "check_fall": 2, "check_rise": 2}
+FACTS = {"interfaces": ["lo", "eth0", "br-ex.10"], "lo": {"ipv4": {"address": "127.0.0.1"}},
+         "eth0": {"ipv4": {"address": "10.0.0.99"}}, "br_ex_10": {"ipv4": {"address": "10.0.0.11"}}}
+API = {"name": "apiserver_lb", "vip": "10.0.0.100", "hosts": ["cp1", "cp2", "cp3"], "auth_pass": "s3cr3tpw",
+       "check": "exec /bin/bash -c '</dev/tcp/127.0.0.1/16444'"}
+
+
+def complete(host="cp1", instances=None, **kwargs):
+    kwargs.setdefault("defaults", DEFAULTS)
+    kwargs.setdefault("credentials_dir", "/inv/credentials")
+    return keepalived_instances(instances if instances is not None else [API], host, CLUSTER_FACTS, FACTS, **kwargs)
+
+
+# --- router id: the one place of the default ----------------------------------------------------
+@pytest.mark.parametrize("vip, expected", [("172.30.4.100", 100), ("10.0.0.1", 1), ("192.168.1.255", 255)])
+def test_router_id_is_the_last_octet(vip, expected):
+    assert keepalived_router_id(vip) == expected
+
+
+@pytest.mark.parametrize("vip", ["10.0.0.0", "fd00::100", "vip.example.com"])
+def test_router_id_falls_back_to_a_hash(vip):
+    expected = int(hashlib.sha1(vip.encode()).hexdigest()[:6], 16) % 255 + 1
+    assert keepalived_router_id(vip) == expected
+    assert 1 <= keepalived_router_id(vip) <= 255
+
+
+def test_router_id_of_the_old_jinja_default():
+    # Same values the three Jinja copies of roles keepalived, apiserver_lb and ingress computed.
+    assert keepalived_router_id("10.0.0.0") == int(hashlib.sha1(b"10.0.0.0").hexdigest()[:6], 16) % 255 + 1
+    assert keepalived_router_id("1.2.3.") == int(hashlib.sha1(b"1.2.3.").hexdigest()[:6], 16) % 255 + 1
+
+
+@pytest.mark.parametrize("vip", ["", None])
+def test_router_id_needs_a_vip(vip):
+    with pytest.raises(AnsibleFilterError, match="needs a VIP"):
+        keepalived_router_id(vip)
+
+
+# --- secret file ------------------------------------------------------------------------------
+def test_auth_pass_file_default_and_own():
+    assert keepalived_auth_pass_file({"name": "ingress"}, "/inv/credentials/") == "/inv/credentials/keepalived-ingress.txt"
+    assert keepalived_auth_pass_file({"name": "x", "auth_pass_file": "/s/x.txt"}, "/inv") == "/s/x.txt"
+    with pytest.raises(AnsibleFilterError, match="with a name"):
+        keepalived_auth_pass_file({}, "/inv")
+
+
+# --- instances ----------------------------------------------------------------------------------
+def test_first_host_completed():
+    [inst] = complete("cp1")
+    assert inst["virtual_router_id"] == 100
+    assert inst["priority_value"] == 150
+    assert inst["address"] == "10.0.0.11"
+    assert inst["peers"] == ["10.0.0.12", "10.0.0.13"]
+    # The interface holding the cluster address; fact names use "_" for "-" and ".".
+    assert inst["interface_name"] == "br-ex.10"
+    assert inst["auth_pass_file"] == "/inv/credentials/keepalived-apiserver_lb.txt"
+    # Defaults fill what the instance leaves out; the instance's own keys win.
+    assert inst["nopreempt"] is True and inst["check"].startswith("exec /bin/bash")
+
+
+def test_the_secret_never_leaves_the_filter():
+    for inst in complete("cp1") + complete("cp2"):
+        assert "auth_pass" not in inst
+        assert "s3cr3tpw" not in repr(inst)
+
+
+def test_priority_by_position_and_per_host_override():
+    assert [complete(h)[0]["priority_value"] for h in ("cp1", "cp2", "cp3")] == [150, 149, 148]
+    override = dict(API, priority={"cp2": 200, "cp3": 0}, priority_base=100)
+    assert [complete(h, [override])[0]["priority_value"] for h in ("cp1", "cp2", "cp3")] == [100, 200, 98]
+
+
+def test_own_router_id_and_interface_win():
+    own = dict(API, virtual_router_id="51", interface="ens5", auth_pass_file="/s/api.txt")
+    [inst] = complete("cp2", [own])
+    assert (inst["virtual_router_id"], inst["interface_name"], inst["auth_pass_file"]) == (51, "ens5", "/s/api.txt")
+    # 0 (what apiserver_lb and ingress pass when their router-id variable is unset) means the default.
+    assert complete("cp2", [dict(API, virtual_router_id=0)])[0]["virtual_router_id"] == 100
+
+
+def test_hosts_not_in_the_instance_get_nothing():
+    assert complete("w1") == []
+    assert complete("cp1", []) == []
+
+
+def test_no_interface_without_matching_facts():
+    [inst] = keepalived_instances([API], "cp2", CLUSTER_FACTS, {"interfaces": ["eth0"], "eth0": {"ipv4": {"address": "10.9.9.9"}}})
+    assert inst["interface_name"] == ""
+    assert keepalived_instances([API], "cp2", CLUSTER_FACTS)[0]["interface_name"] == ""
+
+
+def test_two_instances_on_one_host():
+    ingress = {"name": "ingress", "vip": "10.0.0.101", "hosts": ["cp3", "cp1"], "check": ""}
+    api, ing = complete("cp1", [API, ingress])
+    assert (api["name"], api["virtual_router_id"]) == ("apiserver_lb", 100)
+    assert (ing["name"], ing["virtual_router_id"], ing["priority_value"], ing["peers"]) == ("ingress", 101, 149, ["10.0.0.13"])
+
+
+def test_unknown_peer_address_names_the_host():
+    with pytest.raises(AnsibleFilterError, match="no cluster address known for host w1"):
+        complete("cp1", [dict(API, hosts=["cp1", "w1"])])
+    with pytest.raises(AnsibleFilterError, match="no cluster address known for host ghost"):
+        complete("cp1", [dict(API, hosts=["cp1", "ghost"])])
+
+
+@pytest.mark.parametrize("bad", [{"name": "x", "hosts": ["cp1"]}, {"vip": "1.2.3.4", "hosts": []}, {"name": "x", "vip": "1.2.3.4"}, "x"])
+def test_incomplete_instance(bad):
+    with pytest.raises(AnsibleFilterError, match="needs name, vip and hosts"):
+        complete("cp1", [bad])
+
+
+def test_incomplete_instance_message_hides_the_secret():
+    with pytest.raises(AnsibleFilterError) as err:
+        complete("cp1", [{"name": "x", "hosts": ["cp1"], "auth_pass": "s3cr3tpw"}])
+    assert "s3cr3tpw" not in str(err.value)
+
+
+def test_bad_arguments():
+    with pytest.raises(AnsibleFilterError, match="expects a list"):
+        keepalived_instances({"name": "x"}, "cp1", CLUSTER_FACTS)
+    with pytest.raises(AnsibleFilterError, match="needs the cluster_facts"):
+        keepalived_instances([API], "cp1", None)
+    with pytest.raises(AnsibleFilterError, match="virtual_router_id must be an integer"):
+        complete("cp1", [dict(API, virtual_router_id="abc")])
+    with pytest.raises(AnsibleFilterError, match="priority of cp1 must be an integer"):
+        complete("cp1", [dict(API, priority={"cp1": "high"})])
+
+
+# --- files ----------------------------------------------------------------------------------------
+def test_files_in_render_order():
+    ingress = {"name": "ingress", "vip": "10.0.0.101", "hosts": ["cp1"]}
+    instances = complete("cp1", [API, ingress])
+    files = keepalived_files(instances, "/etc/keepalived", "/etc/keepalived/conf.d")
+    assert [(f["src"], f["dest"], f["mode"]) for f in files] == [
+        ("check.sh.j2", "/etc/keepalived/check_apiserver_lb.sh", "0755"),
+        ("instance.conf.j2", "/etc/keepalived/conf.d/apiserver_lb.conf", "0600"),
+        ("instance.conf.j2", "/etc/keepalived/conf.d/ingress.conf", "0600"),
+        ("keepalived.conf.j2", "/etc/keepalived/keepalived.conf", "0644"),
+    ]
+    assert files[1]["instance"] is instances[0] and files[-1]["instance"] == {}
+    assert keepalived_files([]) == [{"src": "keepalived.conf.j2", "dest": "/etc/keepalived/keepalived.conf", "mode": "0644", "instance": {}}]
+
+
+def test_filter_module():
+    assert set(FilterModule().filters()) == {"keepalived_instances", "keepalived_router_id", "keepalived_auth_pass_file", "keepalived_files"}

@@ -1,0 +1,416 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of plugins/module_utils/cluster.py: the cluster facts and preflight's problems."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.seed.kubeadm.plugins.module_utils import cluster
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+HOSTS = {"cp1": "10.0.0.11", "cp2": "10.0.0.12", "cp3": "10.0.0.13", "w1": "10.0.0.21"}
+FIX = "keep cluster_kubernetes_version: {keep} or upgrade the cluster with kubeadm upgrade, one minor at a time"
+
+
+def probe(apiserver=None, kubeadm=None, kubelet=None, cgroup_v2=True, **extra):
+    result = {"cpus": 4, "memory_mb": 8192, "listening": [], "joined": False, "probes": [], "cgroup_v2": cgroup_v2,
+              "running_versions": {"kubeadm": kubeadm, "kubelet": kubelet, "kube-apiserver": apiserver}}
+    result.update(extra)
+    return result
+
+
+def facts_for(ip, prefix=24, iface="eth0"):
+    entry = {"address": ip, "prefix": str(prefix), "netmask": "255.255.255.0"}
+    return {"default_ipv4": dict(entry, interface=iface), "interfaces": ["lo", iface], iface: {"ipv4": entry},
+            "lo": {"ipv4": {"address": "127.0.0.1", "prefix": "8"}}, "all_ipv4_addresses": [ip]}
+
+
+def compute(settings=None, probes=None, hosts=None, groups=None, host_extra=None, play_hosts=None, **kw):
+    hosts = hosts or HOSTS
+    hostvars = {}
+    for name, ip in hosts.items():
+        hostvars[name] = {"inventory_hostname": name, "ansible_host": ip, "ansible_facts": facts_for(ip)}
+        if probes is not None:
+            hostvars[name]["probe"] = probes.get(name, probe())
+        hostvars[name].update((host_extra or {}).get(name, {}))
+    if groups is None:
+        groups = {"control_plane": ["cp1", "cp2", "cp3"], "workers": ["w1"], "k8s_cluster": ["cp1", "cp2", "cp3", "w1"]}
+    play = list(hosts) if play_hosts is None else play_hosts
+    return cluster.compute(settings or {}, hostvars, groups, play, kw.get("play_hosts_all", list(hosts)),
+                           current_host=kw.get("current_host", list(hosts)[0]))
+
+
+# --- facts ------------------------------------------------------------------------------------
+def test_hosts_addresses_networks_names_roles():
+    f = compute({"cluster_api_vip": "10.0.0.100"}, host_extra={"w1": {"cluster_node_name": "worker-1"}})
+    assert f["hosts"]["cp1"] == {"address": "10.0.0.11", "network": "10.0.0.0/24", "node_name": "cp1", "roles": ["control_plane", "api_lb"]}
+    assert f["hosts"]["w1"]["node_name"] == "worker-1" and f["hosts"]["w1"]["roles"] == ["worker"]
+    assert f["nodes"] == ["cp1", "cp2", "cp3", "w1"] and f["node_names"]["w1"] == "worker-1"
+    assert f["problems"] == []
+
+
+def test_address_precedence_node_ip_then_ansible_host_then_default_route():
+    hostvars = {"a": {"ansible_host": "a.example", "cluster_node_ip": "10.0.0.5", "ansible_facts": facts_for("10.0.0.5")},
+                "b": {"ansible_host": "10.0.0.6", "ansible_facts": facts_for("10.0.0.6")},
+                "c": {"ansible_host": "c.example", "ansible_facts": facts_for("10.0.0.7")},
+                "d": {"ansible_host": "d.example"}}
+    f = cluster.compute({}, hostvars, {"control_plane": ["a"], "workers": ["b", "c", "d"]}, ["a", "b", "c", "d"])
+    assert [f["hosts"][h]["address"] for h in "abcd"] == ["10.0.0.5", "10.0.0.6", "10.0.0.7", ""]
+    assert f["missing_facts"] == ["d"]
+    assert "host d: no cluster address known (ansible_host is not an IP and the host has no default route);" \
+           " set cluster_node_ip for it" in f["problems"]
+
+
+def test_node_ip_not_on_the_host():
+    f = compute(host_extra={"w1": {"cluster_node_ip": "10.0.0.99"}})
+    assert "host w1: cluster_node_ip 10.0.0.99 is not an address of this host (it has 10.0.0.21); set it to one of them" in f["problems"]
+    bad = compute(host_extra={"w1": {"cluster_node_ip": "10.0.0"}})
+    assert 'host w1: cluster_node_ip "10.0.0" is not an IP address; set it to the address of the node in the cluster network' in bad["problems"]
+
+
+@pytest.mark.parametrize("settings, host, endpoint", [
+    ({}, "10.0.0.11", "10.0.0.11:6443"),
+    ({"cluster_api_vip": "10.0.0.100"}, "10.0.0.100", "10.0.0.100:16443"),
+    ({"cluster_api_vip": "10.0.0.100", "cluster_api_name": "api.example"}, "api.example", "api.example:16443"),
+    ({"cluster_api_name": "api.example", "cluster_api_port": 7443}, "api.example", "api.example:7443"),
+])
+def test_api_endpoint(settings, host, endpoint):
+    api = compute(settings)["api"]
+    assert (api["host"], api["endpoint"]) == (host, endpoint)
+
+
+def test_api_vip_holders_backends_and_sans():
+    groups = {"control_plane": ["cp1", "cp2", "cp3"], "workers": ["w1"], "apiserver_lb": ["w1"]}
+    api = compute({"cluster_api_vip": "10.0.0.100", "control_plane_extra_cert_sans": ["api.internal"]}, groups=groups)["api"]
+    assert api["lb_hosts"] == ["w1"]
+    assert api["backends"][0] == {"name": "cp1", "address": "10.0.0.11", "port": 6443}
+    assert api["cert_sans"] == ["10.0.0.100", "127.0.0.1", "localhost", "cp1", "cp2", "cp3",
+                                "10.0.0.11", "10.0.0.12", "10.0.0.13", "api.internal"]
+    # Node names, not inventory names: kubeadm refuses a SAN that is not a DNS name or an IP.
+    named = compute(host_extra={"cp1": {"cluster_node_name": "master-1"}})["api"]["cert_sans"]
+    assert "master-1" in named and "cp1" not in named
+    assert compute()["api"]["lb_hosts"] == []  # no VIP, no load balancer
+
+
+def test_first_control_plane_from_live_state():
+    assert compute()["first_control_plane"] == "cp1"
+    assert compute(probes={"cp2": probe("1.35.6"), "cp3": probe("1.35.6")})["first_control_plane"] == "cp2"
+
+
+@pytest.mark.parametrize("mode, repo, package, prefix", [
+    ("online", "registry.k8s.io", "https://pkgs.k8s.io/core:/stable:", ""),
+    ("mirror", "registry.aliyuncs.com/google_containers", "https://mirrors.aliyun.com/kubernetes-new/core/stable", "m.daocloud.io"),
+    ("offline", "10.0.0.5:60080/registry.k8s.io", "http://10.0.0.5:8080/debian", "10.0.0.5:60080"),
+])
+def test_sources_per_mode(mode, repo, package, prefix):
+    hosts = dict(HOSTS, init="10.0.0.5")
+    groups = {"control_plane": ["cp1"], "workers": ["w1"], "init": ["init"]}
+    settings = {"cluster_source": mode, "cluster_mirror_image_repository": "registry.aliyuncs.com/google_containers",
+                "cluster_mirror_package_url": "https://mirrors.aliyun.com/kubernetes-new/core/stable",
+                "cluster_mirror_registry_prefix": "m.daocloud.io", "cluster_offline_http_port": 8080}
+    src = compute(settings, hosts=hosts, groups=groups)["sources"]
+    assert src["image_repository"] == repo and src["package_url"] == package
+    assert src["image_rewrite"] == {"source": mode, "repository": repo, "prefix": prefix}
+    assert src["kubernetes_minor"] == "1.35"
+    registries = [entry["registry"] for entry in src["registry_hosts"]]
+    if mode == "offline":
+        assert registries == ["registry.k8s.io", "docker.io", "quay.io", "ghcr.io", "10.0.0.5:60080"]
+        docker = src["registry_hosts"][1]
+        assert docker["server"] == "https://registry-1.docker.io"
+        assert docker["hosts"][0]["url"] == "http://10.0.0.5:60080/v2/docker.io" and docker["hosts"][0]["override_path"] is True
+        assert src["offline"] == {"host": "init", "address": "10.0.0.5", "registry": "10.0.0.5:60080", "http_url": "http://10.0.0.5:8080"}
+    else:
+        assert registries == []
+
+
+def test_user_registry_mirror_replaces_the_offline_entry():
+    hosts = dict(HOSTS, init="10.0.0.5")
+    groups = {"control_plane": ["cp1"], "init": ["init"]}
+    mirrors = [{"registry": "docker.io", "endpoints": ["https://m.example"], "skip_verify": True}]
+    src = compute({"cluster_source": "offline", "cluster_registry_mirrors": mirrors}, hosts=hosts, groups=groups)["sources"]
+    docker = [e for e in src["registry_hosts"] if e["registry"] == "docker.io"][0]
+    assert docker["hosts"] == [{"url": "https://m.example", "capabilities": ["pull", "resolve"], "skip_verify": True, "ca": "",
+                                "override_path": False}]
+
+
+# --- firewall ---------------------------------------------------------------------------------
+BASE = {("10250", "tcp"), ("10256", "tcp"), ("30000:32767", "tcp"), ("30000:32767", "udp")}
+CONTROL_PLANE = {("6443", "tcp"), ("2379:2380", "tcp"), ("10257", "tcp"), ("10259", "tcp")}
+HA = {"control_plane": ["cp1", "cp2", "cp3"], "workers": ["w1", "w2"], "k8s_cluster": ["cp1", "cp2", "cp3", "w1", "w2"],
+      "ingress": ["cp1", "w2"], "nfs_server": ["w1"]}
+HA_HOSTS = dict(HOSTS, w2="10.0.0.22")
+
+
+def fw(host, settings=None, groups=None, hosts=None, host_extra=None):
+    f = compute(settings, groups=groups or HA, hosts=hosts or HA_HOSTS, host_extra=host_extra)["firewall"][host]
+    return {(p["port"], p["proto"]) for p in f["ports"]}, [p["number"] for p in f["protocols"]], f
+
+
+def test_firewall_single_host_with_every_role_calico_ipip():
+    groups = {"control_plane": ["n1"], "k8s_cluster": ["n1"], "ingress": ["n1"], "nfs_server": ["n1"]}
+    ports, protocols, f = fw("n1", {"cluster_cni": "calico", "cluster_api_vip": "10.0.0.100"}, groups, {"n1": "10.0.0.1"})
+    assert ports == BASE | CONTROL_PLANE | {("16443", "tcp"), ("179", "tcp"), ("80", "tcp"), ("443", "tcp"), ("2049", "tcp")}
+    assert protocols == [112, 4]
+    assert f["trusted_sources"] == ["10.244.0.0/16", "10.96.0.0/12"]
+
+
+def test_firewall_lb_port_and_vrrp_follow_the_vip_holders():
+    vip = {"cluster_api_vip": "10.0.0.100"}
+    assert {("16443", "tcp"), ("80", "tcp"), ("443", "tcp")} <= fw("cp1", vip)[0]
+    assert ("16443", "tcp") not in fw("w2", vip)[0]
+    assert ("16443", "tcp") not in fw("cp1")[0] and fw("cp1")[1] == []
+    groups = dict(HA, apiserver_lb=["w1"])
+    assert ("16443", "tcp") not in fw("cp1", vip, groups)[0]
+    assert ("16443", "tcp") in fw("w1", vip, groups)[0] and fw("w1", vip, groups)[1] == [112]
+
+
+def test_firewall_ingress_ports_and_ingress_vip():
+    settings = {"ingress_http_port": 8080, "ingress_https_port": 8443, "cluster_ingress_vip": "10.0.0.101"}
+    ports, protocols = fw("w2", settings)[:2]
+    assert {("8080", "tcp"), ("8443", "tcp")} <= ports and ("80", "tcp") not in ports
+    assert protocols == [112]
+    assert ("8080", "tcp") not in fw("w1", settings)[0]
+    assert ("2049", "tcp") in fw("w1")[0] and ("2049", "tcp") not in fw("w2")[0]
+
+
+@pytest.mark.parametrize("cni, mode, expect_ports, expect_protocols", [
+    ("flannel", {}, {("8472", "udp")}, []),
+    ("flannel", {"cni_flannel_backend": "host-gw"}, set(), []),
+    ("calico", {}, {("179", "tcp")}, [4]),
+    ("calico", {"cni_calico_mode": "vxlan"}, {("4789", "udp")}, []),
+    ("calico", {"cni_calico_mode": "bgp"}, {("179", "tcp")}, []),
+])
+def test_firewall_cni_openings(cni, mode, expect_ports, expect_protocols):
+    ports, protocols = fw("w1", dict(mode, cluster_cni=cni))[:2]
+    assert ports == BASE | expect_ports | {("2049", "tcp")}
+    assert protocols == expect_protocols
+
+
+def test_firewall_hosts_that_are_not_nodes_open_only_their_services():
+    groups = dict(HA, apiserver_lb=["lb1"], init=["init"], nfs_server=["nfs"])
+    hosts = dict(HA_HOSTS, lb1="10.0.0.5", init="10.0.0.6", nfs="10.0.0.7")
+    settings = {"cluster_api_vip": "10.0.0.100", "cluster_source": "offline", "cluster_cni": "calico"}
+    assert fw("lb1", settings, groups, hosts)[:2] == ({("16443", "tcp")}, [112])
+    assert fw("init", settings, groups, hosts)[:2] == ({("60080", "tcp"), ("80", "tcp")}, [])
+    assert fw("nfs", settings, groups, hosts)[:2] == ({("2049", "tcp")}, [])
+    external = fw("cp1", {"cluster_etcd_external_endpoints": ["https://10.0.0.9:2379"]})[0]
+    assert ("2379:2380", "tcp") not in external and ("6443", "tcp") in external
+
+
+def test_firewall_offline_init_node_and_extra_ports():
+    groups = dict(HA, init=["w1"])
+    extra = [{"port": "9100", "proto": "tcp"}, {"port": "10250", "proto": "tcp"}]
+    ports, f = fw("w1", {"cluster_source": "offline", "node_prep_firewall_extra_ports": extra}, groups)[::2]
+    assert {("60080", "tcp"), ("80", "tcp"), ("9100", "tcp")} <= ports
+    assert len(f["ports"]) == len(ports)  # no duplicates
+    # A host's own setting wins over the cluster-wide one.
+    ports = fw("w1", groups=groups, host_extra={"w1": {"node_prep_firewall_extra_ports": [{"port": "9200"}]}})[0]
+    assert ("9200", "tcp") in ports
+
+
+def test_defaults_agree_with_the_roles():
+    def defaults(role):
+        with open(os.path.join(REPO, "roles", role, "defaults", "main.yml"), encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+
+    declared = {}
+    for role in os.listdir(os.path.join(REPO, "roles")):
+        if os.path.exists(os.path.join(REPO, "roles", role, "defaults", "main.yml")):
+            declared.update(defaults(role))
+    templated = {"preflight_kubelet_version", "preflight_required_ports_control_plane"}
+    for name, value in cluster.DEFAULTS.items():
+        assert name in declared, "%s is read by cluster.py but no role declares it" % name
+        if name not in templated:
+            assert declared[name] == value, name
+    assert declared["preflight_kubelet_version"] == "{{ cluster_kubernetes_version }}"
+
+
+# --- probe inputs -----------------------------------------------------------------------------
+def test_probe_inputs():
+    settings = {"cluster_registry_mirrors": [{"registry": "docker.io", "endpoints": ["https://m.example:8443", "bad"]}]}
+    p = compute(settings)["probe"]
+    assert p["endpoints"] == [
+        {"name": "package source (cluster_online_package_url)", "host": "pkgs.k8s.io", "port": 443},
+        {"name": "image registry (cluster_online_image_repository)", "host": "registry.k8s.io", "port": 443},
+        {"name": "registry mirror (cluster_registry_mirrors[0])", "host": "m.example", "port": 8443}]
+    assert p["ports"]["cp1"] == [6443, 2379, 2380, 10250, 10257, 10259] and p["ports"]["w1"] == [10250]
+    assert compute({"cluster_etcd_external_endpoints": ["https://10.0.0.9:2379"]})["probe"]["ports"]["cp1"] == [6443, 10250, 10257, 10259]
+    assert compute({"cluster_source": "offline", "cluster_source_check": False})["probe"]["endpoints"] == []
+    assert compute({"preflight_check_ports": False})["probe"]["ports"]["cp1"] == []
+
+
+# --- problems: settings, inventory, networks --------------------------------------------------
+@pytest.mark.parametrize("settings, expected", [
+    ({"cluster_source": "usb"}, 'cluster_source: "usb" is not a source mode; use one of online, mirror, offline'),
+    ({"cluster_cni": "weave"}, 'cluster_cni: "weave" is not a supported CNI; use one of flannel, calico'),
+    ({"cluster_kubernetes_version": "v1.35.6"}, 'cluster_kubernetes_version: "v1.35.6" has a leading v; write it as X.Y.Z, e.g. 1.35.6'),
+    ({"cluster_kubernetes_version": "1.35"}, 'cluster_kubernetes_version: "1.35" is not a Kubernetes version X.Y.Z; set it to a release such as 1.35.6'),
+    ({"preflight_kubelet_version": "1.31.0"}, "preflight_kubelet_version: kubelet 1.31.0 is 4 minor versions older than the control plane 1.35.6;"
+     " at most 3 are supported (kubeadm refuses this skew); install kubelets of the control-plane minor or at most three minors older"),
+    ({"cluster_pod_subnet": "10.244.0.0"},
+     'cluster_pod_subnet: "10.244.0.0" is not a CIDR (address/prefix); set it to a private network such as 10.244.0.0/16'),
+    ({"cluster_pod_subnet": "10.96.0.0/16"},
+     "cluster_pod_subnet 10.96.0.0/16 overlaps cluster_service_subnet 10.96.0.0/12; choose two networks that do not overlap"),
+    ({"cluster_source": "offline"}, "cluster_source: offline needs a host in group init;"
+     " add the host that serves the offline registry and packages to group init"),
+    ({"cluster_source": "mirror"}, "cluster_mirror_image_repository: empty but cluster_source is mirror;"
+     " set it to your image mirror, e.g. registry.aliyuncs.com/google_containers"),
+    ({"cluster_source": "mirror", "cluster_mirror_image_repository": "https://r.example", "cluster_mirror_package_url": "r.example"},
+     'cluster_mirror_image_repository: "https://r.example" is not an image repository; write it as host[:port][/path] without a scheme'),
+    ({"cluster_source": "mirror", "cluster_mirror_image_repository": "r.example", "cluster_mirror_package_url": "r.example"},
+     'cluster_mirror_package_url: "r.example" is not an http:// or https:// URL; write the full base URL of your Kubernetes package mirror'),
+    ({"cluster_registry_mirrors": ["docker.io"]},
+     'cluster_registry_mirrors[0]: "docker.io" is not a mapping; write {registry: docker.io, endpoints: [https://mirror.example.com]}'),
+    ({"cluster_registry_mirrors": [{"registry": "docker.io/library", "endpoints": ["https://m.example"]}]},
+     'cluster_registry_mirrors[0]: registry "docker.io/library" is not a registry host name; write the host[:port] it stands in for, e.g. docker.io'),
+    ({"cluster_registry_mirrors": [{"registry": "docker.io", "endpoints": "https://m.example"}]},
+     "cluster_registry_mirrors[0]: endpoints must be a non-empty list of http:// or https:// URLs"),
+    ({"cluster_registry_mirrors": [{"registry": "docker.io", "endpoints": ["m.example"]}]},
+     'cluster_registry_mirrors[0]: endpoint "m.example" is not an http:// or https:// URL; write it as e.g. https://mirror.example.com'),
+    ({"cluster_pod_subnet": "10.0.0.0/16"},
+     "cluster_pod_subnet 10.0.0.0/16 overlaps the network 10.0.0.0/24 of hosts cp1, cp2, cp3, w1; choose a pod subnet outside every node network"),
+    ({"cluster_api_vip": "10.0.0"}, 'cluster_api_vip: "10.0.0" is not an IP address; set it to a free address in the control-plane network,'
+     ' or to "" for a single control-plane endpoint'),
+    ({"cluster_api_vip": "10.9.0.100"}, "cluster_api_vip 10.9.0.100 is outside the network 10.0.0.0/24 of control-plane hosts cp1, cp2, cp3;"
+     " choose a free address in that network (keepalived moves the VIP between these hosts)"),
+    ({"cluster_api_vip": "10.0.0.21"}, "cluster_api_vip 10.0.0.21 is the address of host w1; choose an unused address for the VIP"),
+])
+def test_setting_problems(settings, expected):
+    problems = compute(settings)["problems"]
+    assert expected in problems, problems
+
+
+def test_ipv6_endpoints_and_offline_locations_are_bracketed():
+    hosts = {"cp1": "fd00::11", "w1": "fd00::21", "init": "fd00::5"}
+    groups = {"control_plane": ["cp1"], "workers": ["w1"], "init": ["init"]}
+    f = compute({"cluster_source": "offline"}, hosts=hosts, groups=groups)
+    assert f["api"]["endpoint"] == "[fd00::11]:6443"
+    assert f["sources"]["offline"]["registry"] == "[fd00::5]:60080"
+    assert f["sources"]["offline"]["http_url"] == "http://[fd00::5]"
+    assert f["sources"]["image_repository"] == "[fd00::5]:60080/registry.k8s.io"
+    assert compute({"cluster_api_vip": "fd00::100"}, hosts=hosts, groups=groups)["api"]["endpoint"] == "[fd00::100]:16443"
+
+
+def test_address_from_an_ip_inventory_name_and_from_the_ipv6_default_route():
+    hostvars = {"10.0.0.11": {}, "w1": {"ansible_host": "w1.example", "ansible_facts": {"default_ipv6": {"address": "fd00::21"}}}}
+    f = cluster.compute({}, hostvars, {"control_plane": ["10.0.0.11"], "workers": ["w1"]}, ["w1"])
+    assert f["hosts"]["10.0.0.11"]["address"] == "10.0.0.11" and f["api"]["endpoint"] == "10.0.0.11:6443"
+    assert f["hosts"]["w1"]["address"] == "fd00::21" and f["missing_facts"] == []
+
+
+def test_a_control_plane_without_address_is_a_problem_also_outside_the_play():
+    hostvars = {"cp1": {"ansible_host": "cp1.example"}, "w1": {"ansible_host": "10.0.0.21"}}
+    problems = cluster.compute({}, hostvars, {"control_plane": ["cp1"], "workers": ["w1"]}, ["w1"])["problems"]
+    assert problems == ["host cp1: no cluster address known (ansible_host is not an IP and the host has no default route);"
+                        " set cluster_node_ip for it"]
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({"cluster_api_name": "API_server"}, 'cluster_api_name: "API_server" is not a lowercase DNS name (RFC 1123); kubeadm refuses it as'
+     ' endpoint and certificate name; set a name such as k8s-api.example.internal, or ""'),
+    ({"control_plane_extra_cert_sans": ["ok.example", "*.apps.example", "10.1.1.1", "bad_name"]},
+     'control_plane_extra_cert_sans[3]: "bad_name" is not an IP address, a lowercase DNS name or a wildcard name (*.example.com);'
+     " kubeadm refuses it in apiServer.certSANs"),
+    ({"cluster_api_vip": "10.0.0.100", "cluster_api_lb_port": 6443}, "cluster_api_lb_port: 6443 is also cluster_api_port, and haproxy"
+     " of the API VIP runs on the control-plane hosts next to kube-apiserver; choose another port (default 16443)"),
+])
+def test_endpoint_and_certificate_name_problems(settings, expected):
+    assert compute(settings)["problems"] == [expected]
+
+
+def test_inventory_problems():
+    groups = {"control_plane": ["cp1", "cp2"], "workers": ["w1"]}
+    problems = compute(groups=groups, hosts={"cp1": "10.0.0.11", "cp2": "10.0.0.11", "w1": "10.0.0.21"},
+                       host_extra={"w1": {"cluster_node_name": "Worker_1"}})["problems"]
+    assert problems == [
+        "group control_plane: 2 hosts with stacked etcd; use an odd number (1, 3, 5) for etcd quorum, or set cluster_allow_even_control_plane: true",
+        'host w1: node name "Worker_1" is not a lowercase RFC 1123 name (a-z, 0-9, "-" and ".");'
+        " rename the host in the inventory or set cluster_node_name for it",
+        "hosts cp1, cp2: all have the address 10.0.0.11; give each node its own address (ansible_host or cluster_node_ip)"]
+    assert compute({"cluster_allow_even_control_plane": True}, groups=groups)["problems"] == []
+    assert compute(groups={"workers": ["w1"]})["problems"][0].startswith("group control_plane: empty;")
+    unreachable = compute(play_hosts=["cp1", "cp2", "cp3"])["problems"]
+    assert unreachable == ["host w1: unreachable or failed before the checks; fix the connection (see the error above) and run again"]
+
+
+# --- problems: probe results ------------------------------------------------------------------
+def test_resources_ports_and_reachability():
+    probes = {"cp1": probe(cpus=1, memory_mb=1000, listening=[6443]),
+              "w1": probe(probes=[{"name": "image registry (cluster_online_image_repository)", "host": "registry.k8s.io",
+                                   "port": 443, "ok": False, "error": "timed out"}]),
+              "cp2": probe(listening=[6443], joined=True)}
+    problems = compute(probes=probes)["problems"]
+    assert problems == [
+        "host cp1: 1 CPUs, control-plane hosts need at least 2 (preflight_min_cpus); give it more CPUs",
+        "host cp1: 1000 MiB memory, control-plane hosts need at least 1700 MiB (preflight_min_memory_mb); give it more memory",
+        "host cp1: TCP port 6443 is already in use; stop the service listening on it (kubeadm needs the port), or set preflight_check_ports: false",
+        "host w1: cannot reach the image registry (cluster_online_image_repository) at registry.k8s.io:443 (timed out); open the network"
+        " path or fix the address, or set cluster_source_check: false; without internet access switch the artifact source:"
+        " cluster_source: mirror (set cluster_mirror_package_url and cluster_mirror_image_repository) or cluster_source: offline"
+        " (an init host, see docs/offline.md)"]
+    assert compute({"preflight_check_resources": False}, probes={"cp1": probe(cpus=1)})["problems"] == []
+
+
+def test_fresh_hosts_pass_running_version_check():
+    assert compute(probes={})["problems"] == []
+
+
+@pytest.mark.parametrize("wanted", ["1.35.7", "1.35.5", "1.36.0", "1.34.9"])
+def test_any_version_change_is_refused(wanted):
+    running = probe("1.35.6", "1.35.6", "1.35.6")
+    problems = compute({"cluster_kubernetes_version": wanted},
+                       probes={"cp1": running, "cp2": running, "cp3": running, "w1": probe(None, "1.35.6", "1.35.6")})["problems"]
+    assert problems == [
+        'cluster_kubernetes_version: "%s" differs from the version the cluster runs (1.35.6 on cp1, cp2, cp3, w1);'
+        " kube_packages would swap kubeadm, kubelet and kubectl without kubeadm upgrade; " % wanted + FIX.format(keep="1.35.6")]
+
+
+def test_installed_packages_alone_count_and_the_control_plane_version_is_kept():
+    problems = compute(probes={"w1": probe(None, "1.34.2", None)})["problems"]
+    assert problems[0].startswith('cluster_kubernetes_version: "1.35.6" differs from the version the cluster runs (1.34.2 on w1);')
+    assert problems[0].endswith(FIX.format(keep="1.34.2"))
+    mixed = compute(probes={"cp1": probe("1.34.2", "1.34.2", "1.34.2"), "w1": probe(None, "1.35.6", "1.35.6")})["problems"]
+    assert len(mixed) == 1
+    assert "(1.34.2 on cp1; 1.35.6 on w1)" in mixed[0] and mixed[0].endswith(FIX.format(keep="1.34.2"))
+    assert compute({"preflight_check_running_version": False}, probes={"cp1": probe("1.34.2")})["problems"] == []
+
+
+V1 = probe(cgroup_v2=False)
+
+
+def test_cgroup_v1():
+    assert compute({"cluster_kubernetes_version": "1.34.3"}, probes={"w1": V1})["problems"] == []
+    problems = compute(probes={"cp1": V1, "w1": V1})["problems"]
+    assert problems == [
+        "host %s: cgroup v1 (no /sys/fs/cgroup/cgroup.controllers) and the kubelet of Kubernetes 1.35 and later refuses"
+        " to start on cgroup v1 (KubeletConfiguration failCgroupV1 defaults to true); boot the host with cgroup v2"
+        " (systemd.unified_cgroup_hierarchy=1), or set failCgroupV1: false under KubeletConfiguration in"
+        " control_plane_kubeadm_extra_config and add SystemVerification to %s" % (host, var)
+        for host, var in (("cp1", "control_plane_ignore_preflight_errors"), ("w1", "worker_ignore_preflight_errors"))]
+    extra = {"control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"failCgroupV1": False}}}
+    ignore = {"control_plane_ignore_preflight_errors": ["SystemVerification"], "worker_ignore_preflight_errors": ["all"]}
+    assert compute(dict(extra, **ignore), probes={"cp1": V1, "w1": V1})["problems"] == []
+    missing = compute(dict(extra, control_plane_ignore_preflight_errors=["systemverification"]), probes={"cp1": V1, "w1": V1})["problems"]
+    assert missing == [
+        "host w1: cgroup v1 (no /sys/fs/cgroup/cgroup.controllers) and kubeadm init/join fails its SystemVerification"
+        " check on cgroup v1 for Kubernetes 1.35 and later; add SystemVerification to worker_ignore_preflight_errors"
+        " (failCgroupV1: false is already set), or boot the host with cgroup v2"]
+    strict = {"control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"failCgroupV1": True}}}
+    assert len(compute(dict(strict, **ignore), probes={"cp1": V1})["problems"]) == 1
+
+
+def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_shares():
+    """Group vars give every host the same value: an include or extra var of the running host wins;
+    a value that only one host has (host or group override) stays that host's."""
+    extra = {"control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"failCgroupV1": False}}}
+    shared = {h: {"worker_ignore_preflight_errors": ["SystemVerification"], "control_plane_ignore_preflight_errors": ["all"]}
+              for h in HOSTS}
+    problems = compute(dict(extra, worker_ignore_preflight_errors=[]), probes={"w1": V1}, host_extra=shared)["problems"]
+    assert len(problems) == 1 and problems[0].startswith("host w1: cgroup v1")
+    own = dict(shared, w1={"worker_ignore_preflight_errors": ["all"]})
+    assert compute(dict(extra, worker_ignore_preflight_errors=[]), probes={"w1": V1}, host_extra=own)["problems"] == []
