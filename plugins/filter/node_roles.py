@@ -125,6 +125,15 @@ def container_runtime_wanted(settings):
     source = str(s.get("source") or "distro")
     if source not in ("distro", "upstream", "offline"):
         raise AnsibleFilterError("container_runtime_source must be distro, upstream or offline, got %r" % source)
+    if source == "offline" and str(s.get("cluster_source") or "online") != "offline":
+        raise AnsibleFilterError(
+            "container_runtime_source=offline needs cluster_source=offline (the init node's repository), got "
+            "cluster_source=%s: set container_runtime_source to distro or upstream" % s.get("cluster_source"))
+    if source != "upstream" and family == "RedHat":
+        raise AnsibleFilterError(
+            "container_runtime_source=%s: on the RHEL family containerd comes from Docker's repository only (the "
+            "distribution ships no containerd and the init node serves a Debian repository): set "
+            "container_runtime_source=upstream there" % source)
     names = s.get("package_names") or {}
     name = str(s.get("package") or names.get(source) or ("containerd.io" if source == "upstream" else "containerd"))
     version = str(s.get("version") or "")
@@ -166,6 +175,10 @@ def kube_packages_wanted(settings):
     if not version:
         raise AnsibleFilterError("kube_packages_wanted needs the Kubernetes version")
     offline = str(s.get("source") or "online") == "offline"
+    if offline and family == "RedHat":
+        raise AnsibleFilterError(
+            "cluster_source=offline: the init node serves a Debian repository only; offline mode supports Debian "
+            "and Ubuntu nodes (use cluster_source=online or mirror for the RHEL family)")
     pinned = _list(s.get("pinned"), "kube_packages_pinned")
     extra = _list(s.get("extra"), "kube_packages_extra")
     if "control_plane" in _list(s.get("host_roles"), "host_roles"):

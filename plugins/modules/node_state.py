@@ -197,6 +197,17 @@ options:
     type: list
     elements: str
     default: []
+  wanted:
+    description:
+      - The wanted state as one dict, as the roles' wanted-state filters return it (for example
+        P(seed.kubeadm.node_prep_wanted#filter)). Its keys C(modules), C(sysctl), C(packages),
+        C(held), C(services), C(exists), C(hostname), C(swap_off), C(selinux) and C(ufw) stand for
+        the options of the same name and are validated like them; a key whose value is null or
+        empty is not given. Other keys are ignored.
+      - One dict evaluated once costs the controller less than one expression per option.
+      - A value given both here and as its option is an error.
+    type: dict
+    default: {}
 seealso:
   - module: seed.kubeadm.preflight_probe
   - module: ansible.builtin.copy
@@ -373,6 +384,7 @@ import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
 
@@ -601,50 +613,70 @@ class FileWriter:
                 node_files.remove(path, prune_directory=True)
 
 
+ARGUMENT_SPEC = dict(
+    files=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True),
+        content=dict(type="str"),
+        variants=dict(type="list", elements="dict", options=dict(
+            min_version=dict(type="str"),
+            content=dict(type="str", required=True),
+        )),
+        version_of=dict(type="str"),
+        marker=dict(type="str"),
+        insert_before=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        mode=dict(type="raw"),
+        owner=dict(type="str"),
+        group=dict(type="str"),
+        restart=dict(type="list", elements="str", default=[]),
+        diff=dict(type="bool", default=True),
+    ), required_by=dict(variants="version_of"), mutually_exclusive=[["content", "variants"]]),
+    remove_stale=dict(type="list", elements="dict", default=[], options=dict(
+        glob=dict(type="str", required=True),
+        marker=dict(type="str", required=True),
+        restart=dict(type="list", elements="str", default=[]),
+    )),
+    modules=dict(type="list", elements="str", default=[]),
+    sysctl=dict(type="dict", default={}),
+    packages=dict(type="list", elements="raw", default=[]),
+    held=dict(type="list", elements="str", default=[]),
+    services=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        active=dict(type="bool"),
+        enabled=dict(type="bool"),
+    )),
+    exists=dict(type="list", elements="path", default=[]),
+    hostname=dict(type="str"),
+    swap_off=dict(type="bool", default=False),
+    selinux=dict(type="str", choices=["enforcing", "permissive", "disabled"]),
+    ufw=dict(type="str", choices=["enabled", "disabled"]),
+    versions=dict(type="list", elements="str", default=[]),
+    wanted=dict(type="dict", default={}),
+)
+
+# Keys of O(wanted) that stand for the options of the same name.
+WANTED_KEYS = ("modules", "sysctl", "packages", "held", "services", "exists", "hostname", "swap_off", "selinux", "ufw")
+
+
+def apply_wanted(module, params):
+    """Fill the options from O(wanted), validated by the same rules as the options themselves."""
+    given = dict((key, value) for key, value in (params["wanted"] or {}).items()
+                 if key in WANTED_KEYS and value is not None and value != "")
+    if not given:
+        return
+    both = sorted(key for key in given if params[key] != ARGUMENT_SPEC[key].get("default"))
+    if both:
+        module.fail_json(msg="wanted: %s also given as option(s); give each value once" % ", ".join(both))
+    result = ArgumentSpecValidator(dict((key, ARGUMENT_SPEC[key]) for key in given)).validate(given)
+    if result.error_messages:
+        module.fail_json(msg="wanted: " + "; ".join(result.error_messages))
+    params.update(result.validated_parameters)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                content=dict(type="str"),
-                variants=dict(type="list", elements="dict", options=dict(
-                    min_version=dict(type="str"),
-                    content=dict(type="str", required=True),
-                )),
-                version_of=dict(type="str"),
-                marker=dict(type="str"),
-                insert_before=dict(type="str"),
-                state=dict(type="str", choices=["present", "absent"], default="present"),
-                mode=dict(type="raw"),
-                owner=dict(type="str"),
-                group=dict(type="str"),
-                restart=dict(type="list", elements="str", default=[]),
-                diff=dict(type="bool", default=True),
-            ), required_by=dict(variants="version_of"), mutually_exclusive=[["content", "variants"]]),
-            remove_stale=dict(type="list", elements="dict", default=[], options=dict(
-                glob=dict(type="str", required=True),
-                marker=dict(type="str", required=True),
-                restart=dict(type="list", elements="str", default=[]),
-            )),
-            modules=dict(type="list", elements="str", default=[]),
-            sysctl=dict(type="dict", default={}),
-            packages=dict(type="list", elements="raw", default=[]),
-            held=dict(type="list", elements="str", default=[]),
-            services=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                active=dict(type="bool"),
-                enabled=dict(type="bool"),
-            )),
-            exists=dict(type="list", elements="path", default=[]),
-            hostname=dict(type="str"),
-            swap_off=dict(type="bool", default=False),
-            selinux=dict(type="str", choices=["enforcing", "permissive", "disabled"]),
-            ufw=dict(type="str", choices=["enabled", "disabled"]),
-            versions=dict(type="list", elements="str", default=[]),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
+    apply_wanted(module, params)
 
     def run(args):
         try:

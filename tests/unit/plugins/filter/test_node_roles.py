@@ -80,7 +80,7 @@ def runtime(**settings):
     base = {"os_family": "Debian", "distribution": "Debian", "source": "distro", "package": "", "version": "",
             "package_names": {"distro": "containerd", "upstream": "containerd.io", "offline": "containerd"},
             "docker_key": "/etc/apt/keyrings/docker.asc", "sandbox_image": "", "image_repository": "registry.k8s.io",
-            "kubernetes_minor": "1.35", "pause_tags": TAGS}
+            "kubernetes_minor": "1.35", "pause_tags": TAGS, "cluster_source": "online"}
     base.update(settings)
     return nr.container_runtime_wanted(base)
 
@@ -97,7 +97,7 @@ def test_container_runtime_wanted():
     rhel = runtime(source="upstream", version="1.7.27", os_family="RedHat")
     assert rhel["install"] == {"containerd.io": "containerd.io-1.7.27"} and rhel["files"] == ["docker_yum", "config", "crictl"]
     assert rhel["exists"] == []
-    assert runtime(source="offline")["offline_client"] is True
+    assert runtime(source="offline", cluster_source="offline")["offline_client"] is True
     assert runtime(package="my-containerd")["package"] == "my-containerd"
     assert runtime(package_names={})["package"] == "containerd"
     # newest known minor for a minor not listed (numeric order, not text order)
@@ -109,6 +109,10 @@ def test_container_runtime_wanted():
     ({"source": "docker"}, "distro, upstream or offline"),
     ({"pause_tags": {}}, "pause_tags"),
     ({"image_repository": ""}, "image repository"),
+    ({"source": "offline"}, "container_runtime_source=offline needs cluster_source=offline"),
+    ({"source": "offline", "cluster_source": "mirror"}, "got cluster_source=mirror"),
+    ({"os_family": "RedHat"}, "set container_runtime_source=upstream there"),
+    ({"os_family": "RedHat", "source": "offline", "cluster_source": "offline"}, "RHEL family"),
 ])
 def test_container_runtime_errors(settings, message):
     with pytest.raises(AnsibleFilterError, match=message):
@@ -143,6 +147,8 @@ def test_kube_packages_wanted():
     assert rhel["files"] == ["yum"] and rhel["exists"] == []
     with pytest.raises(AnsibleFilterError, match="Kubernetes version"):
         packages(version="")
+    with pytest.raises(AnsibleFilterError, match="offline mode supports Debian and Ubuntu nodes"):
+        packages(os_family="RedHat", source="offline")
 
 
 def test_containerd_hosts_files():

@@ -11,6 +11,7 @@ helper functions with fake /proc, /sys and command outputs.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 
@@ -234,6 +235,30 @@ def test_reports_pending_per_kind(check_mode):
     assert list(pending) == list(node_state.PENDING_KINDS)
     for key in ("hostname", "container", "swap_active", "fstab_swap", "ufw_enabled", "selinux"):
         assert key in out
+
+
+def test_wanted_dict_stands_for_the_options():
+    """One dict (what the wanted-state filters return) gives the same result as the options."""
+    args = {"modules": ["no_such_module_xyz"], "sysctl": {"kernel.no_such_key": 1}, "packages": ["no-such-package-xyz"],
+            "services": [{"name": "no-such-unit-xyz.service", "active": True}], "exists": ["/no/such/file"],
+            "hostname": "no-such-hostname-xyz", "swap_off": False}
+    wanted = dict(args, selinux=None, ufw="", family="Debian", install={"x": "y"}, files=["modules_load"])
+    by_options, by_wanted = _run(args), _run({"wanted": wanted})
+    assert by_wanted["pending"] == by_options["pending"]
+    assert by_wanted["pending"]["modules"] == ["no_such_module_xyz"] and by_wanted["pending"]["exists"] == ["/no/such/file"]
+    assert by_wanted["pending"]["selinux"] == [] and by_wanted["pending"]["ufw"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"wanted": {"modules": ["a"]}, "modules": ["b"]}, "wanted: modules also given as option"),
+    ({"wanted": {"ufw": "off"}}, "wanted: .*ufw"),
+    ({"wanted": {"services": [{"active": True}]}}, "wanted: .*name"),
+    ({"wanted": {"swap_off": "maybe"}}, "wanted: .*swap_off"),
+])
+def test_wanted_dict_is_validated_like_the_options(args, message):
+    out = _run(args, rc_expected=1)
+    assert out["failed"] is True
+    assert re.search(message, out["msg"]), out["msg"]
 
 
 def test_no_arguments():
