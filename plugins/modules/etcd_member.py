@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: etcd_member
-short_description: Remove a member from the stacked etcd of a kubeadm control plane
+short_description: List the members of a kubeadm control plane's stacked etcd, or remove one
 version_added: 0.2.0
 description:
   - Run on a healthy control-plane node. Lists the etcd members through the local member with the
@@ -18,6 +18,8 @@ description:
     join) and when a control plane is removed.
   - Refuses to remove the member the request goes through, and a member whose removal would
     leave fewer than O(min_members).
+  - With O(state=query) it only lists the members (RV(members), RV(peer_urls)), for example to
+    check a restored cluster.
 author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
@@ -29,13 +31,13 @@ attributes:
     support: none
 options:
   name:
-    description: Name of the etcd member (the Kubernetes node name of its host).
+    description: Name of the etcd member (the Kubernetes node name of its host); required with O(state=absent).
     type: str
-    required: true
   state:
-    description: Only V(absent) is supported; members are added by C(kubeadm join).
+    description:
+      - V(absent) removes the member O(name); V(query) changes nothing. Members are added by C(kubeadm join).
     type: str
-    choices: [absent]
+    choices: [absent, query]
     default: absent
   endpoint:
     description: Client URL of the local etcd member.
@@ -72,6 +74,10 @@ removed:
   description: ID of the removed member (hexadecimal as etcdctl prints it), or null.
   returned: always
   type: str
+peer_urls:
+  description: Peer URLs of each member after the change, by member name.
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -82,13 +88,14 @@ from ansible_collections.seed.kubeadm.plugins.module_utils import kubeapi
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', choices=['absent'], default='absent'),
+            name=dict(type='str'),
+            state=dict(type='str', choices=['absent', 'query'], default='absent'),
             endpoint=dict(type='str', default='https://127.0.0.1:2379'),
             pki_dir=dict(type='path', default='/etc/kubernetes/pki'),
             local_name=dict(type='str'),
             min_members=dict(type='int', default=1),
         ),
+        required_if=[('state', 'absent', ('name',))],
         supports_check_mode=True,
     )
     p = module.params
@@ -98,9 +105,10 @@ def main():
     except (kubeapi.ApiUnreachable, IOError, OSError) as exc:
         module.fail_json(msg='cannot list the etcd members through %s: %s' % (p['endpoint'], exc))
     names = [m['name'] for m in members]
+    peer_urls = dict((m['name'], m['peer_urls']) for m in members)
     target = next((m for m in members if m['name'] == p['name']), None)
-    if target is None:
-        module.exit_json(changed=False, members=names, removed=None)
+    if p['state'] == 'query' or target is None:
+        module.exit_json(changed=False, members=names, removed=None, peer_urls=peer_urls)
     if p['local_name'] and p['name'] == p['local_name']:
         module.fail_json(msg='refusing to remove etcd member %s through itself; run this on another '
                              'control-plane node' % p['name'])
@@ -117,7 +125,8 @@ def main():
         if status != 200:
             module.fail_json(msg='etcd member remove %s answered HTTP %s: %s' % (p['name'], status, body))
         names = [n for n in names if n != p['name']]
-    module.exit_json(changed=True, members=names, removed='%x' % member_id)
+        peer_urls.pop(p['name'], None)
+    module.exit_json(changed=True, members=names, removed='%x' % member_id, peer_urls=peer_urls)
 
 
 if __name__ == '__main__':

@@ -14,8 +14,9 @@
 #   --force     rebuild what exists (otherwise a package is rebuilt only when its inputs changed,
 #               an image archive only when it is missing)
 #
-# Needs: bash, dpkg-deb, python3 (with PyYAML); for the images also docker and apt-get (Debian's
-# etcd-server / etcd-client packages provide etcd and etcdctl). Reproducible where possible:
+# Needs: bash, dpkg-deb, python3 (with PyYAML); for the images also docker, apt-get and ldd (Debian's
+# etcd-server / etcd-client packages provide etcd and etcdctl, busybox-static the shell of the etcd
+# tool wrappers; the C library they load is copied from this machine). Reproducible where possible:
 # files, package members and image layers get mtime SOURCE_DATE_EPOCH and sorted, root-owned tar
 # entries (docker import still stamps its own creation time into the image config).
 set -euo pipefail
@@ -36,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --debs-only) debs_only=1 ;;
     --versions) [[ $# -ge 2 ]] || die "--versions needs a value"; versions=$2; shift ;;
     --versions=*) versions=${1#*=} ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) positional+=("$1") ;;
   esac
@@ -217,17 +218,63 @@ image_list() {
 etcd_bins=""
 fetch_etcd() {
   [[ -n $etcd_bins ]] && return
+  command -v ldd >/dev/null || die "ldd is required to build the etcd image (it finds the libraries etcd needs)"
   etcd_bins="$work/etcd-debs"
   mkdir -p "$etcd_bins/x"
   chmod 0755 "$work" "$etcd_bins"  # apt-get download runs as the _apt user
   local sandbox=()
   [[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
-  (cd "$etcd_bins" && apt-get "${sandbox[@]}" download etcd-server etcd-client >/dev/null) \
-    || die "apt-get download etcd-server etcd-client failed (run apt-get update first?)"
+  (cd "$etcd_bins" && apt-get "${sandbox[@]}" download etcd-server etcd-client busybox-static >/dev/null) \
+    || die "apt-get download etcd-server etcd-client busybox-static failed (run apt-get update first?)"
   local deb
   for deb in "$etcd_bins"/*.deb; do dpkg-deb -x "$deb" "$etcd_bins/x"; done
   [[ -x $etcd_bins/x/usr/bin/etcd && -x $etcd_bins/x/usr/bin/etcdctl ]] \
     || die "etcd / etcdctl not found in Debian's etcd-server / etcd-client packages"
+  [[ -x $etcd_bins/x/bin/busybox ]] || die "busybox not found in Debian's busybox-static package"
+}
+
+# copy_libs ROOTFS BINARY...: the ELF interpreter and the shared libraries the binaries load (as ldd
+# resolves them here), copied to the same paths inside ROOTFS, so the binaries run chrooted there.
+copy_libs() {
+  local rootfs=$1 bin out lib
+  shift
+  local libs=()
+  for bin in "$@"; do
+    out=$(ldd "$bin" 2>&1) || {
+      [[ $out == *"not a dynamic executable"* || $out == *"statically linked"* ]] && continue
+      die "ldd $bin failed: $out"
+    }
+    [[ $out != *"not found"* ]] || die "a library of $bin is missing here: $out"
+    mapfile -t -O "${#libs[@]}" libs < <(awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' <<<"$out")
+  done
+  [[ ${#libs[@]} -gt 0 ]] || return 0
+  while read -r lib; do
+    install -D -m 0755 "$(readlink -f "$lib")" "$rootfs$lib"
+  done < <(printf '%s\n' "${libs[@]}" | sort -u)
+}
+
+# etcd_series TAG: the etcd minor whose tools an etcd image offers (3.5 or 3.6).
+etcd_series() {
+  local minor
+  minor=$(cut -d. -f1,2 <<<"$1")
+  case $minor in
+    3.[0-5]) echo 3.5 ;;
+    *) echo 3.6 ;;
+  esac
+}
+
+# etcd_official TAG: true when the tag is a copy of etcd's own release image (3.5.23-0 and later
+# 3.5 tags, 3.6.5-0 and later) rather than one Kubernetes built (distroless + bash-static, no
+# etcdutl). Simplified: 3.6.1-0 to 3.6.4-0, built by Kubernetes, are made like the later 3.6 tags.
+etcd_official() {
+  local version=${1%%-*} minor patch
+  minor=$(cut -d. -f1,2 <<<"$version")
+  patch=$(cut -d. -f3 <<<"$version")
+  case $minor in
+    3.[0-4]) return 1 ;;
+    3.5) [[ $patch -ge 23 ]] ;;
+    *) return 0 ;;
+  esac
 }
 
 # Archive file name of an image reference: <last path element>_<tag>.tar
@@ -243,14 +290,19 @@ build_image() {  # build_image REF VERSION
   component=${ref##*/}; tag=${component##*:}; component=${component%%:*}
   local digest inputs=("$HERE/build.sh")
   [[ -f $HERE/${component//-/_}.py ]] && inputs+=("$HERE/${component//-/_}.py")
-  [[ $component == etcd ]] && inputs+=("$HERE/packaging/etcd-wrapper")
-  digest=$(echo "$ref" | cat - "${inputs[@]}" | sha256sum | cut -d' ' -f1)
+  local libc=""
+  if [[ $component == etcd ]]; then
+    inputs+=("$HERE/packaging/etcd-wrapper" "$HERE/packaging/etcd-tools-wrapper")
+    # the C library copied into the image comes from this machine
+    libc=$(dpkg-query -W -f='${Version}' libc6 2>/dev/null || true)
+  fi
+  digest=$({ echo "$ref"; [[ -z $libc ]] || echo "libc6 $libc"; cat "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)
   if up_to_date "$archive" "$digest"; then note "up to date: images/$(basename "$archive")"; return; fi
   rootfs="$work/rootfs-$(basename "$archive" .tar)"
   rm -rf "$rootfs"
   mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc"
   printf 'seed.kubeadm test double image %s\n' "$ref" >"$rootfs/etc/seed-doubles-image"
-  local entry=""
+  local entry="" changes_extra=()
   case $component in
     kube-apiserver|kube-controller-manager|kube-scheduler)
       src="$HERE/${component//-/_}.py"
@@ -260,11 +312,36 @@ build_image() {  # build_image REF VERSION
       ;;
     etcd)
       fetch_etcd
-      # Debian's etcd 3.4 behind a wrapper that adapts the 3.5/3.6 command line kubeadm writes.
+      # Debian's etcd 3.4 behind a wrapper that adapts the 3.5/3.6 command line kubeadm writes
+      # (the double kubelet runs it on the host, with the host's python3).
       install -m 0755 "$etcd_bins/x/usr/bin/etcd" "$rootfs/usr/local/bin/etcd-3.4"
       install -m 0755 "$HERE/packaging/etcd-wrapper" "$rootfs/usr/local/bin/etcd"
-      install -m 0755 "$etcd_bins/x/usr/bin/etcdctl" "$rootfs/usr/local/bin/etcdctl"
-      entry="/usr/local/bin/etcd"
+      # etcd's tools as the tag's etcd offers them (run with `ctr run` inside the image): Debian's
+      # etcdctl 3.4 behind a POSIX sh wrapper run by a static busybox that is not on PATH.
+      install -m 0755 "$etcd_bins/x/usr/bin/etcdctl" "$rootfs/usr/local/bin/etcdctl-3.4"
+      install -D -m 0755 "$etcd_bins/x/bin/busybox" "$rootfs/usr/lib/seed-doubles/busybox"
+      local series tools=(etcdctl) tool
+      series=$(etcd_series "$tag")
+      etcd_official "$tag" && tools+=(etcdutl)
+      [[ $(grep -c '^SERIES="3.6"$' "$HERE/packaging/etcd-tools-wrapper") -eq 1 ]] \
+        || die "$HERE/packaging/etcd-tools-wrapper must contain the line SERIES=\"3.6\" exactly once"
+      for tool in "${tools[@]}"; do
+        sed "s/^SERIES=\"3.6\"\$/SERIES=\"$series\"/" "$HERE/packaging/etcd-tools-wrapper" \
+          >"$rootfs/usr/local/bin/$tool"
+        chmod 0755 "$rootfs/usr/local/bin/$tool"
+      done
+      # ...and the dynamic loader and C library the Debian binaries need, as nothing else is there.
+      copy_libs "$rootfs" "$rootfs/usr/local/bin/etcd-3.4" "$rootfs/usr/local/bin/etcdctl-3.4"
+      install -d -m 1777 "$rootfs/tmp"
+      if etcd_official "$tag"; then
+        # etcd's release image: distroless static, no shell, WORKDIR /var/lib/etcd/, CMD etcd
+        install -d -m 0755 "$rootfs/var/lib/etcd"
+        changes_extra=(-c "WORKDIR /var/lib/etcd/" -c 'CMD ["/usr/local/bin/etcd"]')
+      else
+        # Kubernetes' build: distroless static plus bash-static as /bin/sh, no ENTRYPOINT / CMD
+        install -d -m 0755 "$rootfs/bin"
+        ln -s ../usr/lib/seed-doubles/busybox "$rootfs/bin/sh"
+      fi
       ;;
     pause)
       printf 'pause image stand-in: nothing runs from it\n' >"$rootfs/pause"
@@ -278,6 +355,7 @@ build_image() {  # build_image REF VERSION
     -C "$rootfs" -cf "$rootfs.tar" .
   local changes=(-c "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
   [[ -n $entry ]] && changes+=(-c "ENTRYPOINT [\"$entry\"]")
+  changes+=(${changes_extra[@]+"${changes_extra[@]}"})
   docker import "${changes[@]}" -m "seed.kubeadm test double $ref" "$rootfs.tar" "$ref" >/dev/null
   docker save -o "$archive.tmp" "$ref"
   docker image rm "$ref" >/dev/null 2>&1 || true

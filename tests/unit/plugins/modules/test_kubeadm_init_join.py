@@ -119,6 +119,27 @@ def test_etcd_member_without_etcd_fails_clearly(tmp_path):
     assert rc == 1 and 'cannot list the etcd members' in result['msg']
 
 
+def test_etcd_member_query_and_remove(monkeypatch):
+    members = [{'name': 'cp1', 'peer_urls': ['https://10.0.0.11:2380'], 'id': '17'},
+               {'name': 'cp2', 'peer_urls': ['https://10.0.0.12:2380'], 'id': '18'}]
+    removed = []
+    monkeypatch.setattr(etcd_member.kubeapi, 'etcd_credentials', lambda pki, endpoint: 'creds')
+    monkeypatch.setattr(etcd_member.kubeapi, 'etcd_members', lambda creds: members)
+    monkeypatch.setattr(etcd_member.kubeapi, 'request', lambda creds, path, method, body: removed.append(body) or (200, {}))
+    result, rc = lib.run_module(etcd_member, {'state': 'query'})
+    assert rc == 0 and result['changed'] is False and result['members'] == ['cp1', 'cp2']
+    assert result['peer_urls'] == {'cp1': ['https://10.0.0.11:2380'], 'cp2': ['https://10.0.0.12:2380']} and removed == []
+    result, rc = lib.run_module(etcd_member, {'state': 'absent'})
+    assert rc == 1 and 'name' in result['msg']
+    result, rc = lib.run_module(etcd_member, {'name': 'cp2', 'local_name': 'cp1'})
+    assert rc == 0 and result['changed'] is True and result['members'] == ['cp1'] and removed == [{'ID': '18'}]
+    assert result['removed'] == '12' and list(result['peer_urls']) == ['cp1']
+    result, rc = lib.run_module(etcd_member, {'name': 'cp1', 'local_name': 'cp1'})
+    assert rc == 1 and 'through itself' in result['msg']
+    result, rc = lib.run_module(etcd_member, {'name': 'cp2', 'min_members': 2})
+    assert rc == 1 and 'fewer than min_members=2' in result['msg']
+
+
 def test_reset(tmp_path, monkeypatch):
     fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path, 'cri_socket': 'unix:///x.sock'})
