@@ -10,6 +10,9 @@
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
 #   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
 #   scripts/test.sh compat          role render and filter units on ansible-core 2.16, 2.17, 2.18
+# With more than one scenario to run, the orchestration scenario runs in the background beside the
+# rest (its log: .cache/test-results/molecule-orchestration.log); SEED_TEST_PARALLEL=0 runs one
+# thing at a time.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -162,25 +165,66 @@ run_compat() {
 
 scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort; }
 
+# The longest scenario runs in the background beside everything else (SEED_TEST_PARALLEL=0: one
+# thing at a time). Scenarios use separate networks, subnets and container names, so they do not
+# meet; only the machine's CPUs are shared.
+BACKGROUND_SCENARIOS=(orchestration)
+declare -A bg_pid=() bg_start=()
+
+scenario_runnable() { # scenario_runnable S: 0 to run, 77 (and a SKIPPED line) when it cannot here
+  local msg
+  [[ -x "molecule/$1/requirements.sh" ]] || return 0
+  # A scenario that needs what this machine cannot reach says so and is SKIPPED, never passed.
+  msg=$("molecule/$1/requirements.sh" 2>&1) && return 0
+  printf 'SKIPPED molecule %s: %s\n' "$1" "$msg"; return 77
+}
+
+molecule_report() { # molecule_report S RC SECONDS
+  if [[ $2 -ne 0 ]]; then
+    echo "---- last 80 lines of molecule $1 ----"; tail -n 80 "$results_dir/molecule-$1.log"
+  fi
+  echo "molecule $1 took $3 s"
+  record "molecule $1" "$2"
+}
+
+molecule_start_background() { # molecule_start_background [S..]: start the background scenarios among S (default: all)
+  local list=("$@") s
+  [[ "${SEED_TEST_PARALLEL:-1}" != 0 ]] || return 0
+  [[ ${#list[@]} -gt 0 ]] || mapfile -t list < <(scenarios)
+  [[ ${#list[@]} -gt 1 ]] || return 0
+  for s in "${BACKGROUND_SCENARIOS[@]}"; do
+    [[ " ${list[*]} " == *" $s "* ]] || continue
+    ensure_host_images bookworm trixie || return 0
+    scenario_runnable "$s" || { record "molecule $s" 77; bg_pid[$s]=skipped; continue; }
+    log "molecule test -s $s (in the background, log: $results_dir/molecule-$s.log)"
+    bg_start[$s]=$SECONDS
+    molecule test -s "$s" >"$results_dir/molecule-$s.log" 2>&1 &
+    bg_pid[$s]=$!
+  done
+}
+
+molecule_wait_background() {
+  local s rc
+  for s in "${!bg_pid[@]}"; do
+    [[ ${bg_pid[$s]} != skipped ]] || continue
+    log "waiting for molecule $s (background)"
+    wait "${bg_pid[$s]}"; rc=$?
+    molecule_report "$s" "$rc" $((SECONDS - bg_start[$s]))
+  done
+}
+
 run_molecule() {
-  local list=("$@") s rc
+  local list=("$@") s rc start
   [[ ${#list[@]} -gt 0 ]] || mapfile -t list < <(scenarios)
   ensure_host_images bookworm trixie || { record "host images" 1; return; }
   for s in "${list[@]}"; do
-    if [[ -x "molecule/$s/requirements.sh" ]]; then
-      # A scenario that needs what this machine cannot reach says so and is SKIPPED, never passed.
-      if ! msg=$("molecule/$s/requirements.sh" 2>&1); then
-        printf 'SKIPPED molecule %s: %s\n' "$s" "$msg"; record "molecule $s" 77; continue
-      fi
-    fi
+    [[ -z "${bg_pid[$s]:-}" ]] || continue
+    scenario_runnable "$s"; rc=$?
+    if [[ $rc -eq 77 ]]; then record "molecule $s" 77; continue; fi
     log "molecule test -s $s"
-    local start=$SECONDS
+    start=$SECONDS
     molecule test -s "$s" >"$results_dir/molecule-$s.log" 2>&1; rc=$?
-    if [[ $rc -ne 0 ]]; then
-      echo "---- last 80 lines of molecule $s ----"; tail -n 80 "$results_dir/molecule-$s.log"
-    fi
-    echo "molecule $s took $((SECONDS - start)) s"
-    record "molecule $s" $rc
+    molecule_report "$s" "$rc" $((SECONDS - start))
   done
 }
 
@@ -188,13 +232,14 @@ main() {
   local what="${1:-all}"; shift || true
   ensure_venv "$ROOT/tests/requirements.txt" || { record setup 1; what=none; }
   case "$what" in
-    all) run_lint; run_docs; run_sanity; run_units; run_compat; run_molecule ;;
+    all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; run_compat; run_molecule
+         molecule_wait_background ;;
     lint) run_lint ;;
     docs) run_docs ;;
     sanity) run_sanity ;;
     units) run_units ;;
     compat) run_compat ;;
-    molecule) run_molecule "$@" ;;
+    molecule) molecule_start_background "$@"; run_molecule "$@"; molecule_wait_background ;;
     none) ;;
     *) echo "unknown target $what (all|lint|docs|sanity|units|compat|molecule [SCENARIO...])" >&2; exit 2 ;;
   esac
