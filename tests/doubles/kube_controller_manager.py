@@ -21,6 +21,9 @@ Lease (--leader-elect, default true; client-go leader election semantics):
   tolerates (with the tolerations the DaemonSet controller adds), all of them ready, available and
   updated; Deployment and StatefulSet status report all replicas ready when at least one such node
   exists, none otherwise; observedGeneration = generation;
+- job, without pods: a Job gets succeeded=1 and the SuccessCriteriaMet and Complete conditions as soon as
+  a Ready node its Pod template fits (tolerations, node selector) exists, active=1 otherwise; the
+  ttl-after-finished controller deletes it spec.ttlSecondsAfterFinished after completionTime;
 - node lifecycle (pkg/controller/nodelifecycle): a node whose last heartbeat (Ready condition
   lastHeartbeatTime or its kube-node-lease Lease renewTime) is older than
   --node-monitor-grace-period (default 40s) gets Ready/MemoryPressure/DiskPressure/PIDPressure
@@ -318,7 +321,7 @@ class ControllerManager:
         controllers = [c.strip() for c in (flags.get("controllers") or "*").split(",") if c.strip()]
         self.enabled = set()
         default_on = {"csrapproving", "csrsigning", "root-ca-cert-publisher", "daemonset", "deployment",
-                      "statefulset", "node-lifecycle"}
+                      "statefulset", "node-lifecycle", "job", "ttl-after-finished"}
         for name in default_on | {"bootstrapsigner", "tokencleaner"}:
             if "-" + name in controllers:
                 continue
@@ -332,7 +335,8 @@ class ControllerManager:
                  ("tokencleaner", self.clean_tokens), ("bootstrapsigner", self.sign_cluster_info),
                  ("root-ca-cert-publisher", self.publish_root_ca), ("node-lifecycle", self.node_lifecycle),
                  ("daemonset", self.daemonsets), ("deployment", self.deployments),
-                 ("statefulset", self.statefulsets)]
+                 ("statefulset", self.statefulsets), ("job", self.jobs),
+                 ("ttl-after-finished", self.finished_jobs)]
         for name, step in steps:
             if name not in self.enabled:
                 continue
@@ -649,6 +653,43 @@ class ControllerManager:
                       "collisionCount": 0}
             self.write_status("/apis/apps/v1/namespaces/%s/statefulsets/%s" % (meta["namespace"], meta["name"]),
                               sts, status)
+
+    def jobs(self):
+        """A Job completes (one succeeded Pod) as soon as a Ready node its Pod template fits exists."""
+        for job in self.client.get("/apis/batch/v1/jobs").get("items", []):
+            meta, status = job["metadata"], dict(job.get("status") or {})
+            if any(c.get("type") in ("Complete", "Failed") for c in status.get("conditions") or []):
+                continue
+            pod_spec = ((job.get("spec") or {}).get("template") or {}).get("spec") or {}
+            now = am.now_rfc3339()
+            status.setdefault("startTime", now)
+            if not self.fitting_ready_nodes(pod_spec):
+                status["active"] = 1
+            else:
+                status.pop("active", None)
+                status.update({"succeeded": 1, "completionTime": now, "conditions": [
+                    {"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached",
+                     "message": "Reached expected number of succeeded pods", "lastProbeTime": now,
+                     "lastTransitionTime": now},
+                    {"type": "Complete", "status": "True", "reason": "CompletionsReached",
+                     "message": "Reached expected number of succeeded pods", "lastProbeTime": now,
+                     "lastTransitionTime": now}]})
+            self.write_status("/apis/batch/v1/namespaces/%s/jobs/%s" % (meta["namespace"], meta["name"]), job,
+                              status)
+
+    def finished_jobs(self):
+        """ttl-after-finished: delete a finished Job once spec.ttlSecondsAfterFinished has passed."""
+        for job in self.client.get("/apis/batch/v1/jobs").get("items", []):
+            ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+            done = am.parse_time((job.get("status") or {}).get("completionTime"))
+            if ttl is None or not done or time.time() < done + ttl:
+                continue
+            meta = job["metadata"]
+            try:
+                self.client.delete("/apis/batch/v1/namespaces/%s/jobs/%s" % (meta["namespace"], meta["name"]))
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
 
 
 def main(argv):

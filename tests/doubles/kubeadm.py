@@ -9,7 +9,8 @@ app/util/errors: error output). The release the package was built for is the lin
 is $SEED_DOUBLES_ROOT (default "/"): /etc/kubernetes, /var/lib/kubelet and /var/lib/etcd live below
 it; messages show the paths as upstream prints them.
 
-With SEED_DOUBLES_ROOT set (a test tree), systemctl and the pods helper are never called.
+With SEED_DOUBLES_ROOT set (a test tree), systemctl, ctr and the pods helper are never called (images
+count as present in containerd).
 
 Errors are printed as upstream prints them: "<message>\\nTo see the stack trace of this error execute
 with --v=5 or higher" on stderr, exit 1 (2 for an unwrapped preflight error, 3 for a validation
@@ -68,18 +69,99 @@ Per command, EMULATED / NOT emulated:
   removal on a control plane, static pods stopped through the kubelet double's pods helper,
   kubelet stopped, upstream's files and directories removed). NOT: unmounting, iptables/IPVS
   (upstream does not touch them either), --dry-run.
-* upgrade plan|apply|node, kubeconfig user, alpha: NOT emulated (exit 1 saying so).
+* upgrade apply|node|plan: emulated, see below. upgrade diff, `upgrade apply|node phase ...`,
+  kubeconfig user, alpha: NOT emulated (exit 1 saying so).
+
+`kubeadm upgrade` (app/cmd/upgrade, app/cmd/phases/upgrade/{apply,node}, app/phases/upgrade,
+app/util/apiclient/wait.go). EMULATED:
+* apply [version]: the version from the argument or UpgradeConfiguration apply.kubernetesVersion
+  ("missing one or more required arguments. Required arguments: [version]", "too many arguments. ...");
+  --config (UpgradeConfiguration; the mixing rule lets --yes through since 1.31), -y/--yes, -f/--force,
+  --etcd-upgrade and --certificate-renewal (default true), --allow-experimental-upgrades,
+  --allow-release-candidate-upgrades, --ignore-preflight-errors, --print-config, --kubeconfig
+  (/etc/kubernetes/admin.conf), --skip-phases (1.32+). From 1.32 a phase workflow (preflight,
+  control-plane, upload-config/{kubeadm,kubelet}, kubeconfig, kubelet-config, bootstrap-token,
+  addon/{coredns,kube-proxy}, post-upgrade; errors "error execution phase X: ..."); 1.31 has no phases
+  (errors wrapped "[upgrade/version] FATAL: ", "[upgrade/health] FATAL: ", "[upgrade/apply] FATAL: ",
+  "[upgrade/postupgrade] FATAL post-upgrade error: ").
+  - configuration from the kubeadm-config ConfigMap (absent: "In order to upgrade, a ConfigMap called
+    ..."); this node's name from the client certificate of /etc/kubernetes/kubelet.conf, its CRI socket
+    from the Node, its API endpoint from the kube-apiserver advertise-address annotation (mirror Pod,
+    else the local manifest: a simplification).
+  - preflight: IsPrivilegedUser; health checks CreateJob (a Job upgrade-health-check-<random> that
+    must complete within 15s; skipped with upstream's warning when no Node is schedulable),
+    ControlPlaneNodesReady, StaticPodManifest; the minimum control plane version
+    (NormalizeKubernetesVersion); EnforceVersionPolicies with the cluster version from the API
+    server's /version: fatal are a target below kubeadm's minimum, more than one minor up or down, a
+    newer minor than kubeadm; skippable with --force are a newer patch than kubeadm, a target minor
+    older than kubeadm's, an unstable version without --allow-*-upgrades, kubelets more than 3 minors
+    older (the same version and a one-minor downgrade are NOT refused, as upstream); the question
+    "[upgrade] Are you sure you want to proceed? [y/N]: " on stdin unless -y or --force (anything
+    but y/yes, EOF included: "won't proceed; the user didn't answer (Y|y) in order to continue");
+    the ImagePull check (apply.imagePullPolicy).
+  - control-plane: this node's mirror Pods' kubernetes.io/config.hash first; new manifests in
+    /etc/kubernetes/tmp/kubeadm-upgraded-manifests<N> (removed on success); etcd first when local and
+    --etcd-upgrade: health, data copied to /etc/kubernetes/tmp/kubeadm-backup-etcd-<YYYY-MM-DD-HH-MM-SS>/
+    (kept), the target minor's etcd tag (an older one than the running manifest's is a "Non fatal issue"
+    that skips etcd); then kube-apiserver, kube-controller-manager, kube-scheduler. Per component: an
+    identical manifest is skipped; else its certificates are renewed (default), the old manifest moves
+    to /etc/kubernetes/tmp/kubeadm-backup-manifests-<YYYY-MM-DD-HH-MM-SS>/ (kept), the new one into
+    /etc/kubernetes/manifests, and the mirror Pod's config.hash must change and every Pod labelled
+    component=<name> be Running, each within UpgradeConfiguration timeouts.upgradeManifests (default
+    5m0s). On failure every manifest recorded so far is moved back (etcd only when etcd failed) and
+    the error is "couldn't upgrade control plane. kubeadm has tried to recover everything into the
+    earlier state. Errors faced: static Pod hash for component X on Node N did not change after 5m0s:
+    context deadline exceeded" (1.32+ prefixed "couldn't complete the static pod upgrade: "). Then
+    admin.conf's certificate is renewed.
+  - upload-config (kubeadm-config with the target kubernetesVersion, kubelet-config, RBAC, the CRI
+    socket annotation), kubelet-config (/var/lib/kubelet/config.yaml copied to
+    /etc/kubernetes/tmp/kubeadm-kubelet-config<N>/config.yaml, rewritten from the kubelet-config
+    ConfigMap), bootstrap-token RBAC, addon (CoreDNS and kube-proxy objects with the new images, the
+    existing coredns ConfigMap kept; skipped while another control plane's kube-apiserver image
+    differs), post-upgrade (1.35: --pod-infra-container-image removed from kubeadm-flags.env).
+  - success: 1.32+ '[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "vX".'
+    then '[upgrade] Now please proceed with upgrading the rest of the nodes by following the right
+    order.'; 1.31 '[upgrade/successful] SUCCESS! Your cluster was upgraded to "vX". Enjoy!'.
+* node: a control plane when /etc/kubernetes/manifests/kube-apiserver.yaml exists (then --kubeconfig
+  defaults to admin.conf, else kubelet.conf); the target is kubeadm-config's kubernetesVersion (no
+  version policy, as upstream); phases preflight (root; image pull on a control plane),
+  control-plane (the static Pod upgrade above), kubeconfig, kubelet-config, addon, post-upgrade, with
+  upstream's "Skipping ... Not a control plane node." lines on a worker; --config (node.*),
+  --certificate-renewal, --etcd-upgrade, --ignore-preflight-errors, --skip-phases.
+* plan [version]: the same requirements and health checks; versions from the mirror Pods (per node),
+  the kubelets, the CoreDNS Deployment; offline the "stable"/"stable-1.X" lookups fall back to the
+  kubeadm version with upstream's two warnings (a version argument or plan.kubernetesVersion skips
+  them); the text tables, -o json|yaml (output.kubeadm.k8s.io/v1alpha3 UpgradePlan, progress lines
+  suppressed).
+NOT emulated for upgrade: --dry-run, --patches, --feature-gates (refused), single phases, the CoreDNS
+migration and SystemVerification checks, plan's experimental/RC candidates (flags accepted, no "latest"
+lookups), Corefile/kube-proxy config migrations, NodeLocalCRISocket and ControlPlaneKubeletLocalMode
+(treated as off: no instance-config.yaml, kubelet.conf untouched), external etcd (only skipped), the
+etcd data rollback when the old etcd does not come back, super-admin.conf renewal.
+NOT confirmed from upstream's source for every minor (taken from upstream runs' output or another
+release's source): "Moved new manifest ... backed up" (1.31) vs "Moving new manifest ... backing up"
+(1.32+), "[upgrade/etcd] Upgrading to TLS for etcd" (1.31), 1.31's etcd "Non fatal issue" wording,
+"[upgrad/kubeconfig]" (1.32 only), the 1.33 re-upload hint, `upgrade node`'s control-plane success
+line from 1.32, the "failed to get node registration" texts, the 1.35 post-upgrade output (none here).
 
 Faults: seed_doubles.faults.check(COMMAND, PHASE, "in") fires after a phase's first file or API
 object was written (or at its end when it writes nothing) and (..., "after") when it completed,
-with COMMAND "kubeadm init" / "kubeadm join" / "kubeadm reset" for the full workflows and
-"kubeadm init phase" for `kubeadm init phase ...`; PHASE is the top-level phase name.
+with COMMAND "kubeadm init" / "kubeadm join" / "kubeadm reset" / "kubeadm upgrade apply" /
+"kubeadm upgrade node" for the full workflows and "kubeadm init phase" for `kubeadm init phase ...`;
+PHASE is the top-level phase name (1.31's unphased apply uses the same names for its steps). In the
+upgrade control-plane phase "in" fires right after the first manifest swap (etcd's, or
+kube-apiserver's when etcd is not upgraded), in kubelet-config after the config.yaml backup.
 """
 
 import base64
+import contextlib
 import datetime
+import io
 import json
 import os
+import random
+import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -95,6 +177,7 @@ try:
     from seed_doubles import etcd as etcdlib
     from seed_doubles import kubeadm_api as api
     from seed_doubles import kubeadm_objects as objs
+    from seed_doubles import kubeadm_upgrade as up
     from seed_doubles import pflag
 except ImportError:  # running from the source tree
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -102,6 +185,7 @@ except ImportError:  # running from the source tree
     from seed_doubles import etcd as etcdlib
     from seed_doubles import kubeadm_api as api
     from seed_doubles import kubeadm_objects as objs
+    from seed_doubles import kubeadm_upgrade as up
     from seed_doubles import pflag
 
 VERSION = "v0.0.0"
@@ -231,7 +315,7 @@ PERSISTENT = [F("v", "int", 0, "v", "number for the log level verbosity"), F("ro
               F("help", "bool", shorthand="h")]
 
 ALLOWED_WITH_CONFIG = {"config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name",
-                       "kubeconfig-dir", "upload-certs", "print-join-command", "rootfs", "v", "log-file"}
+                       "kubeconfig-dir", "upload-certs", "print-join-command", "rootfs", "v", "log-file", "yes"}
 
 
 def check_mixed(parsed):
@@ -326,9 +410,7 @@ def build_tree():
     join = pflag.Command("join", cmd_join, join_flags, args=1)
     join.add(group("phase", []))
     reset = pflag.Command("reset", cmd_reset, reset_flags)
-    upgrade = group("upgrade", [pflag.Command(n, not_emulated, [F("config"), F("yes", "bool", shorthand="y"),
-                                                                F("force", "bool"), F("dry-run", "bool")],
-                                              args=None) for n in ("apply", "diff", "node", "plan")])
+    upgrade = upgrade_commands()
     root_cmd = pflag.Command("kubeadm", None, children=[
         certs, pflag.Command("completion", not_emulated, args=None), config, init, join,
         group("kubeconfig", [pflag.Command("user", not_emulated, [F("config"), F("client-name")])]),
@@ -622,6 +704,8 @@ def cmd_images_list(cmd, parsed):
 
 def pull(ref):
     """(ok, error) of pulling ``ref`` into containerd's k8s.io namespace."""
+    if root() != "/":  # a test tree: never touch the host's containerd, images count as present
+        return True, ""
     rc, stdout, stderr = run_cmd(["ctr", "-n", "k8s.io", "images", "pull", "--hosts-dir",
                                   "/etc/containerd/certs.d", ref], 900)
     if rc == 0:
@@ -631,6 +715,8 @@ def pull(ref):
 
 
 def image_present(ref):
+    if root() != "/":
+        return True
     rc, stdout, _ = run_cmd(["ctr", "-n", "k8s.io", "images", "ls", "-q", "name==" + ref], 60)
     return rc == 0 and ref in stdout.split()
 
@@ -1283,10 +1369,10 @@ def run_checks(checks, ignored):
                            % "".join(errors), "preflight")
 
 
-def pull_images_check(image_list, policy, ignored):
-    out("[preflight] Pulling images required for setting up a Kubernetes cluster")
-    out("[preflight] This might take a minute or two, depending on the speed of your internet connection")
-    out("[preflight] You can also perform this action beforehand using 'kubeadm config images pull'")
+def pull_images_check(image_list, policy, ignored, prefix="[preflight]"):
+    out("%s Pulling images required for setting up a Kubernetes cluster" % prefix)
+    out("%s This might take a minute or two, depending on the speed of your internet connection" % prefix)
+    out("%s You can also perform this action beforehand using 'kubeadm config images pull'" % prefix)
 
     def run():
         errs = []
@@ -2607,6 +2693,1167 @@ def cmd_reset(cmd, parsed):
 
 
 # ---------------------------------------------------------------------------------------------
+# upgrade (app/cmd/upgrade, app/cmd/phases/upgrade/{apply,node}, app/phases/upgrade)
+
+CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+RENEW_BY_COMPONENT = {
+    "etcd": ["etcd-server", "etcd-peer", "etcd-healthcheck-client"],
+    "kube-apiserver": ["apiserver", "apiserver-kubelet-client", "front-proxy-client", "apiserver-etcd-client"],
+    "kube-controller-manager": ["controller-manager.conf"],
+    "kube-scheduler": ["scheduler.conf"],
+}
+HEALTH_JOB_TIMEOUT = 15.0
+POLL_INTERVAL = 0.5  # constants.KubernetesAPICallRetryInterval
+
+
+def upgrade_phased():
+    """`kubeadm upgrade apply` runs as a phase workflow from 1.32 (cmd/phases/upgrade/apply)."""
+    return minor() >= 32
+
+
+def apply_plan_flags():
+    return [F("config"), F("kubeconfig", default=KUBE_DIR + "/admin.conf"), F("print-config", "bool"),
+            F("ignore-preflight-errors", "stringSlice"), F("allow-experimental-upgrades", "bool"),
+            F("allow-release-candidate-upgrades", "bool"), F("feature-gates")]
+
+
+def upgrade_commands():
+    apply_flags = apply_plan_flags() + [
+        F("yes", "bool", shorthand="y"), F("force", "bool", shorthand="f"), F("dry-run", "bool"),
+        F("etcd-upgrade", "bool", True), F("certificate-renewal", "bool", True), F("patches")]
+    node_flags = [F("config"), F("kubeconfig"), F("dry-run", "bool"), F("certificate-renewal", "bool", True),
+                  F("etcd-upgrade", "bool", True), F("ignore-preflight-errors", "stringSlice"), F("patches"),
+                  F("skip-phases", "stringSlice")]
+    plan_flags = apply_plan_flags() + [F("output", "string", "text", "o"),
+                                       F("allow-missing-template-keys", "bool", True),
+                                       F("show-managed-fields", "bool")]
+    apply = pflag.Command("apply", cmd_upgrade_apply, apply_flags, args=None)
+    if upgrade_phased():
+        apply.flags.append(F("skip-phases", "stringSlice"))
+        apply.add(pflag.Command("phase", not_emulated, args=None))
+    node = pflag.Command("node", cmd_upgrade_node, node_flags)
+    node.add(pflag.Command("phase", not_emulated, args=None))
+    return group("upgrade", [
+        apply, pflag.Command("diff", not_emulated, apply_plan_flags(), args=None), node,
+        pflag.Command("plan", cmd_upgrade_plan, plan_flags, args=None)])
+
+
+class UpgradeContext:
+    """Configuration of one `kubeadm upgrade apply|node|plan` run (newApplyData / newNodeData /
+    enforceRequirements): UpgradeConfiguration over flags, the cluster's configuration, the client."""
+
+    def __init__(self, parsed, section, args=()):
+        self.parsed = parsed
+        self.section_name = section
+        self.args = list(args)
+        docs = load_docs(parsed.get("config") or "", ("UpgradeConfiguration",))
+        self.ucfg = api.build_upgrade_config(docs)
+        self.section = self.ucfg.get(section) or {}
+        self.cluster = None
+        self.node_registration = {}
+        self.endpoint = None
+        self.kubelet_config = None
+        self.proxy_config = None
+        self._client = None
+        self.target = None
+        self.is_control_plane = True
+
+    def value(self, flag, key):
+        """cmdutil.ValueFromFlagsOrConfig: a changed flag, else the config's value, else the flag default."""
+        if self.parsed.is_set(flag):
+            return self.parsed[flag]
+        if self.section.get(key) is not None:
+            return self.section[key]
+        return self.parsed.get(flag)
+
+    @property
+    def ignored(self):
+        return list(self.section.get("ignorePreflightErrors") or []) + list(
+            self.parsed.get("ignore-preflight-errors") or [])
+
+    @property
+    def timeout(self):
+        return pflag.parse_duration(self.ucfg["timeouts"].get("upgradeManifests") or "5m0s")
+
+    def api_timeout(self):
+        return pflag.parse_duration(self.ucfg["timeouts"].get("kubernetesAPICall") or "1m0s")
+
+    @property
+    def certs_dir(self):
+        return self.cluster.get("certificatesDir") or "/etc/kubernetes/pki"
+
+    @property
+    def node_name(self):
+        return self.node_registration.get("name", "")
+
+    def client(self):
+        return self._client
+
+    def connect(self, path):
+        try:
+            self._client = kube.Client.from_kubeconfig(host(path), timeout=10)
+        except OSError as exc:
+            raise KubeadmError("couldn't create a Kubernetes client from file %s: failed to load admin kubeconfig: "
+                               "open %s: %s" % (go_quote(path), path, (exc.strerror or str(exc)).lower()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KubeadmError("couldn't create a Kubernetes client from file %s: %s" % (go_quote(path), exc))
+
+
+def validate_upgrade_flags(parsed):
+    for name in ("dry-run", "patches", "feature-gates"):
+        if parsed.get(name):
+            raise KubeadmError("--%s is not emulated by this test double" % name)
+
+
+def fetch_upgrade_config(ctx, prefix, node_info, not_found_prefix=None):
+    """FetchInitConfigurationFromCluster: ClusterConfiguration, component configs and, with
+    ``node_info``, this node's registration (name from kubelet.conf, CRI socket, taints) and API endpoint."""
+    for line in up.reading_lines(prefix, minor()):
+        out(line)
+    client = ctx.client()
+    try:
+        cm = retry(lambda: client.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"), 10)
+    except kube.ApiError as exc:
+        if exc.status == 404 and not_found_prefix:
+            out("%s In order to upgrade, a ConfigMap called \"kubeadm-config\" in the \"kube-system\" namespace "
+                "must exist." % not_found_prefix)
+            out("%s Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it."
+                % not_found_prefix)
+            raise KubeadmError("the ConfigMap \"kubeadm-config\" in the \"kube-system\" namespace was not found")
+        raise KubeadmError("failed to get config map: %s" % api_message(exc))
+    except (OSError, ssl.SSLError) as exc:
+        raise KubeadmError("failed to get config map: %s" % exc)
+    text = (cm.get("data") or {}).get("ClusterConfiguration", "")
+    try:
+        docs = api.load_documents(text, {"ClusterConfiguration"}, minor(), warn)
+    except api.ConfigError as exc:
+        raise KubeadmError(str(exc))
+    docs = dict(docs)
+    docs["JoinConfiguration"] = ("v1beta4", {})
+    ctx.cluster = api.build_config(docs, "JoinConfiguration", VERSION, with_defaults=False)["cluster"]
+    ctx.kubelet_config = read_component_config(client, "kubelet-config", "kubelet")
+    if ctx.is_control_plane:
+        ctx.proxy_config = read_component_config(client, "kube-proxy", "config.conf")
+    if node_info:
+        read_node_registration(ctx)
+        ctx.endpoint = local_api_endpoint(ctx)
+
+
+def read_component_config(client, name, key):
+    try:
+        cm = client.get("/api/v1/namespaces/kube-system/configmaps/" + name)
+    except (kube.ApiError, OSError, ssl.SSLError):
+        return None
+    return yaml.safe_load((cm.get("data") or {}).get(key) or "") or None
+
+
+def node_name_from_kubelet_conf():
+    """The node name in the client certificate of /etc/kubernetes/kubelet.conf (CN system:node:<name>)."""
+    path = KUBE_DIR + "/kubelet.conf"
+    doc = yaml.safe_load(read_file(path)) or {}
+    user = (doc.get("users") or [{}])[0].get("user") or {}
+    if user.get("client-certificate-data"):
+        pem = base64.b64decode(user["client-certificate-data"])
+    else:
+        pem = read_file(user.get("client-certificate") or KUBELET_DIR + "/pki/kubelet-client-current.pem")
+    cn = pki.common_name(pki.load_cert(pem))
+    if not cn.startswith("system:node:"):
+        raise ValueError("the certificate in %s does not have a node identity" % path)
+    return cn[len("system:node:"):]
+
+
+def read_node_registration(ctx):
+    try:
+        name = node_name_from_kubelet_conf()
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        reason = "open %s: no such file or directory" % (KUBE_DIR + "/kubelet.conf") \
+            if isinstance(exc, FileNotFoundError) else str(exc)
+        raise KubeadmError("failed to get node registration: failed to get node name from kubelet config: %s"
+                           % reason)
+    try:
+        node = ctx.client().get("/api/v1/nodes/" + name)
+    except (kube.ApiError, OSError, ssl.SSLError) as exc:
+        raise KubeadmError("failed to get node registration: failed to get corresponding node: %s" % api_message(exc))
+    annotations = node["metadata"].get("annotations") or {}
+    ctx.node_registration = {"name": name, "criSocket": annotations.get(objs.CRI_SOCKET_ANNOTATION)
+                             or api.DEFAULT_CRI_SOCKET,
+                             "taints": (node.get("spec") or {}).get("taints") or []}
+
+
+def local_api_endpoint(ctx):
+    """localAPIEndpoint from the kube-apiserver advertise-address annotation (mirror Pod, else the manifest)."""
+    value = ""
+    try:
+        pod = ctx.client().get("/api/v1/namespaces/kube-system/pods/kube-apiserver-" + ctx.node_name)
+        value = (pod["metadata"].get("annotations") or {}).get(objs.APISERVER_ENDPOINT_ANNOTATION, "")
+    except (kube.ApiError, OSError, ssl.SSLError):
+        pass
+    if not value:
+        pod, _ = manifest_flags("kube-apiserver")
+        value = (((pod or {}).get("metadata") or {}).get("annotations") or {}).get(
+            objs.APISERVER_ENDPOINT_ANNOTATION, "")
+    if not value:
+        raise KubeadmError("failed to getAPIEndpoint: could not retrieve API endpoints for node %s using pod "
+                           "annotations" % go_quote(ctx.node_name))
+    address, _, port = value.rpartition(":")
+    return {"advertiseAddress": address.strip("[]"), "bindPort": int(port)}
+
+
+# -- preflight and health (phases/upgrade/health.go, preflight/checks.go)
+
+def check_health_job(client, cluster):
+    def run():
+        try:
+            query = {"fieldSelector": "spec.unschedulable=false", "limit": "1"}
+            nodes = retry(lambda: client.get("/api/v1/nodes", query=query), HEALTH_JOB_TIMEOUT)
+        except (kube.ApiError, OSError, ssl.SSLError) as exc:
+            return [], ["could not check if there is at least one Node that can schedule a test Pod: %s"
+                        % api_message(exc)]
+        if not nodes.get("items"):
+            warn("The preflight check \"CreateJob\" was skipped because there are no schedulable Nodes in the "
+                 "cluster.")
+            return [], []
+        return [], run_health_job(client, cluster)
+    return ("CreateJob", run)
+
+
+def run_health_job(client, cluster):
+    prefix, path = "upgrade-health-check", "/apis/batch/v1/namespaces/kube-system/jobs"
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"generateName": prefix + "-", "namespace": "kube-system"},
+           "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": int(HEALTH_JOB_TIMEOUT) + 5,
+                    "template": {"spec": {
+                        "restartPolicy": "Never",
+                        "securityContext": {"runAsUser": 999, "runAsGroup": 999, "runAsNonRoot": True},
+                        "tolerations": [{"key": objs.CONTROL_PLANE_LABEL, "effect": "NoSchedule"}],
+                        "containers": [{"name": prefix, "image": objs.pause_image(cluster, VERSION),
+                                        "args": ["-v"]}]}}}}
+    try:
+        created = retry(lambda: client.create(path, job), HEALTH_JOB_TIMEOUT)
+    except (kube.ApiError, OSError, ssl.SSLError) as exc:
+        return ["could not create a Job with the prefix %s in the namespace \"kube-system\": %s"
+                % (go_quote(prefix), api_message(exc))]
+    name = created["metadata"]["name"]
+    deadline = time.time() + HEALTH_JOB_TIMEOUT
+    last = "no condition of type Complete"
+    while True:
+        try:
+            current = client.get(path + "/" + name)
+            if any(c.get("type") == "Complete" and c.get("status") == "True"
+                   for c in (current.get("status") or {}).get("conditions") or []):
+                return []
+            last = "no condition of type Complete"
+        except (kube.ApiError, OSError, ssl.SSLError) as exc:
+            last = api_message(exc)
+        if time.time() >= deadline:
+            return ["Job %s in the namespace \"kube-system\" did not complete in %s: %s"
+                    % (go_quote(name), pflag.format_duration(HEALTH_JOB_TIMEOUT), last)]
+        time.sleep(1)
+
+
+def check_control_plane_nodes_ready(client):
+    def run():
+        try:
+            nodes = client.get("/api/v1/nodes", query={"labelSelector": objs.CONTROL_PLANE_LABEL})
+        except (kube.ApiError, OSError, ssl.SSLError) as exc:
+            return [], ["could not list nodes labeled with %s: %s"
+                        % (go_quote(objs.CONTROL_PLANE_LABEL), api_message(exc))]
+        not_ready = [n["metadata"]["name"] for n in nodes.get("items") or []
+                     for c in (n.get("status") or {}).get("conditions") or []
+                     if c.get("type") == "Ready" and c.get("status") != "True"]
+        if not_ready:
+            return [], ["there are NotReady control-planes in the cluster: %s" % up.go_list(not_ready)]
+        return [], []
+    return ("ControlPlaneNodesReady", run)
+
+
+def check_static_pod_manifests():
+    def run():
+        missing = ["%s/%s.yaml" % (MANIFESTS, c) for c in CONTROL_PLANE_COMPONENTS
+                   if not exists("%s/%s.yaml" % (MANIFESTS, c))]
+        if not missing:
+            return [], []
+        return [], ["The control plane seems to be Static Pod-hosted, but some of the manifests don't seem to exist "
+                    "on disk. This probably means you're running 'kubeadm upgrade' on a remote machine, which is not "
+                    "supported for a Static Pod-hosted cluster. Manifest files not found: %s" % up.go_list(missing)]
+    return ("StaticPodManifest", run)
+
+
+def check_cluster_health(ctx):
+    """upgrade.CheckClusterHealth: CreateJob, ControlPlaneNodesReady, StaticPodManifest."""
+    out("[upgrade] Running cluster health checks")
+    client = ctx.client()
+    run_checks([check_health_job(client, ctx.cluster), check_control_plane_nodes_ready(client),
+                check_static_pod_manifests()], ctx.ignored)
+
+
+def confirm_upgrade():
+    """cmdutil.InteractivelyConfirmAction("upgrade", "Are you sure you want to proceed?", os.Stdin)."""
+    sys.stdout.write("[upgrade] Are you sure you want to proceed? [y/N]: ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise KubeadmError("won't proceed; the user didn't answer (Y|y) in order to continue")
+
+
+def print_upgrade_config(ctx, prefix="[upgrade/config]"):
+    out("%s Configuration used:" % prefix)
+    for line in api.dump_yaml(api.cluster_document(ctx.cluster)).splitlines():
+        out("\t" + line)
+
+
+def cluster_api_version(client):
+    """KubeVersionGetter.ClusterVersion: the answering API server's /version gitVersion."""
+    try:
+        info = client.get("/version")
+        versions.parse(info.get("gitVersion", ""))
+        return info["gitVersion"], None
+    except (kube.ApiError, OSError, ssl.SSLError) as exc:
+        return None, "Unable to fetch cluster version: Couldn't fetch cluster version from the API Server: %s" % (
+            api_message(exc))
+    except (ValueError, KeyError) as exc:
+        return None, "Unable to fetch cluster version: %s" % exc
+
+
+def node_kubelet_versions(client):
+    try:
+        nodes = client.get("/api/v1/nodes").get("items") or []
+    except (kube.ApiError, OSError, ssl.SSLError):
+        return None
+    return sorted(up.kubelet_versions(nodes))
+
+
+def enforce_version_policies(ctx, target, allow_exp, allow_rc, force):
+    """EnforceVersionPolicies with the apply wrappers' texts per minor."""
+    prefix = "[upgrade/version] You have chosen to change" if minor() <= 31 else \
+        "[upgrade/preflight] You have chosen to upgrade"
+    out("%s the cluster version to %s" % (prefix, go_quote(target)))
+    cluster, err = cluster_api_version(ctx.client())
+    if err:
+        mandatory, skippable = [err], []
+    else:
+        out("[upgrade/versions] Cluster version: %s" % cluster)
+        out("[upgrade/versions] kubeadm version: %s" % VERSION)
+        kubelets = node_kubelet_versions(ctx.client())
+        mandatory, skippable = up.skew_errors(target, cluster, VERSION, kubelets, allow_exp, allow_rc)
+        if kubelets is None:
+            skippable.insert(0, "Unable to fetch kubelet version: could not list the Nodes")
+    error, forced = up.policy_error(mandatory, skippable, force, minor())
+    if error:
+        raise KubeadmError(error if minor() >= 32 else "[upgrade/version] FATAL: " + error)
+    if forced:
+        sys.stdout.write(forced)
+
+
+def normalize_target(ctx):
+    target = kube_version_text(ctx.target)
+    check_min_version(target)
+    ctx.target = target
+    ctx.cluster["kubernetesVersion"] = target
+    return target
+
+
+# -- static Pod upgrade (phases/upgrade/staticpods.go, util/apiclient/wait.go)
+
+def pod_hash(client, node, component):
+    name = "%s-%s" % (component, node)
+    try:
+        pod = client.get("/api/v1/namespaces/kube-system/pods/" + name)
+    except (kube.ApiError, OSError, ssl.SSLError) as exc:
+        raise KubeadmError("failed to obtain static Pod hash for component %s on Node %s: %s"
+                           % (component, node, api_message(exc)))
+    return (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.hash", "")
+
+
+def wait_single_hash(client, node, component, timeout):
+    """WaitForStaticPodSingleHash: the mirror Pod's kubernetes.io/config.hash, the last error on timeout."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return pod_hash(client, node, component)
+        except KubeadmError:
+            if time.time() >= deadline:
+                raise
+        time.sleep(POLL_INTERVAL)
+
+
+def wait_hash_change(client, node, component, before, timeout):
+    """WaitForStaticPodHashChange with upstream's timeout error."""
+    deadline = time.time() + timeout
+    last = None
+    while True:
+        try:
+            if pod_hash(client, node, component) != before:
+                return
+            last = None
+        except KubeadmError as exc:
+            last = exc
+        if time.time() >= deadline:
+            if last is not None:
+                raise last
+            raise KubeadmError("static Pod hash for component %s on Node %s did not change after %s: context "
+                               "deadline exceeded" % (component, node, pflag.format_duration(timeout)))
+        time.sleep(POLL_INTERVAL)
+
+
+def wait_pods_running(client, component, timeout):
+    """WaitForPodsWithLabel("component=X"): every such Pod in kube-system is Running."""
+    selector = "component=" + component
+    deadline = time.time() + timeout
+    last_count = -1
+    while True:
+        try:
+            items = client.get("/api/v1/namespaces/kube-system/pods", query={"labelSelector": selector})["items"]
+            if len(items) != last_count:
+                out("[apiclient] Found %d Pods for label selector %s" % (len(items), selector))
+                last_count = len(items)
+            if items and all((p.get("status") or {}).get("phase") == "Running" for p in items):
+                return
+        except (kube.ApiError, OSError, ssl.SSLError) as exc:
+            out("[apiclient] Error getting Pods with label selector %s [%s]" % (go_quote(selector), api_message(exc)))
+        if time.time() >= deadline:
+            raise KubeadmError("context deadline exceeded")
+        time.sleep(POLL_INTERVAL)
+
+
+def manifests_equal(path_a, path_b):
+    try:
+        return yaml.safe_load(read_file(path_a)) == yaml.safe_load(read_file(path_b))
+    except (OSError, yaml.YAMLError):
+        return False
+
+
+def temp_name(prefix):
+    return "%s/tmp/%s%d" % (KUBE_DIR, prefix, random.randint(10 ** 8, 10 ** 10))
+
+
+def rename(src, dst):
+    try:
+        os.rename(host(src), host(dst))
+    except OSError as exc:
+        raise KubeadmError("rename %s %s: %s" % (src, dst, (exc.strerror or str(exc)).lower()))
+
+
+class StaticPodUpgrade:
+    """PerformStaticPodUpgrade: new manifests in kubeadm-upgraded-manifests<N>, old ones backed up to
+    kubeadm-backup-manifests-<timestamp> (kept), etcd data copied to kubeadm-backup-etcd-<timestamp>
+    (kept when etcd is upgraded), each component swapped and waited for, rolled back on failure."""
+
+    def __init__(self, ctx, etcd_upgrade, renew):
+        self.ctx, self.client, self.node = ctx, ctx.client(), ctx.node_name
+        self.etcd_upgrade, self.renew, self.timeout = etcd_upgrade, renew, ctx.timeout
+        stamp = time.strftime("%Y-%m-%d-%H-%M-%S")
+        self.tmp_dir = temp_name("kubeadm-upgraded-manifests")
+        self.backup_dir = "%s/tmp/kubeadm-backup-manifests-%s" % (KUBE_DIR, stamp)
+        self.etcd_backup_dir = "%s/tmp/kubeadm-backup-etcd-%s" % (KUBE_DIR, stamp)
+        for path in (self.tmp_dir, self.backup_dir, self.etcd_backup_dir):
+            os.makedirs(host(path), mode=0o700, exist_ok=True)
+        self.recover = {}
+        self.moved = False
+
+    def real(self, component):
+        return "%s/%s.yaml" % (MANIFESTS, component)
+
+    def temp(self, component):
+        return "%s/%s.yaml" % (self.tmp_dir, component)
+
+    def backup(self, component):
+        return "%s/%s.yaml" % (self.backup_dir, component)
+
+    def run(self):
+        hashes = {c: wait_single_hash(self.client, self.node, c, self.timeout) for c in CONTROL_PLANE_COMPONENTS}
+        local_etcd = etcd_local(self.ctx.cluster)
+        if minor() >= 32:
+            self.write_new_manifests()
+        if local_etcd and self.etcd_upgrade:
+            if minor() <= 31:
+                out("[upgrade/etcd] Upgrading to TLS for etcd")
+            self.upgrade_etcd()
+        if minor() <= 31:
+            self.write_new_manifests()
+        for component in CONTROL_PLANE_COMPONENTS:
+            self.upgrade_component(component, hashes[component])
+        if self.renew and not renew_certificate(self.ctx.cluster, "admin.conf"):
+            out("[upgrade/staticpods] External CA detected, admin.conf certificate can't be renewed")
+        self.cleanup(keep_etcd=local_etcd and self.etcd_upgrade)
+
+    def write_new_manifests(self):
+        out("[upgrade/staticpods] Writing new Static Pod manifests to %s" % go_quote(self.tmp_dir))
+        cluster, endpoint = self.ctx.cluster, self.ctx.endpoint
+        pods = {"kube-apiserver": objs.apiserver_pod(cluster, endpoint, self.ctx.certs_dir),
+                "kube-controller-manager": objs.controller_manager_pod(cluster, self.ctx.certs_dir),
+                "kube-scheduler": objs.scheduler_pod(cluster)}
+        for component, pod in pods.items():
+            self.write_temp(component, pod)
+
+    def write_temp(self, component, pod):
+        pod = json.loads(json.dumps(pod))
+        pod["metadata"]["creationTimestamp"] = None
+        pki.write_file(host(self.temp(component)), objs.dump(pod), 0o600)
+
+    def cleanup(self, keep_etcd):
+        shutil.rmtree(host(self.tmp_dir), ignore_errors=True)
+        if not keep_etcd:
+            shutil.rmtree(host(self.etcd_backup_dir), ignore_errors=True)
+
+    # -- one component
+    def upgrade_component(self, component, before_hash):
+        out("[upgrade/staticpods] Preparing for %s upgrade" % go_quote(component))
+        restore_etcd = component == "etcd"
+        self.recover[component] = self.backup(component)
+        if manifests_equal(self.real(component), self.temp(component)):
+            out("[upgrade/staticpods] Current and new manifests of %s are equal, skipping upgrade" % component)
+            return
+        if self.renew:
+            try:
+                self.renew_for(component)
+            except KubeadmError as exc:
+                self.rollback(KubeadmError("failed to renew certificates for component %s: %s"
+                                           % (go_quote(component), exc)), restore_etcd)
+        try:
+            rename(self.real(component), self.backup(component))
+            rename(self.temp(component), self.real(component))
+        except KubeadmError as exc:
+            self.rollback(exc, restore_etcd)
+        if not self.moved:
+            self.moved = True
+            WRITER.touched()
+        verb = ("Moved new manifest to %s and backed up old manifest to %s" if minor() <= 31 else
+                "Moving new manifest to %s and backing up old manifest to %s")
+        out("[upgrade/staticpods] " + verb % (go_quote(self.real(component)), go_quote(self.backup(component))))
+        out("[upgrade/staticpods] Waiting for the kubelet to restart the component")
+        out("[upgrade/staticpods] This can take up to %s" % pflag.format_duration(self.timeout))
+        try:
+            wait_hash_change(self.client, self.node, component, before_hash, self.timeout)
+            wait_pods_running(self.client, component, self.timeout)
+        except KubeadmError as exc:
+            self.rollback(exc, restore_etcd)
+        out("[upgrade/staticpods] Component %s upgraded successfully!" % go_quote(component))
+
+    def renew_for(self, component):
+        names = list(RENEW_BY_COMPONENT[component])
+        if component == "kube-apiserver" and not etcd_local(self.ctx.cluster):
+            names.remove("apiserver-etcd-client")
+        for name in names:
+            out("[upgrade/staticpods] Renewing %s certificate" % name)
+            if not renew_certificate(self.ctx.cluster, name):
+                raise KubeadmError("%s certificate does not exist" % name)
+
+    def rollback(self, err, restore_etcd):
+        """rollbackOldManifests: move every recorded backup back (etcd only when asked); always raises."""
+        errs = [str(err)]
+        for component, backup in self.recover.items():
+            if component == "etcd" and not restore_etcd:
+                continue
+            try:
+                rename(backup, self.real(component))
+            except KubeadmError as exc:
+                errs.append(str(exc))
+        raise KubeadmError("couldn't upgrade control plane. kubeadm has tried to recover everything into the earlier "
+                           "state. Errors faced: %s" % (errs[0] if len(errs) == 1 else "[%s]" % ", ".join(errs)))
+
+    # -- etcd
+    def etcd_client(self):
+        return etcd_client(etcd_endpoints(self.client), self.ctx.certs_dir)
+
+    def wait_etcd(self, client):
+        etcdlib.retry(client.members, 150, interval=1)
+
+    def upgrade_etcd(self):
+        """performEtcdStaticPodUpgrade (etcd versions compared as image tags, as 1.32+ reports them)."""
+        cluster = self.ctx.cluster
+        try:
+            old_client = self.etcd_client()
+            old_client.members()
+        except (KubeadmError, etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError) as exc:
+            raise KubeadmError("etcd cluster is not healthy: %s" % api_message(exc))
+        data_dir = (cluster["etcd"]["local"] or {}).get("dataDir") or "/var/lib/etcd"
+        try:
+            shutil.copytree(host(data_dir), os.path.join(host(self.etcd_backup_dir), os.path.basename(data_dir)),
+                            symlinks=True)
+        except (OSError, shutil.Error) as exc:
+            raise KubeadmError("failed to back up etcd data: %s" % exc)
+        desired = objs.etcd_image(cluster, VERSION).rsplit(":", 1)[1]
+        pod, _ = manifest_flags("etcd")
+        image = (((pod or {}).get("spec") or {}).get("containers") or [{}])[0].get("image", "")
+        current = image.rsplit(":", 1)[-1]
+        if current and up.tag_older(desired, current):
+            if minor() <= 31:
+                msg = ("the desired etcd version for this Kubernetes version %s is %s, but the current etcd version "
+                       "is %s. Won't downgrade etcd, instead just continue"
+                       % (go_quote(cluster["kubernetesVersion"]), go_quote(desired.split("-")[0]),
+                          go_quote(current.split("-")[0])))
+            else:
+                msg = ("the desired etcd version %s is older than the currently installed %s. Skipping etcd upgrade"
+                       % (go_quote(desired), go_quote(current)))
+            out("[upgrade/etcd] Non fatal issue encountered during upgrade: %s" % msg)
+            return
+        try:
+            before = wait_single_hash(self.client, self.node, "etcd", self.timeout)
+        except KubeadmError as exc:
+            raise KubeadmError("failed to get etcd pod's hash: %s" % exc)
+        self.write_temp("etcd", objs.etcd_pod(cluster, self.ctx.endpoint, self.node, self.ctx.certs_dir, VERSION))
+        try:
+            self.upgrade_component("etcd", before)
+        except KubeadmError as exc:
+            out("[upgrade/etcd] Failed to upgrade etcd: %s" % exc)
+            out("[upgrade/etcd] Waiting for previous etcd to become available")
+            self.recover_etcd(old_client)
+            out("[upgrade/etcd] Etcd was rolled back and is now available")
+            raise KubeadmError("fatal error when trying to upgrade the etcd cluster, rolled the state back to "
+                               "pre-upgrade state: %s" % exc)
+        out("[upgrade/etcd] Waiting for etcd to become available")
+        try:
+            self.wait_etcd(self.etcd_client())
+        except (KubeadmError, etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError) as exc:
+            out("[upgrade/etcd] Failed to healthcheck etcd: %s" % api_message(exc))
+            raise KubeadmError("fatal error upgrading local etcd cluster, rolled the state back to pre-upgrade state: "
+                               "%s" % api_message(exc))
+
+    def recover_etcd(self, old_client):
+        try:
+            self.wait_etcd(old_client)
+        except etcdlib.EtcdError as exc:
+            out("[upgrade/etcd] Failed to healthcheck previous etcd: %s" % exc)
+            raise KubeadmError("fatal error rolling back local etcd cluster manifest, the backup of etcd database is "
+                               "stored here:(%s): %s" % (self.etcd_backup_dir, exc))
+
+
+# -- post-control-plane phases
+
+def up_upload_kubeadm(ctx):
+    out("[upload-config] Storing the configuration used in ConfigMap \"kubeadm-config\" in the \"kube-system\" "
+        "Namespace")
+    doc = api.cluster_document(ctx.cluster)
+    for path, obj in objs.upload_config_objects(api.dump_yaml(doc)):
+        create_or_update(ctx.client(), path, obj, ctx.api_timeout())
+
+
+def up_upload_kubelet(ctx):
+    out("[kubelet] Creating a ConfigMap \"kubelet-config\" in namespace kube-system with the configuration for "
+        "the kubelets in the cluster")
+    kubelet_cfg = ctx.kubelet_config or objs.kubelet_config(ctx.cluster)
+    for path, obj in objs.upload_kubelet_objects(objs.dump(kubelet_cfg)):
+        create_or_update(ctx.client(), path, obj, ctx.api_timeout())
+    if not gate(ctx.cluster, "NodeLocalCRISocket"):
+        annotate_cri_socket(ctx.client(), ctx.node_name, ctx.node_registration.get("criSocket"), ctx.api_timeout())
+
+
+def write_upgraded_kubelet_config(ctx):
+    """WriteKubeletConfigFiles: back config.yaml up below /etc/kubernetes/tmp, write the cluster's."""
+    backup_dir = temp_name("kubeadm-kubelet-config")
+    if minor() >= 32:
+        warn("Using temporary directory %s for kubelet config. To override it set the environment variable "
+             "KUBEADM_UPGRADE_DRYRUN_DIR" % backup_dir)
+    src, dest = KUBELET_DIR + "/config.yaml", backup_dir + "/config.yaml"
+    out("[upgrade] Backing up kubelet config file to %s" % dest)
+    try:
+        data = read_file(src)
+    except OSError as exc:
+        raise KubeadmError("error backing up the kubelet config file: open %s: %s"
+                           % (src, (exc.strerror or str(exc)).lower()))
+    os.makedirs(host(backup_dir), mode=0o700, exist_ok=True)
+    WRITER.write(dest, data, 0o644)
+    kubelet_cfg = ctx.kubelet_config or objs.kubelet_config(ctx.cluster)
+    out("[kubelet-start] Writing kubelet configuration to file %s" % go_quote(src))
+    WRITER.write(src, objs.dump(kubelet_cfg), 0o644)
+
+
+def up_bootstrap_token(ctx, header=True):
+    if header:
+        out("[upgrade/bootstrap-token] Configuring bootstrap token and cluster-info RBAC rules")
+    timeout = ctx.api_timeout()
+    for msg, items in objs.bootstrap_rbac_objects():
+        for path, obj in items:
+            create_or_update(ctx.client(), path, obj, timeout)
+        out("[bootstrap-token] " + msg)
+    for path, obj in objs.cluster_info_objects("", b"")[1:]:
+        create_or_update(ctx.client(), path, obj, timeout)
+
+
+def unupgraded_control_planes(ctx):
+    """UnupgradedControlPlaneInstances: nodes whose kube-apiserver image differs from this node's."""
+    try:
+        pods = ctx.client().get("/api/v1/namespaces/kube-system/pods",
+                                query={"labelSelector": "component=kube-apiserver"})["items"]
+    except (kube.ApiError, OSError, ssl.SSLError) as exc:
+        raise KubeadmError("failed to list kube-apiserver Pod from cluster: %s" % api_message(exc))
+    if not pods:
+        raise KubeadmError("cannot find kube-apiserver Pod by label selector: component=kube-apiserver")
+    images = {}
+    for pod in pods:
+        image = next((c.get("image") for c in pod["spec"].get("containers") or []
+                      if c.get("name") == "kube-apiserver"), None)
+        images[pod["spec"].get("nodeName", "")] = image
+    mine = images.get(ctx.node_name)
+    if mine is None:
+        raise KubeadmError("cannot find kube-apiserver image for current control plane instance %s" % ctx.node_name)
+    return sorted(n for n, image in images.items() if image != mine)
+
+
+def addons_allowed(ctx):
+    try:
+        pending = unupgraded_control_planes(ctx)
+    except KubeadmError as exc:
+        raise KubeadmError("failed to determine whether all the control plane instances have been upgraded: %s" % exc)
+    if pending:
+        if minor() <= 31:
+            out("[upgrade/addons] skip upgrade addons because control plane instances %s have not been upgraded"
+                % up.go_list(pending))
+        else:
+            out("[upgrade/addon] Skipping upgrade of addons because control plane instances %s have not been "
+                "upgraded" % up.go_list(pending))
+        return False
+    return True
+
+
+def up_addon_coredns(ctx):
+    if (ctx.cluster.get("dns") or {}).get("disabled"):
+        out("[upgrade/addon] Skipping the addon/coredns phase. The addon is disabled.")
+        return
+    if not addons_allowed(ctx):
+        return
+    apply_coredns(ctx)
+
+
+def apply_coredns(ctx):
+    for i, (path, obj) in enumerate(objs.coredns_objects(ctx.cluster, VERSION)):
+        create_or_update(ctx.client(), path, obj, ctx.api_timeout(), retain=(i == 0))
+    out("[addons] Applied essential addon: CoreDNS")
+
+
+def up_addon_proxy(ctx):
+    if (ctx.cluster.get("proxy") or {}).get("disabled"):
+        out("[upgrade/addon] Skipping the addon/kube-proxy phase. The addon is disabled.")
+        return
+    if not addons_allowed(ctx):
+        return
+    apply_kube_proxy(ctx)
+
+
+def apply_kube_proxy(ctx):
+    proxy_cfg = ctx.proxy_config or objs.kube_proxy_config(ctx.cluster)
+    server = objs.control_plane_url(ctx.cluster, ctx.endpoint)
+    for path, obj in objs.kube_proxy_objects(ctx.cluster, server, objs.dump(proxy_cfg)):
+        create_or_update(ctx.client(), path, obj, ctx.api_timeout())
+    out("[addons] Applied essential addon: kube-proxy")
+
+
+def up_post_upgrade(_ctx):
+    """post-upgrade: from 1.35 the deprecated --pod-infra-container-image is removed from kubeadm-flags.env
+    (kubernetes/kubernetes#133778); 1.32-1.34 have nothing to do here."""
+    if minor() < 35:
+        return
+    path = KUBELET_DIR + "/kubeadm-flags.env"
+    try:
+        text = read_file(path).decode()
+    except OSError:
+        return
+    match = re.search(r'KUBELET_KUBEADM_ARGS="(.*)"', text)
+    if not match:
+        return
+    args = [a for a in match.group(1).split() if not a.startswith("--pod-infra-container-image")]
+    new = text[:match.start(1)] + " ".join(args) + text[match.end(1):]
+    if new != text:
+        WRITER.write(path, new, 0o644)
+
+
+# -- upgrade apply
+
+def apply_target(ctx):
+    """The version argument, mandatory unless UpgradeConfiguration apply.kubernetesVersion is set."""
+    ctx.target = ctx.section.get("kubernetesVersion") or ""
+    if not ctx.target:
+        valid = [a for a in ctx.args if a]
+        if len(valid) > 1:
+            raise KubeadmError("too many arguments. Required arguments: [version]")
+        if not valid:
+            raise KubeadmError("missing one or more required arguments. Required arguments: [version]")
+    if len(ctx.args) == 1:
+        ctx.target = ctx.args[0]
+
+
+def apply_context(parsed):
+    check_mixed(parsed)
+    validate_upgrade_flags(parsed)
+    try:
+        ctx = UpgradeContext(parsed, "apply", parsed.args)
+    except KubeadmError as exc:
+        if upgrade_phased():
+            raise
+        raise KubeadmError("[upgrade/upgrade config] FATAL: %s" % exc)
+    if upgrade_phased():
+        apply_target(ctx)
+    errs = validate_ignore(ctx.ignored)
+    if errs:
+        raise KubeadmError(api.aggregate(errs), "validation")
+    ctx.force = bool(ctx.value("force", "forceUpgrade"))
+    ctx.etcd_upgrade = bool(ctx.value("etcd-upgrade", "etcdUpgrade"))
+    ctx.renew = bool(ctx.value("certificate-renewal", "certificateRenewal"))
+    ctx.allow_exp = bool(ctx.value("allow-experimental-upgrades", "allowExperimentalUpgrades"))
+    ctx.allow_rc = bool(ctx.value("allow-release-candidate-upgrades", "allowRCUpgrades"))
+    ctx.print_config = bool(ctx.value("print-config", "printConfig"))
+    ctx.interactive = not (parsed.get("yes") or ctx.force)
+    return ctx
+
+
+def apply_connect(ctx, prefix, not_found_prefix):
+    ctx.connect(ctx.parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf")
+    fetch_upgrade_config(ctx, prefix, True, not_found_prefix)
+
+
+def apply_pull_images(ctx, prefix):
+    policy = ctx.section.get("imagePullPolicy") or "IfNotPresent"
+    pull_images_check(objs.images(ctx.cluster, VERSION), policy, ctx.ignored, prefix)
+
+
+def ap_preflight(ctx):
+    """apply/preflight.go (1.32+)."""
+    out("[upgrade/preflight] Running preflight checks")
+    run_checks([check_root()], ctx.ignored)
+    check_cluster_health(ctx)
+    target = normalize_target(ctx)
+    enforce_version_policies(ctx, target, ctx.allow_exp, ctx.allow_rc, ctx.force)
+    if ctx.interactive:
+        confirm_upgrade()
+    apply_pull_images(ctx, "[upgrade/preflight]")
+
+
+def ap_control_plane(ctx):
+    out("[upgrade/control-plane] Upgrading your static Pod-hosted control plane to version %s (timeout: %s)..."
+        % (go_quote(ctx.target), pflag.format_duration(ctx.timeout)))
+    try:
+        StaticPodUpgrade(ctx, ctx.etcd_upgrade, ctx.renew).run()
+    except KubeadmError as exc:
+        raise KubeadmError("couldn't complete the static pod upgrade: %s" % exc)
+    out("[upgrade/control-plane] The control plane instance for this node was successfully upgraded!")
+
+
+def kubeconfig_done_line():
+    tag = "[upgrad/kubeconfig]" if minor() == 32 else "[upgrade/kubeconfig]"
+    out("%s The kubeconfig files for this node were successfully upgraded!" % tag)
+
+
+def up_kubelet_config(ctx):
+    write_upgraded_kubelet_config(ctx)
+    out("[upgrade/kubelet-config] The kubelet configuration for this node was successfully upgraded!")
+
+
+def apply_phases():
+    return [
+        Phase("preflight", ap_preflight),
+        Phase("control-plane", ap_control_plane),
+        Phase("upload-config", None, [Phase("kubeadm", up_upload_kubeadm), Phase("kubelet", up_upload_kubelet)]),
+        Phase("kubeconfig", lambda ctx: kubeconfig_done_line()),
+        Phase("kubelet-config", up_kubelet_config),
+        Phase("bootstrap-token", up_bootstrap_token),
+        Phase("addon", None, [Phase("coredns", up_addon_coredns), Phase("kube-proxy", up_addon_proxy)]),
+        Phase("post-upgrade", up_post_upgrade),
+    ]
+
+
+APPLY_DONE = """
+[upgrade] SUCCESS! A control plane node of your cluster was upgraded to %s.
+
+[upgrade] Now please proceed with upgrading the rest of the nodes by following the right order."""
+
+APPLY_DONE_131 = """
+[upgrade/successful] SUCCESS! Your cluster was upgraded to %s. Enjoy!
+
+[upgrade/kubelet] Now that your control plane is upgraded, please proceed with upgrading your kubelets if you \
+haven't already done so."""
+
+
+def cmd_upgrade_apply(cmd, parsed):
+    ctx = apply_context(parsed)
+    if not upgrade_phased():
+        return apply_131(ctx)
+    try:
+        apply_connect(ctx, "[upgrade]", "[upgrade]")
+    except KubeadmError as exc:
+        if str(exc).startswith("couldn't create"):
+            raise
+        raise KubeadmError("[upgrade] FATAL: %s" % exc)
+    if ctx.print_config:
+        print_upgrade_config(ctx)
+    skip = list(parsed.get("skip-phases") or []) or list(ctx.section.get("skipPhases") or [])
+    run_workflow(ctx, apply_phases(), "kubeadm upgrade apply", skip)
+    out(APPLY_DONE % go_quote(ctx.target))
+    return 0
+
+
+def run_steps(ctx, command, steps):
+    """The 1.31 apply (no phases upstream): the double's steps named like 1.32's phases so faults can
+    target them; each step wraps its error as runApply does."""
+    WRITER.command = command
+    for name, fn, wrap in steps:
+        WRITER.phase = name
+        try:
+            fn(ctx)
+        except KubeadmError as exc:
+            if wrap:
+                raise KubeadmError(wrap % exc)
+            raise
+        WRITER.touched()
+        faults.check(command, name, "after")
+    WRITER.phase = None
+
+
+def apply_131(ctx):
+    def requirements(_):
+        ctx.connect(ctx.parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf")
+        out("[preflight] Running pre-flight checks.")
+        run_checks([check_root()], ctx.ignored)
+        try:
+            fetch_upgrade_config(ctx, "[upgrade/config]", True, "[upgrade/config]")
+        except KubeadmError as exc:
+            raise KubeadmError("[upgrade/init config] FATAL: %s" % exc)
+        apply_target(ctx)
+        try:
+            check_cluster_health(ctx)
+        except KubeadmError as exc:
+            raise KubeadmError("[upgrade/health] FATAL: %s" % exc)
+        if ctx.print_config:
+            print_upgrade_config(ctx)
+        target = normalize_target(ctx)
+        enforce_version_policies(ctx, target, ctx.allow_exp, ctx.allow_rc, ctx.force)
+        if ctx.interactive:
+            confirm_upgrade()
+        apply_pull_images(ctx, "[upgrade/prepull]")
+
+    def control_plane(_):
+        out("[upgrade/apply] Upgrading your Static Pod-hosted control plane to version %s (timeout: %s)..."
+            % (go_quote(ctx.target), pflag.format_duration(ctx.timeout)))
+        StaticPodUpgrade(ctx, ctx.etcd_upgrade, ctx.renew).run()
+
+    def upload(_):
+        up_upload_kubeadm(ctx)
+        up_upload_kubelet(ctx)
+
+    def addons(_):
+        if addons_allowed(ctx):
+            apply_coredns(ctx)
+            apply_kube_proxy(ctx)
+
+    post = "[upgrade/postupgrade] FATAL post-upgrade error: %s"
+    steps = [("preflight", requirements, None), ("control-plane", control_plane, "[upgrade/apply] FATAL: %s"),
+             ("upload-config", upload, post), ("kubelet-config", write_upgraded_kubelet_config, post),
+             ("bootstrap-token", lambda c: up_bootstrap_token(c, header=False), post), ("addon", addons, post)]
+    run_steps(ctx, "kubeadm upgrade apply", steps)
+    out(APPLY_DONE_131 % go_quote(ctx.target))
+    return 0
+
+
+# -- upgrade node
+
+def node_context(parsed):
+    check_mixed(parsed)
+    validate_upgrade_flags(parsed)
+    ctx = UpgradeContext(parsed, "node")
+    ctx.is_control_plane = exists(MANIFESTS + "/kube-apiserver.yaml")
+    path = parsed.get("kubeconfig") or (KUBE_DIR + ("/admin.conf" if ctx.is_control_plane else "/kubelet.conf"))
+    ctx.connect(path)
+    prefix = "[upgrade]"
+    try:
+        fetch_upgrade_config(ctx, prefix, ctx.is_control_plane)
+    except KubeadmError as exc:
+        raise KubeadmError("unable to fetch the kubeadm-config ConfigMap: %s" % exc)
+    errs = validate_ignore(ctx.ignored)
+    if errs:
+        raise KubeadmError(api.aggregate(errs), "validation")
+    ctx.target = ctx.cluster.get("kubernetesVersion")
+    ctx.etcd_upgrade = bool(ctx.value("etcd-upgrade", "etcdUpgrade"))
+    ctx.renew = bool(ctx.value("certificate-renewal", "certificateRenewal"))
+    return ctx
+
+
+def np_preflight(ctx):
+    tag = "[preflight]" if minor() <= 31 else "[upgrade/preflight]"
+    out("%s Running pre-flight checks" % tag)
+    run_checks([check_root()], ctx.ignored)
+    if not ctx.is_control_plane:
+        out("%s Skipping prepull. Not a control plane node." % tag)
+        return
+    apply_pull_images(ctx, tag)
+
+
+def np_control_plane(ctx):
+    tag = "[upgrade]" if minor() <= 31 else "[upgrade/control-plane]"
+    if not ctx.is_control_plane:
+        out("%s Skipping phase. Not a control plane node." % tag)
+        return
+    out("%s Upgrading your Static Pod-hosted control plane instance to version %s..." % (tag, go_quote(ctx.target)))
+    try:
+        StaticPodUpgrade(ctx, ctx.etcd_upgrade, ctx.renew).run()
+    except KubeadmError as exc:
+        raise KubeadmError("couldn't complete the static pod upgrade: %s" % exc)
+    if minor() <= 31:
+        out("[upgrade] The control plane instance for this node was successfully updated!")
+    else:
+        out("[upgrade/control-plane] The control plane instance for this node was successfully upgraded!")
+
+
+def np_kubeconfig(ctx):
+    if not ctx.is_control_plane:
+        out("%s Skipping phase. Not a control plane node." % ("[upgrade]" if minor() <= 31 else "[upgrade/kubeconfig]"))
+        return
+    if minor() >= 32:
+        kubeconfig_done_line()
+
+
+def np_kubelet_config(ctx):
+    write_upgraded_kubelet_config(ctx)
+    if minor() <= 31:
+        out("[upgrade] The configuration for this node was successfully updated!")
+        out("[upgrade] Now you should go ahead and upgrade the kubelet package using your package manager.")
+    else:
+        out("[upgrade/kubelet-config] The kubelet configuration for this node was successfully upgraded!")
+
+
+def np_addon(name):
+    def run(ctx):
+        if not ctx.is_control_plane:
+            if minor() >= 32:
+                out("[upgrade/addon] Skipping the addon/%s phase. Not a control plane node." % name)
+            return
+        (up_addon_coredns if name == "coredns" else up_addon_proxy)(ctx)
+    return run
+
+
+def node_phases():
+    return [
+        Phase("preflight", np_preflight),
+        Phase("control-plane", np_control_plane),
+        Phase("kubeconfig", np_kubeconfig),
+        Phase("kubelet-config", np_kubelet_config),
+        Phase("addon", None, [Phase("coredns", np_addon("coredns")), Phase("kube-proxy", np_addon("kube-proxy"))]),
+        Phase("post-upgrade", up_post_upgrade),
+    ]
+
+
+def cmd_upgrade_node(cmd, parsed):
+    ctx = node_context(parsed)
+    skip = list(parsed.get("skip-phases") or []) or list(ctx.section.get("skipPhases") or [])
+    run_workflow(ctx, node_phases(), "kubeadm upgrade node", skip)
+    return 0
+
+
+# -- upgrade plan
+
+def resolve_label(label, given):
+    """OfflineVersionGetter + KubernetesReleaseVersion offline: the given version, else the kubeadm version."""
+    if given:
+        return given
+    url = "https://dl.k8s.io/release/%s.txt" % label
+    warn("could not fetch a Kubernetes version from the internet: unable to get URL %s: Get %s: dial tcp: lookup "
+         "dl.k8s.io: no such host" % (go_quote(url), go_quote(url)))
+    warn("falling back to the local client version: %s" % VERSION)
+    return VERSION
+
+
+def plan_state(ctx):
+    client = ctx.client()
+    pods = client.get("/api/v1/namespaces/kube-system/pods", query={"labelSelector": "tier=control-plane"})["items"]
+    nodes = client.get("/api/v1/nodes")["items"]
+    state = {"apiserver": up.component_versions(pods, "kube-apiserver"),
+             "controller-manager": up.component_versions(pods, "kube-controller-manager"),
+             "scheduler": up.component_versions(pods, "kube-scheduler"),
+             "etcd": up.component_versions(pods, "etcd"), "kubelets": up.kubelet_versions(nodes),
+             "kubeadm": VERSION, "dns": ""}
+    try:
+        dep = client.get("/apis/apps/v1/namespaces/kube-system/deployments/coredns")
+        image = dep["spec"]["template"]["spec"]["containers"][0]["image"]
+        state["dns"] = image.rsplit(":", 1)[-1]
+    except (kube.ApiError, KeyError, IndexError):
+        pass
+    return state
+
+
+def config_version_states(ctx):
+    proxy = "v1alpha1" if ctx.proxy_config is not None else ""
+    kubelet = "v1beta1" if ctx.kubelet_config is not None else ""
+    return [{"group": "kubeproxy.config.k8s.io", "currentVersion": proxy, "preferredVersion": "v1alpha1"},
+            {"group": "kubelet.config.k8s.io", "currentVersion": kubelet, "preferredVersion": "v1beta1"}]
+
+
+def compute_plan(ctx, given):
+    out("[upgrade] Fetching available versions to upgrade to")
+    state = plan_state(ctx)
+    if not state["apiserver"]:
+        raise KubeadmError("[upgrade/versions] FATAL: could not find any kube-apiserver Pods in the cluster")
+    if len(state["apiserver"]) > 1:
+        warn("Different API server versions in the cluster were discovered: %s. Please upgrade your control plane "
+             "nodes to the same version of Kubernetes" % ", ".join(
+                 "%s on nodes %s" % (v, up.go_list(n)) for v, n in sorted(state["apiserver"].items())))
+    cluster = up.latest_version(state["apiserver"])
+    state["kube"] = up.core_text(cluster)
+    out("[upgrade/versions] Cluster version: %s" % state["kube"])
+    out("[upgrade/versions] kubeadm version: %s" % VERSION)
+    stable = resolve_label("stable", given)
+    out("[upgrade/versions] Target version: %s" % stable)
+    patch = None
+    if not versions.parse(stable) < cluster:
+        patch = resolve_label("stable-%d.%d" % (cluster.major, cluster.minor), given)
+        out("[upgrade/versions] Latest version in the v%d.%d series: %s" % (cluster.major, cluster.minor, patch))
+    external = not state["etcd"]
+    upgrades = up.compute_upgrades(state, cluster, stable, patch, VERSION, versions.pins(VERSION)[1],
+                                   lambda v: "" if external else versions.etcd_tag(VERSION, v))
+    out()
+    return upgrades
+
+
+def plan_requirements_and_compute(ctx, parsed):
+    """enforceRequirements (plan) then GetAvailableUpgrades."""
+    ctx.connect(parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf")
+    out("[preflight] Running pre-flight checks.")
+    run_checks([check_root()], ctx.ignored)
+    try:
+        fetch_upgrade_config(ctx, "[upgrade/config]", True, "[upgrade/config]")
+    except KubeadmError as exc:
+        raise KubeadmError("[upgrade/init config] FATAL: %s" % exc)
+    given = parsed.args[0] if len(parsed.args) == 1 else ctx.section.get("kubernetesVersion") or ""
+    try:
+        check_cluster_health(ctx)
+    except KubeadmError as exc:
+        raise KubeadmError("[upgrade/health] FATAL: %s" % exc)
+    if ctx.value("print-config", "printConfig"):
+        print_upgrade_config(ctx)
+    try:
+        return compute_plan(ctx, given)
+    except (kube.ApiError, OSError, ssl.SSLError, ValueError) as exc:
+        raise KubeadmError("[upgrade/versions] FATAL: %s" % api_message(exc))
+
+
+def cmd_upgrade_plan(cmd, parsed):
+    fmt = parsed["output"]
+    try:
+        printer_check(fmt)
+    except KubeadmError as exc:
+        raise KubeadmError("could not construct output printer: %s" % exc)
+    check_mixed(parsed)
+    validate_upgrade_flags(parsed)
+    ctx = UpgradeContext(parsed, "plan", parsed.args)
+    errs = validate_ignore(ctx.ignored)
+    if errs:
+        raise KubeadmError(api.aggregate(errs), "validation")
+    text = fmt == "text"
+    # the structured printers drop the text printer's progress lines; warnings stay on stderr
+    sink = contextlib.nullcontext() if text else contextlib.redirect_stdout(io.StringIO())
+    with sink:
+        upgrades = plan_requirements_and_compute(ctx, parsed)
+    if not upgrades:
+        return 0
+    plan = up.plan_object(upgrades, config_version_states(ctx))
+    if text:
+        sys.stdout.write(up.plan_text(plan, tabwrite))
+    elif fmt == "json":
+        out(json.dumps(plan, indent=4))
+    else:
+        sys.stdout.write(yaml.safe_dump(plan, default_flow_style=False, sort_keys=True))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # token
 
 def token_client(parsed):
@@ -2834,12 +4081,20 @@ def cmd_check_expiration(cmd, parsed):
 
 
 def renew_one(cluster, name):
+    msg = RENEWABLE[name][3]
+    if renew_certificate(cluster, name):
+        out("%s renewed" % msg)
+    else:
+        out("MISSING! %s" % msg)
+
+
+def renew_certificate(cluster, name):
+    """Renew ``name`` with the local CA, keeping subject, SANs and usages; False when it is missing."""
     certs_dir = cluster.get("certificatesDir") or "/etc/kubernetes/pki"
-    kind, fname, ca_name, msg = RENEWABLE[name]
+    kind, fname, ca_name, _ = RENEWABLE[name]
     cert, doc = load_renewable(certs_dir, name)
     if cert is None:
-        out("MISSING! %s" % msg)
-        return
+        return False
     ca_cert, ca_key = pki.read_pair(host("%s/%s" % (certs_dir, CA_FILES[ca_name])))
     if ca_cert is None or ca_key is None:
         raise KubeadmError("failed to renew certificate %s: the CA %s or its key is missing" % (name, ca_name))
@@ -2864,7 +4119,7 @@ def renew_one(cluster, name):
         doc["users"][0]["user"] = {"client-certificate-data": objs.b64(pki.cert_pem(new_cert)),
                                    "client-key-data": objs.b64(pki.key_pem(new_key))}
         WRITER.write("%s/%s" % (KUBE_DIR, fname), objs.dump(doc), 0o600)
-    out("%s renewed" % msg)
+    return True
 
 
 def cmd_certs_renew(cmd, parsed):

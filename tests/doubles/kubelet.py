@@ -29,7 +29,9 @@ Emulated:
 * static pods from staticPodPath (see seed_doubles.pods): image pulled through containerd,
   command run as a host process in its own transient systemd unit, restarted with upstream's
   crash-loop back-off (10 s doubling to 300 s), restarted on a manifest change, stopped when the
-  manifest disappears; adopted (not restarted) by a restarted kubelet; readiness from the
+  manifest disappears (a change is ignored while faults.json lists the pod under
+  {"kubelet": {"ignore_manifest_changes": [...]}}, so the mirror Pod keeps its config.hash);
+  adopted (not restarted) by a restarted kubelet; readiness from the
   container's httpGet readinessProbe (else startupProbe). On SIGTERM the kubelet exits and the pod
   units keep running, as containers outlive a stopped kubelet; ``/usr/lib/seed-doubles/pods
   stop-all`` stops them, what ``kubeadm reset`` does through the CRI.
@@ -66,10 +68,10 @@ import urllib.request
 import yaml
 
 try:
-    from seed_doubles import calls, kube, pods
+    from seed_doubles import calls, faults, kube, pods
 except ImportError:  # running from the source tree
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from seed_doubles import calls, kube, pods
+    from seed_doubles import calls, faults, kube, pods
 
 VERSION = "v0.0.0"
 
@@ -866,8 +868,9 @@ def node_object(name, node_ip, cfg, node_labels=None, taints=None, version=None,
             },
         },
     }
-    if minor_of(version) < 31:
-        node["status"]["nodeInfo"]["kubeProxyVersion"] = version
+    # NodeSystemInfo's fields have no omitempty (staging/src/k8s.io/api/core/v1/types.go): the API
+    # returns kubeProxyVersion "" once the kubelet stops reporting it (1.31, KEP-4004).
+    node["status"]["nodeInfo"]["kubeProxyVersion"] = version if minor_of(version) < 31 else ""
     return node
 
 
@@ -1338,6 +1341,7 @@ class Kubelet:
         self.last_status = {}
         self.last_heartbeat = 0.0
         self.lease_warned = False
+        self.frozen_logged = {}
 
     # -- API
     def api(self):
@@ -1508,9 +1512,16 @@ class Kubelet:
         crash = self.cfg.get("crashLoopBackOff") or {}
         if crash.get("maxContainerRestartPeriod"):
             max_backoff = parse_duration(crash["maxContainerRestartPeriod"])
+        frozen = faults.ignored_manifest_changes()
         for name, (pod, _file) in manifests.items():
             config_hash = manifest_hash(pod, self.node)
             worker = self.workers.get(name)
+            if worker is not None and worker.hash != config_hash and name in frozen:
+                if self.frozen_logged.get(name) != config_hash:
+                    log("W", "Injected fault: ignoring the change of the static pod manifest", pod=name)
+                    self.frozen_logged[name] = config_hash
+                worker.sync()
+                continue
             if worker is not None and worker.hash != config_hash:
                 log("I", "Static pod manifest changed, restarting pod", pod=name)
                 worker.stop()

@@ -275,14 +275,19 @@ def parse_field_selector(text):
     return reqs
 
 
+# Field labels whose value the API server reports when the object leaves the field unset (a Node's
+# spec.unschedulable is a bool field label: "false" unless set; pkg/registry/core/node/strategy.go).
+FIELD_DEFAULTS = {"spec.unschedulable": "false"}
+
+
 def field_value(obj, path):
     cur = obj
     for part in path.split("."):
         if not isinstance(cur, dict):
-            return ""
+            return FIELD_DEFAULTS.get(path, "")
         cur = cur.get(part)
     if cur is None:
-        return ""
+        return FIELD_DEFAULTS.get(path, "")
     if isinstance(cur, bool):
         return "true" if cur else "false"
     return str(cur)

@@ -243,6 +243,8 @@ CONTROLLER_MANAGER_RULES = [
     _rule(["apps"], ["daemonsets", "deployments", "replicasets", "statefulsets", "controllerrevisions",
                      "daemonsets/status", "deployments/status", "replicasets/status", "statefulsets/status"],
           ("get", "list", "watch", "create", "update", "patch", "delete")),
+    _rule(["batch"], ["jobs", "jobs/status", "cronjobs", "cronjobs/status"],
+          ("get", "list", "watch", "update", "patch", "delete")),
     _rule(["certificates.k8s.io"], ["certificatesigningrequests"], ("get", "list", "watch", "delete")),
     _rule(["certificates.k8s.io"], ["certificatesigningrequests/approval", "certificatesigningrequests/status"],
           ("update", "patch")),

@@ -4,6 +4,11 @@ The file maps a command ("kubeadm init", "kubeadm join", "kubeadm upgrade apply"
 fault: ``{"fail_after": PHASE}`` exits 1 once PHASE has completed, ``{"kill_in": PHASE}`` sends
 SIGKILL to the process in the middle of PHASE (after its first files were written). A fault fires
 once and is removed from the file, unless it carries ``"sticky": true``.
+
+The kubelet double reads ``{"kubelet": {"ignore_manifest_changes": ["kube-apiserver", ...]}}``: while
+a static pod's name is listed, a change of its manifest is not acted upon (the running pod and its
+mirror Pod, with the old ``kubernetes.io/config.hash``, stay), so `kubeadm upgrade` waits for a hash
+that never changes. This entry is a state, not a one-shot fault: it stays until the test removes it.
 """
 
 import json
@@ -49,3 +54,10 @@ def check(command, phase, moment):
         sys.stderr.write("error execution phase %s: injected fault: %s failed after phase %s\n"
                          % (phase, command, phase))
         raise SystemExit(1)
+
+
+def ignored_manifest_changes():
+    """Static pod names whose manifest changes the kubelet double must not act on."""
+    entry = _load().get("kubelet") or {}
+    names = entry.get("ignore_manifest_changes") if isinstance(entry, dict) else None
+    return set(names) if isinstance(names, list) else set()

@@ -38,6 +38,35 @@ _TIMEOUTS = ("Timeouts", {k: "duration" for k in (
     "tlsBootstrap", "discovery", "upgradeManifests")})
 
 
+_UPGRADE_COMMON = {"dryRun": "bool", "ignorePreflightErrors": ("list", "str")}
+_UPGRADE_APPLY = ("UpgradeApplyConfiguration", dict(
+    _UPGRADE_COMMON, kubernetesVersion="str", allowExperimentalUpgrades="bool", allowRCUpgrades="bool",
+    certificateRenewal="bool", etcdUpgrade="bool", forceUpgrade="bool", patches=_PATCHES, printConfig="bool",
+    skipPhases=("list", "str"), imagePullPolicy="str", imagePullSerial="bool"))
+_UPGRADE_NODE = ("UpgradeNodeConfiguration", dict(
+    _UPGRADE_COMMON, certificateRenewal="bool", etcdUpgrade="bool", patches=_PATCHES, skipPhases=("list", "str"),
+    imagePullPolicy="str", imagePullSerial="bool"))
+_UPGRADE_PLAN = ("UpgradePlanConfiguration", dict(
+    _UPGRADE_COMMON, kubernetesVersion="str", allowExperimentalUpgrades="bool", allowRCUpgrades="bool",
+    printConfig="bool"))
+
+
+def upgrade_defaults():
+    """SetDefaults_UpgradeConfiguration (v1beta4) of the fields the double reads."""
+    node_like = {"certificateRenewal": True, "etcdUpgrade": True, "imagePullPolicy": "IfNotPresent",
+                 "imagePullSerial": True}
+    return {"apply": dict(node_like), "node": dict(node_like), "plan": {}, "diff": {},
+            "timeouts": default_timeouts()}
+
+
+def build_upgrade_config(docs):
+    """Internal UpgradeConfiguration: the file's UpgradeConfiguration (if any) over the defaults."""
+    cfg = upgrade_defaults()
+    if "UpgradeConfiguration" in docs:
+        _merge(cfg, _to_internal(docs["UpgradeConfiguration"][1], docs["UpgradeConfiguration"][0]))
+    return cfg
+
+
 def _schemas(version):
     v4 = version == "v1beta4"
     args = ("list", _ARG) if v4 else ("map", "str")
@@ -103,8 +132,8 @@ def _schemas(version):
             "ignorePreflightErrors": ("list", "str"), "skipPhases": ("list", "str"),
             "unmountFlags": ("list", "str"), "timeouts": _TIMEOUTS})
         out["UpgradeConfiguration"] = ("UpgradeConfiguration", {
-            "apiVersion": "str", "kind": "str", "apply": "any", "diff": "any", "node": "any",
-            "plan": "any", "timeouts": _TIMEOUTS})
+            "apiVersion": "str", "kind": "str", "apply": _UPGRADE_APPLY, "diff": "any", "node": _UPGRADE_NODE,
+            "plan": _UPGRADE_PLAN, "timeouts": _TIMEOUTS})
     return out
 
 

@@ -50,7 +50,7 @@ def test_node_object():
     assert status["nodeInfo"]["kubeletVersion"] == "v1.34.3"
     assert status["nodeInfo"]["containerRuntimeVersion"] == "containerd://1.6.20"
     assert status["nodeInfo"]["operatingSystem"] == "linux"
-    assert "kubeProxyVersion" not in status["nodeInfo"]
+    assert status["nodeInfo"]["kubeProxyVersion"] == ""  # no omitempty upstream; not reported since 1.31
     assert status["capacity"]["pods"] == "110"
     ready = [c for c in status["conditions"] if c["type"] == "Ready"][0]
     assert ready["status"] == "True" and ready["reason"] == "KubeletReady"

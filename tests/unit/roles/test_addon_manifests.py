@@ -272,6 +272,14 @@ def test_apiserver_lb_instance_and_backends_come_from_cluster_facts():
     assert "    server cp1 10.0.129.84:6443\n" in cfg
 
 
+def test_apiserver_lb_leaves_out_the_excluded_backends():
+    renderer = AddonRender("apiserver_lb", extra={"cluster_api_vip": "10.0.128.100", "ansible_facts": VIP_FACTS,
+                                                  "apiserver_lb_excluded_backends": ["cp1"]})
+    cfg = renderer.text("haproxy.cfg.j2")
+    assert "server cp1" not in cfg
+    assert "    bind *:16443\n" in cfg
+
+
 def test_apiserver_lb_router_id_and_priority_settings():
     renderer = AddonRender("apiserver_lb", extra={"cluster_api_vip": "10.0.128.100", "ansible_facts": VIP_FACTS,
                                                   "apiserver_lb_virtual_router_id": 51, "apiserver_lb_priority": 99})
