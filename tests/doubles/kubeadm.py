@@ -4044,16 +4044,18 @@ def cmd_check_expiration(cmd, parsed):
         cert, key = pki.read_pair(host("%s/%s" % (certs_dir, CA_FILES[name])))
         cas.append((name, cert, cert is not None and key is None))
     if fmt != "text":
+        # output.kubeadm.k8s.io/v1alpha3 Certificate: residualTime is int64 SECONDS (ResidualTimeSeconds),
+        # caName omitempty, missing and externallyManaged always present; expirationDate is a
+        # metav1.Time (null for a missing certificate).
         def entry(name, cert, ca=None, external=False):
-            item = {"name": name}
-            if cert is None:
-                item["missing"] = True
-            else:
+            item = {"name": name, "expirationDate": None, "residualTime": 0}
+            if cert is not None:
                 item["expirationDate"] = pki.not_after(cert).strftime("%Y-%m-%dT%H:%M:%SZ")
-                item["residualTime"] = int((pki.not_after(cert) - now).total_seconds() * 1e9)
-            if ca:
-                item["certificateAuthorityName"] = ca
+                item["residualTime"] = int((pki.not_after(cert) - now).total_seconds())
             item["externallyManaged"] = external
+            if ca:
+                item["caName"] = ca
+            item["missing"] = cert is None
             return item
         print_object({"kind": "CertificateExpirationInfo", "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
                       "certificates": [entry(n, c, ca) for n, c, ca in certs],

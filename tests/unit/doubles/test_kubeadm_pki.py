@@ -147,3 +147,19 @@ def test_control_plane_manifests(kubeadm, tree):
     ecmd = etcd["spec"]["containers"][0]["command"]
     assert "--initial-cluster=cp1=https://192.168.56.10:2380" in ecmd
     assert etcd["spec"]["containers"][0]["image"] == "registry.k8s.io/etcd:3.5.16-0"
+
+
+def test_check_expiration_json_is_upstreams_v1alpha3(kubeadm, tree):
+    """output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo (cmd/kubeadm/app/apis/output/v1alpha3/types.go):
+    residualTime in seconds, caName (omitempty), externallyManaged and missing always there."""
+    import json
+    run = kubeadm.run("v1.32.2", "certs", "check-expiration", "-o", "json", "--config", tree["cfg"], root=tree["root"])
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout[run.stdout.index("{"):])
+    assert (doc["kind"], doc["apiVersion"]) == ("CertificateExpirationInfo", "output.kubeadm.k8s.io/v1alpha3")
+    apiserver = next(c for c in doc["certificates"] if c["name"] == "apiserver")
+    assert set(apiserver) == {"name", "expirationDate", "residualTime", "caName", "externallyManaged", "missing"}
+    assert 364 * 86400 < apiserver["residualTime"] <= 365 * 86400
+    assert (apiserver["caName"], apiserver["externallyManaged"], apiserver["missing"]) == ("ca", False, False)
+    ca = next(c for c in doc["certificateAuthorities"] if c["name"] == "ca")
+    assert "caName" not in ca and ca["missing"] is False and 3649 * 86400 < ca["residualTime"] <= 3650 * 86400

@@ -20,7 +20,8 @@ NAMES = {"cp1": "cp1", "cp2": "cp2", "cp3": "cp3"}
 ALL_OK = {"cp1": True, "cp2": True, "cp3": True}
 
 
-def plan(target, facts=FACTS, **kw):
+def plan(target, facts=None, **kw):
+    facts = FACTS if facts is None else facts
     kw.setdefault("api_nodes", ["cp1", "cp2", "cp3", "worker-1"])
     kw.setdefault("members", MEMBERS)
     kw.setdefault("health", ALL_OK)
