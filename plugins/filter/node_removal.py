@@ -12,9 +12,10 @@ version_added: 0.2.0
 description:
   - Decides, before anything changes, whether the host or Node O(_input) can be removed, and how.
   - Refuses an empty name; a name that is neither an inventory host of the cluster nor a Node of
-    it; a Node that no inventory host carries (it cannot be reset); the last control plane; a
-    removal that would leave the stacked etcd without a quorum of healthy members (counting
-    the members etcd itself lists, with the health each control plane read from its member).
+    it; a Node that no inventory host carries (it cannot be reset); Node objects that could not be
+    read; the last control plane; the control plane that is the cluster's API endpoint (no VIP,
+    no DNS name); a removal that would leave the stacked etcd without a quorum of healthy members
+    (counting the members etcd itself lists, with the health each control plane read from its member).
   - Picks the control plane that drains, deletes the Node and removes the etcd member
     (RV(_value.via)) - the host that runs the cluster unless it is the one removed, and with
     stacked etcd a host whose member is healthy.
@@ -25,7 +26,7 @@ options:
     type: str
     required: true
   cluster_facts:
-    description: The run's C(cluster_facts) (C(control_plane), C(workers), C(node_names), C(first_control_plane), C(api)).
+    description: The run's C(cluster_facts) (C(control_plane), C(workers), C(node_names), C(first_control_plane), C(api), C(hosts)).
     type: dict
     required: true
   api_nodes:
@@ -123,6 +124,18 @@ def node_removal(target, cluster_facts, api_nodes=None, members=None, health=Non
         else:
             problems.append("node=%s is neither a host of the inventory's k8s_cluster group (%s) nor a Node of the "
                             "cluster. Nothing was changed." % (target, ", ".join(control_plane + workers) or "empty"))
+        return out
+
+    if api_nodes is None:
+        problems.append("the cluster's Node objects could not be read (the API did not answer through the first "
+                        "healthy control plane): the drain and the deletion of the Node need it. Nothing was changed.")
+        return out
+    api = facts.get("api") or {}
+    address = ((facts.get("hosts") or {}).get(host) or {}).get("address")
+    if out["control_plane"] and not api.get("vip") and not api.get("name") and address and api.get("host") == address:
+        problems.append("%s is the API endpoint every kubeconfig and kubelet of the cluster uses (%s; no cluster_api_vip "
+                        "or cluster_api_name): removing it would cut them all off. Put the API behind a VIP or a DNS "
+                        "name first. Nothing was changed." % (host, api.get("endpoint") or address))
         return out
 
     others = [h for h in [facts.get("first_control_plane")] + control_plane if h and h != host]

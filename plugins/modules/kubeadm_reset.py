@@ -30,12 +30,22 @@ attributes:
     details: Reports a change without running kubeadm.
   diff_mode:
     support: none
-options: {}
+options:
+  cleanup_tmp_dir:
+    description:
+      - Also delete C(/etc/kubernetes/tmp) (C(kubeadm reset --cleanup-tmp-dir)), where
+        C(kubeadm upgrade) keeps its backups of the manifests and of the etcd data (every Secret).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
 - name: Reset a node whose join stopped half-way
   seed.kubeadm.kubeadm_reset:
+
+- name: Tear a node down, kubeadm's temporary directory included
+  seed.kubeadm.kubeadm_reset:
+    cleanup_tmp_dir: true
 """
 
 RETURN = r"""
@@ -55,6 +65,7 @@ def main():
         argument_spec=dict(
             cri_socket=dict(type='str', default='unix:///run/containerd/containerd.sock'),
             kubeadm_path=dict(type='path'),
+            cleanup_tmp_dir=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -62,7 +73,10 @@ def main():
     if module.check_mode:
         module.exit_json(changed=True, output='')
     try:
-        out = runner.run(['reset', '-f', '--cri-socket', module.params['cri_socket']], what='kubeadm reset')
+        args = ['reset', '-f', '--cri-socket', module.params['cri_socket']]
+        if module.params['cleanup_tmp_dir']:
+            args.append('--cleanup-tmp-dir')
+        out = runner.run(args, what='kubeadm reset')
     except kubeadm_utils.KubeadmError as exc:
         kubeadm_utils.fail_masked(module, exc)
     module.exit_json(changed=True, output=kubeadm_utils.redact(out, 40))

@@ -1249,10 +1249,54 @@ class ApiServer:
         return code, result, "application/json"
 
     def evict(self, res, namespace, name, user):
-        if self.read(res, namespace, name) is None:
+        """pods/eviction as pkg/registry/core/pod/storage/eviction.go: a terminal, pending or deleting
+        pod goes at once; otherwise the one PodDisruptionBudget selecting it must allow a disruption
+        (429 when it does not or was not processed yet, 500 for more than one), which the eviction
+        spends (status.disruptionsAllowed - 1, the pod in status.disruptedPods)."""
+        pod = self.read(res, namespace, name)
+        if pod is None:
             raise am.not_found("pods", "", name)
+        phase = (pod.get("status") or {}).get("phase") or "Pending"  # the phase a pod is created with
+        if phase not in ("Succeeded", "Failed", "Pending") and not (pod.get("metadata") or {}).get("deletionTimestamp"):
+            self.spend_disruption(pod, namespace, name, user)
         self.delete(res, namespace, name, user)
         return 201, am.status_success(), "application/json"
+
+    def spend_disruption(self, pod, namespace, name, user):
+        pdb_res = self.builtin("policy", "poddisruptionbudgets")
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        budgets = [b for b in self.list_objects(pdb_res, namespace)[0]
+                   if (b.get("spec") or {}).get("selector") is not None
+                   and am.selector_matches(b["spec"]["selector"], labels)]
+        if not budgets:
+            return
+        if len(budgets) > 1:
+            raise am.ApiStatus(500, "InternalError", "This pod has more than one PodDisruptionBudget, which the "
+                               "eviction subresource does not support.")
+        budget = budgets[0]
+        bname = budget["metadata"]["name"]
+        status = budget.get("status") or {}
+        violate = "Cannot evict pod as it would violate the pod's disruption budget."
+        if status.get("observedGeneration", 0) < budget["metadata"].get("generation", 1):
+            raise am.ApiStatus(429, "TooManyRequests", violate, {"causes": [{
+                "reason": "DisruptionBudget",
+                "message": "The disruption budget %s is still being processed by the server." % bname}]})
+        allowed = int(status.get("disruptionsAllowed", 0))
+        if allowed < 0:
+            raise am.forbidden("poddisruptionbudgets", "policy", bname, "pdb disruptions allowed is negative")
+        if allowed == 0:
+            raise am.ApiStatus(429, "TooManyRequests", violate, {"causes": [{
+                "reason": "DisruptionBudget",
+                "message": "The disruption budget %s needs %d healthy pods and has %d currently"
+                           % (bname, int(status.get("desiredHealthy", 0)), int(status.get("currentHealthy", 0)))}]})
+
+        def spend(old):
+            new = copy.deepcopy(old)
+            st = new.setdefault("status", {})
+            st["disruptionsAllowed"] = int(st.get("disruptionsAllowed", 0)) - 1
+            st.setdefault("disruptedPods", {})[name] = am.now_rfc3339()
+            return new
+        self.update(pdb_res, namespace, bname, spend, user, {}, "status")
 
     def review(self, res, namespace, body, user):
         obj = self.parse_body(body, {"Content-Type": "application/json"})

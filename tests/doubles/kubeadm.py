@@ -2314,8 +2314,9 @@ def etcd_endpoints(client):
 
 
 def etcd_client(endpoints, certs_dir, timeout=10):
-    return etcdlib.Client(endpoints, host(certs_dir + "/etcd/ca.crt"), host(certs_dir + "/apiserver-etcd-client.crt"),
-                          host(certs_dir + "/apiserver-etcd-client.key"), timeout=timeout)
+    # etcdutil.NewFromCluster: the etcd CA and the healthcheck client certificate (not the API server's)
+    return etcdlib.Client(endpoints, host(certs_dir + "/etcd/ca.crt"), host(certs_dir + "/etcd/healthcheck-client.crt"),
+                          host(certs_dir + "/etcd/healthcheck-client.key"), timeout=timeout)
 
 
 def jp_check_etcd(ctx):
@@ -2549,8 +2550,9 @@ Please, check the contents of the $HOME/.kube/config file.
 """
 
 
-def fetch_cluster_config(kubeconfig_path, prefix, timeout=10):
-    """ClusterConfiguration (internal dict) from the kubeadm-config ConfigMap, or None."""
+def fetch_cluster_config(kubeconfig_path, prefix, timeout=10, quiet=False):
+    """ClusterConfiguration (internal dict) from the kubeadm-config ConfigMap, or None. `quiet`: the
+    printer of a structured output (-o json|yaml) drops these lines (ResourcePrinterWrapper.Printf)."""
     if not exists(kubeconfig_path):
         return None, "open %s: no such file or directory" % kubeconfig_path
     try:
@@ -2560,8 +2562,9 @@ def fetch_cluster_config(kubeconfig_path, prefix, timeout=10):
         docs = api.load_documents(text, {"ClusterConfiguration"}, minor(), lambda m: None)
     except (kube.ApiError, OSError, ssl.SSLError, ValueError, KeyError, TypeError, api.ConfigError) as exc:
         return None, api_message(exc)
-    out("%s Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"..." % prefix)
-    out("%s Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it." % prefix)
+    if not quiet:
+        out("%s Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"..." % prefix)
+        out("%s Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it." % prefix)
     docs = dict(docs)
     docs["JoinConfiguration"] = ("v1beta4", {})
     return api.build_config(docs, "JoinConfiguration", VERSION, with_defaults=False)["cluster"], None
@@ -3989,16 +3992,17 @@ RENEWABLE = {
 CA_FILES = {"ca": "ca", "etcd-ca": "etcd/ca", "front-proxy-ca": "front-proxy-ca"}
 
 
-def certs_cluster(parsed, prefix):
+def certs_cluster(parsed, prefix, quiet=False):
     # `kubeadm certs` does not call ValidateMixedArguments; with --config the file's certificatesDir
     # wins (getInternalCfg applies --cert-dir only to a configuration read from the cluster).
     if parsed.get("config"):
         docs = load_docs(parsed["config"], ("InitConfiguration", "ClusterConfiguration"))
         cluster = api.build_config(docs, "InitConfiguration", VERSION, with_defaults=False)["cluster"]
     else:
-        cluster, _ = fetch_cluster_config(parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf", prefix, 5)
-        if cluster is None:
+        cluster, _ = fetch_cluster_config(parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf", prefix, 5, quiet)
+        if cluster is None and not quiet:
             out("%s Error reading configuration from the Cluster. Falling back to default configuration" % prefix)
+        if cluster is None:
             cluster = api.default_cluster(VERSION)
         if parsed.is_set("cert-dir"):
             cluster["certificatesDir"] = parsed["cert-dir"]
@@ -4027,7 +4031,7 @@ def load_renewable(certs_dir, name):
 def cmd_check_expiration(cmd, parsed):
     fmt = parsed["output"]
     printer_check(fmt)
-    cluster = certs_cluster(parsed, "[check-expiration]")
+    cluster = certs_cluster(parsed, "[check-expiration]", quiet=fmt != "text")
     certs_dir = cluster.get("certificatesDir") or "/etc/kubernetes/pki"
     now = datetime.datetime.now(datetime.timezone.utc)
     certs, cas = [], []
@@ -4057,8 +4061,10 @@ def cmd_check_expiration(cmd, parsed):
                 item["caName"] = ca
             item["missing"] = cert is None
             return item
+        # a leaf is externally managed when its CA is (renewal/manager.go: IsExternallyManaged(CABaseName))
+        external_ca = dict((n, e) for n, _, e in cas)
         print_object({"kind": "CertificateExpirationInfo", "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
-                      "certificates": [entry(n, c, ca) for n, c, ca in certs],
+                      "certificates": [entry(n, c, ca, external_ca.get(ca, False)) for n, c, ca in certs],
                       "certificateAuthorities": [entry(n, c, None, e) for n, c, e in cas]}, fmt)
         return 0
 

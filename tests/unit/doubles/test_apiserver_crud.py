@@ -265,6 +265,46 @@ def test_secret_string_data_and_eviction(api):
     assert error(admin.get, "/api/v1/namespaces/default/pods/p").status == 404
 
 
+def test_eviction_respects_the_pod_disruption_budget(api):
+    """pkg/registry/core/pod/storage/eviction.go: 429 while the budget allows no disruption or is not
+    processed yet, 500 with two budgets; an allowed eviction spends one disruption."""
+    admin = api.admin()
+    pods = "/api/v1/namespaces/default/pods"
+    pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets"
+    for name in ("web-1", "web-2", "other"):
+        admin.create(pods, {"metadata": {"name": name, "labels": {"app": "web" if name != "other" else "x"}},
+                            "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i"}]}})
+        pod = admin.get(pods + "/" + name)
+        pod["status"] = {"phase": "Running"}
+        admin.replace(pods + "/" + name + "/status", pod)
+    admin.create(pdbs, {"metadata": {"name": "web"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}}})
+
+    def evict(name):
+        return admin.create(pods + "/" + name + "/eviction", {
+            "apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "default"}})
+
+    unprocessed = error(evict, "web-1")
+    assert unprocessed.status == 429
+    assert unprocessed.body["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
+    assert unprocessed.body["details"]["causes"][0]["message"] == \
+        "The disruption budget web is still being processed by the server."
+    budget = admin.get(pdbs + "/web")
+    budget["status"] = {"observedGeneration": budget["metadata"]["generation"], "disruptionsAllowed": 1,
+                        "currentHealthy": 2, "desiredHealthy": 1, "expectedPods": 2}
+    admin.replace(pdbs + "/web/status", budget)
+    assert evict("web-1")["status"] == "Success"
+    spent = admin.get(pdbs + "/web")["status"]
+    assert spent["disruptionsAllowed"] == 0 and "web-1" in spent["disruptedPods"]
+    refused = error(evict, "web-2")
+    assert refused.status == 429 and refused.body["reason"] == "TooManyRequests"
+    assert refused.body["details"]["causes"][0]["message"] == "The disruption budget web needs 1 healthy pods and has 2 currently"
+    assert admin.get(pods + "/web-2")["metadata"]["name"] == "web-2"
+    assert evict("other")["status"] == "Success"  # no budget selects it
+    admin.create(pdbs, {"metadata": {"name": "all"}, "spec": {"minAvailable": 0, "selector": {}}})
+    two = error(evict, "web-2")
+    assert two.status == 500 and "more than one PodDisruptionBudget" in two.body["message"]
+
+
 def test_watch_reports_changes(api):
     admin = api.admin()
     admin.create(CM, {"metadata": {"name": "w1"}})

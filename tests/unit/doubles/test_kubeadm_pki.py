@@ -163,3 +163,19 @@ def test_check_expiration_json_is_upstreams_v1alpha3(kubeadm, tree):
     assert (apiserver["caName"], apiserver["externallyManaged"], apiserver["missing"]) == ("ca", False, False)
     ca = next(c for c in doc["certificateAuthorities"] if c["name"] == "ca")
     assert "caName" not in ca and ca["missing"] is False and 3649 * 86400 < ca["residualTime"] <= 3650 * 86400
+
+
+def test_check_expiration_json_marks_leaves_of_an_external_ca(kubeadm, tree, tmp_path):
+    """renewal/manager.go: a leaf is externally managed when its CA's key is absent; stdout is only
+    the document (the structured printer drops the configuration lines)."""
+    import json
+    import shutil
+    root = tmp_path / "root"
+    shutil.copytree(tree["root"], root)
+    (root / "etc/kubernetes/pki/front-proxy-ca.key").unlink()
+    run = kubeadm.run("v1.32.2", "certs", "check-expiration", "-o", "json", "--config", tree["cfg"], root=root)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    external = {c["name"] for c in doc["certificates"] if c["externallyManaged"]}
+    assert external == {"front-proxy-client"}
+    assert [c["name"] for c in doc["certificateAuthorities"] if c["externallyManaged"]] == ["front-proxy-ca"]

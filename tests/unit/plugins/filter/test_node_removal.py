@@ -13,7 +13,10 @@ FACTS = {
     "workers": ["w1"],
     "node_names": {"cp1": "cp1", "cp2": "cp2", "cp3": "cp3", "w1": "worker-1"},
     "first_control_plane": "cp1",
-    "api": {"lb_hosts": ["cp1", "cp2", "cp3"]},
+    "api": {"lb_hosts": ["cp1", "cp2", "cp3"], "vip": "10.0.0.100", "name": "", "host": "10.0.0.100",
+            "endpoint": "10.0.0.100:16443"},
+    "hosts": {"cp1": {"address": "10.0.0.11"}, "cp2": {"address": "10.0.0.12"}, "cp3": {"address": "10.0.0.13"},
+              "w1": {"address": "10.0.0.21"}},
 }
 MEMBERS = ["cp1", "cp2", "cp3"]
 NAMES = {"cp1": "cp1", "cp2": "cp2", "cp3": "cp3"}
@@ -118,8 +121,22 @@ def test_external_etcd_has_no_member_checks():
     assert (out["etcd_member"], out["via"], out["problems"], out["warnings"]) == ("", "cp2", [], [])
 
 
-def test_unknown_api_nodes():
-    assert plan("w1", api_nodes=None)["in_api"] is None
+def test_unreadable_api_is_refused():
+    out = plan("w1", api_nodes=None)
+    assert out["in_api"] is None
+    assert out["problems"][0].startswith("the cluster's Node objects could not be read")
+
+
+def test_the_api_endpoint_without_vip_is_refused():
+    facts = dict(FACTS, api={"lb_hosts": [], "vip": "", "name": "", "host": "10.0.0.11", "endpoint": "10.0.0.11:6443"})
+    out = plan("cp1", facts=facts)
+    assert out["problems"] == [
+        "cp1 is the API endpoint every kubeconfig and kubelet of the cluster uses (10.0.0.11:6443; no cluster_api_vip "
+        "or cluster_api_name): removing it would cut them all off. Put the API behind a VIP or a DNS name first. "
+        "Nothing was changed."]
+    assert plan("cp2", facts=facts)["problems"] == []
+    named = dict(facts, api=dict(facts["api"], name="api.example.test", host="api.example.test"))
+    assert plan("cp1", facts=named)["problems"] == []
 
 
 def test_bad_facts():
