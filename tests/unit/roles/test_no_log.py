@@ -60,7 +60,7 @@ NOT_PRINTED = {"name", "when", "changed_when", "failed_when", "until", "register
 
 def _task_files():
     for base in ("roles", "playbooks"):
-        for root, _, files in os.walk(os.path.join(REPO, base)):
+        for root, _dirs, files in os.walk(os.path.join(REPO, base)):
             if base == "roles" and os.path.basename(root) not in ("tasks", "handlers"):
                 continue
             for name in sorted(files):
@@ -172,7 +172,7 @@ def scan(mutate=None):
     role_vars = _role_vars()
     registered = set()
     while True:  # results, facts and role vars built from secrets are secrets too, wherever used
-        found = set().union(*(_tainted(t, registered) for _, t in tasks))
+        found = set().union(*(_tainted(t, registered) for _where, t in tasks))
         found |= {name for name, value in role_vars.items()
                   if any(_secret_name(ref, registered) for ref in _names(value))}
         if found <= registered:
@@ -232,7 +232,7 @@ def test_the_allowed_tasks_still_exist():
 def test_a_task_that_loses_no_log_is_caught(path, name):
     def drop_no_log(where, data):
         if where == path:
-            for _, task in _tasks(data, where):
+            for _where, task in _tasks(data, where):
                 if task.get("name") == name:
                     task.pop("no_log")
         return data

@@ -148,8 +148,8 @@ def test_reset(tmp_path, monkeypatch):
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path}, check_mode=True)
     assert rc == 0 and len(fake.calls()) == 1
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path, 'cleanup_tmp_dir': True})
-    assert rc == 0 and fake.calls()[-1] == ['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock',
-                                           '--cleanup-tmp-dir']
+    expected = ['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock', '--cleanup-tmp-dir']
+    assert rc == 0 and fake.calls()[-1] == expected
     fake.fail('reset', 'error: boom')
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
     assert rc == 1 and 'boom' in result['msg']
