@@ -69,7 +69,8 @@ def test_interfaces_of_the_cni_and_kube_proxy_are_found():
     grep = re.search(r"grep -E '(\^link [^']*)'", cmd).group(1)
     links = "\n".join("link " + name for name in ["lo", "eth0", "cni0", "flannel.1", "flannel-v6.1", "vxlan.calico",
                                                   "cali0123456789a", "caliXYZ", "kube-ipvs0", "docker0", "tunl0"])
-    found = subprocess.run(["grep", "-E", grep], input=links, stdout=subprocess.PIPE, universal_newlines=True).stdout
+    found = subprocess.run(["grep", "-E", grep], input=links, stdout=subprocess.PIPE, universal_newlines=True,
+                           check=True).stdout
     assert found.split() == ["link", "cni0", "link", "flannel.1", "link", "flannel-v6.1", "link", "vxlan.calico",
                              "link", "cali0123456789a", "link", "kube-ipvs0"]
     assert renderer("reset_nft_tables") == ["kube-proxy", "flannel-ipv4", "flannel-ipv6"]
