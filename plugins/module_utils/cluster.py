@@ -90,7 +90,7 @@ SOURCE_VARS = {
 # Kubernetes 1.35 flipped the kubelet's failCgroupV1 default to true (KEP-5573), and kubeadm's
 # SystemVerification check fails on cgroup v1 for kubelets of 1.35 and later.
 CGROUP_V1_MINOR = "1.35"
-UPGRADE_FIX = "upgrade the cluster with kubeadm upgrade, one minor at a time"
+UPGRADE_FIX = "upgrade the cluster with playbooks/upgrade.yml (kubeadm upgrade, one minor at a time)"
 
 
 def _union(*lists):

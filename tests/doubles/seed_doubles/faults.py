@@ -3,7 +3,8 @@
 The file maps a command ("kubeadm init", "kubeadm join", "kubeadm upgrade apply", ...) to one
 fault: ``{"fail_after": PHASE}`` exits 1 once PHASE has completed, ``{"kill_in": PHASE}`` sends
 SIGKILL to the process in the middle of PHASE (after its first files were written). A fault fires
-once and is removed from the file, unless it carries ``"sticky": true``.
+once and is removed from the file, unless it carries ``"sticky": true``. With ``"argv_contains": TEXT``
+it fires only in a run whose arguments contain TEXT (one hop of an upgrade, for example ``"v1.35.6"``).
 
 The kubelet double reads ``{"kubelet": {"ignore_manifest_changes": ["kube-apiserver", ...]}}``: while
 a static pod's name is listed, a change of its manifest is not acted upon (the running pod and its
@@ -43,6 +44,8 @@ def check(command, phase, moment):
     """Fire the fault configured for ``command`` at ``phase``; ``moment`` is "in" or "after"."""
     fault = _load().get(command)
     if not fault:
+        return
+    if fault.get("argv_contains") and str(fault["argv_contains"]) not in " ".join(sys.argv[1:]):
         return
     if moment == "in" and fault.get("kill_in") == phase:
         _consume(command)

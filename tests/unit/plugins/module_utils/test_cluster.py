@@ -14,7 +14,7 @@ from ansible_collections.seed.kubeadm.plugins.module_utils import cluster
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 HOSTS = {"cp1": "10.0.0.11", "cp2": "10.0.0.12", "cp3": "10.0.0.13", "w1": "10.0.0.21"}
-FIX = "keep cluster_kubernetes_version: {keep} or upgrade the cluster with kubeadm upgrade, one minor at a time"
+FIX = "keep cluster_kubernetes_version: {keep} or upgrade the cluster with playbooks/upgrade.yml (kubeadm upgrade, one minor at a time)"
 
 
 def probe(apiserver=None, kubeadm=None, kubelet=None, cgroup_v2=True, **extra):
