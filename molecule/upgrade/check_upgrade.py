@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """TEST ONLY: checks the order of an upgrade from what the hosts recorded.
 
-  check_upgrade.py WATCH.jsonl SNAPSHOT_DIR CALLS.jsonl... -- CONTROL_PLANE... -- HOP...
+  check_upgrade.py WATCH.jsonl SNAPSHOT_DIR CALLS.jsonl... -- CONTROL_PLANE... -- WORKER... -- HOP...
 
 WATCH.jsonl: node_watch.py's changes of the Nodes; SNAPSHOT_DIR: the etcd snapshots kept on the
 controller (etcd-snapshot-<UTC time>.db); CALLS.jsonl: the doubles' recorded calls of every host.
@@ -40,7 +39,9 @@ def main(argv):
     first = rest.index("--")
     call_paths, rest = rest[:first], rest[first + 1:]
     second = rest.index("--")
-    control_planes, hops = rest[:second], rest[second + 1:]
+    control_planes, rest = rest[:second], rest[second + 1:]
+    third = rest.index("--")
+    workers, hops = rest[:third], rest[third + 1:]
     errors = []
     calls = load(call_paths)
     kubeadm = [c for c in calls if c["tool"] == "kubeadm" and c["argv"][:1] == ["upgrade"]]
@@ -54,9 +55,13 @@ def main(argv):
     if any(c["host"] != control_planes[0] for c in applies):
         errors.append("kubeadm upgrade apply ran on %s" % sorted({c["host"] for c in applies}))
 
-    # An etcd snapshot before every apply, taken after the previous one ended.
+    with open(watch_path, encoding="utf-8") as handle:
+        changes = [json.loads(line) for line in handle if line.strip()]
+
+    # An etcd snapshot before every apply, taken after the previous one ended (the first: after the
+    # watch started, right before the first upgrade run).
     snaps = snapshot_times(snap_dir)
-    previous = 0
+    previous = changes[0]["time"] if changes else 0
     for call in applies:
         if not any(previous - 1 <= t <= call["start"] + 1 for t in snaps):
             errors.append("no etcd snapshot between %.0f and the apply %s at %.0f (snapshots %s)"
@@ -70,6 +75,17 @@ def main(argv):
         if sorted(c["host"] for c in hop_nodes) != sorted(control_planes[1:]):
             errors.append("hop %s: kubeadm upgrade node succeeded on %s, expected %s"
                           % (call["argv"][2], sorted(c["host"] for c in hop_nodes), sorted(control_planes[1:])))
+        cp_done = max([c["epoch"] for c in hop_nodes] + [call["epoch"]])
+        hop_workers = [c for c in nodes if call["epoch"] <= c["start"] <= end and c["host"] in workers and c["rc"] == 0]
+        if sorted(c["host"] for c in hop_workers) != sorted(workers):
+            errors.append("hop %s: kubeadm upgrade node succeeded on workers %s, expected %s"
+                          % (call["argv"][2], sorted(c["host"] for c in hop_workers), sorted(workers)))
+        early_workers = [c["host"] for c in hop_workers if c["start"] < cp_done]
+        if early_workers:
+            errors.append("hop %s: kubeadm upgrade node on workers %s before the control planes were done" % (call["argv"][2], early_workers))
+        early_kubelets = [c["node"] for c in changes if c["kubelet"] == call["argv"][2] and c["time"] < cp_done]
+        if early_kubelets:
+            errors.append("hop %s: kubelets of %s changed before every control plane ran the hop" % (call["argv"][2], sorted(set(early_kubelets))))
         for before, after in zip(hop_nodes, hop_nodes[1:]):
             if after["start"] < before["epoch"]:
                 errors.append("hop %s: kubeadm upgrade node on %s and %s overlapped" % (call["argv"][2], before["host"], after["host"]))
@@ -80,8 +96,6 @@ def main(argv):
 
     # Kubelets: a Node's kubelet version changes only while the Node is cordoned; never two control
     # planes cordoned at once; at the end every Node runs the target, schedulable and Ready.
-    with open(watch_path, encoding="utf-8") as handle:
-        changes = [json.loads(line) for line in handle if line.strip()]
     state = {}
     for change in changes:
         old = state.get(change["node"])

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """TEST ONLY: records every change of the Nodes' schedulability, kubelet version and readiness.
 
 Runs on a control plane during the upgrade (systemd-run); each change is one JSON line

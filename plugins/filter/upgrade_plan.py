@@ -16,7 +16,7 @@ description:
     the newest patch the package source offers (O(available)) or at the version O(versions) names
     for that minor.
   - The starting point is the oldest version any host runs (kube-apiserver of every control plane,
-    the kubelet package of every node), so a run interrupted half-way resumes with the hop it stopped in.
+    the kubelet package of every node and the kubelet its Node reports), so a run interrupted half-way resumes with the hop it stopped in.
   - Refuses a target that is not a version, a downgrade of any host, a target or hop missing from the
     source, a O(versions) list that skips a minor or lists two versions of one, control planes or nodes
     of the run that run no Kubernetes, control planes more than one minor apart, a Node outside the run whose kubelet the target
@@ -51,6 +51,12 @@ options:
     elements: str
   versions:
     description: Versions to upgrade through, one per minor (C(upgrade_versions)); empty to take the newest of O(available).
+    type: list
+    elements: str
+    default: []
+  cordoned:
+    description: Node objects an interrupted upgrade left cordoned (they carry the upgrade's annotation); the
+      last hop is planned for them even when every version is the target's.
     type: list
     elements: str
     default: []
@@ -150,7 +156,7 @@ def _explicit(versions, lowest, target, problems):
 
 
 def upgrade_plan(target, running, control_plane, node_names, nodes=None, available=None, versions=None,
-                 source="the package source", max_hops=4):
+                 source="the package source", max_hops=4, cordoned=None):
     if not isinstance(running, dict) or not isinstance(node_names, dict):
         raise AnsibleFilterError("upgrade_plan needs running and node_names as dicts")
     out = {"current": "", "hops": [], "problems": [], "warnings": []}
@@ -184,6 +190,13 @@ def upgrade_plan(target, running, control_plane, node_names, nodes=None, availab
         nodes = {}
     if problems:
         return out
+    # A kubelet package installed but not yet running (a run stopped before the restart) counts as the
+    # older version its Node still reports.
+    for host in list(kubelets):
+        reported = _plain(nodes.get(node_names.get(host, host)))
+        if ver.k8s_version_valid(reported) and _key(reported) < _key(kubelets[host]):
+            kubelets[host] = reported
+    left_cordoned = sorted(set(cordoned or []) & set(node_names.get(h, h) for h in running))
 
     everything = list(apiservers.values()) + list(kubelets.values())
     lowest = min(everything, key=_key)
@@ -201,6 +214,10 @@ def upgrade_plan(target, running, control_plane, node_names, nodes=None, availab
                         % ", ".join("%s on %s" % (v, ", ".join(sorted(h for h in apiservers if apiservers[h] == v))) for v in cp_versions))
         return out
     if _key(lowest) == _key(target) and _key(highest) == _key(target):
+        if left_cordoned:
+            out["hops"] = [target]
+            out["warnings"].append("Node %s was left cordoned by an interrupted upgrade; this run finishes it"
+                                   % ", ".join(left_cordoned))
         return out
 
     explicit = _explicit([str(v) for v in versions or []], lowest, target, problems)
@@ -281,7 +298,7 @@ def deb_versions(index, package="kubeadm"):
     return sorted(found, key=_key)
 
 
-_HASH = re.compile(r"static Pod hash for component (\S+) on Node (\S+) did not change after (\S+)")
+_HASH = re.compile(r"static Pod hash for component (\S+) on Node (\S+) did not change after ([^\s:]+)")
 
 
 def upgrade_failure(result, host, hop, old, stage):

@@ -70,6 +70,20 @@ def test_resume_from_the_oldest_host():
     assert plan("1.35.1", run)["hops"] == ["1.34.3", "1.35.1"]
 
 
+def test_resume_a_kubelet_installed_but_not_restarted():
+    # w1's package is at the target, its Node still reports the old kubelet: the last hop again.
+    result = plan("1.35.1", running(apiserver="1.35.1", kubelet="1.35.1"), nodes=nodes("v1.35.1", **{"worker-1": "v1.34.3"}))
+    assert result["hops"] == ["1.35.1"] and result["current"] == "1.34.3"
+
+
+def test_resume_a_node_left_cordoned():
+    done = running(apiserver="1.35.1", kubelet="1.35.1")
+    assert plan("1.35.1", done, nodes=nodes("v1.35.1"))["hops"] == []
+    result = plan("1.35.1", done, nodes=nodes("v1.35.1"), cordoned=["worker-1", "elsewhere"])
+    assert result["hops"] == ["1.35.1"]
+    assert result["warnings"] == ["Node worker-1 was left cordoned by an interrupted upgrade; this run finishes it"]
+
+
 def test_downgrade_is_refused():
     one_problem(plan("1.33.0"), "cluster_kubernetes_version 1.33.0 is older than 1.33.2", "does not downgrade")
     run = running(cp2={"kube-apiserver": "1.34.1"})
@@ -182,3 +196,20 @@ def test_deb_versions():
     assert deb_versions(INDEX) == ["1.34.1", "1.34.3"]
     assert deb_versions(INDEX, "kubelet") == ["1.34.9"]
     assert deb_versions("") == []
+
+
+def test_upgrade_failure_diagnoses_the_hash_hang_and_a_kill():
+    from ansible_collections.seed.kubeadm.plugins.filter.upgrade_plan import upgrade_failure
+    hang = {"rc": 1, "cmd": ["/usr/bin/kubeadm", "upgrade", "apply", "v1.34.3"], "stdout": "",
+            "stderr": "couldn't upgrade control plane. kubeadm has tried to recover everything into the earlier state. "
+                      "Errors faced: static Pod hash for component kube-apiserver on Node cp1 did not change after "
+                      "5m0s: context deadline exceeded"}
+    text = upgrade_failure(hang, "cp1", "1.34.3", "1.33.5", "control-plane")
+    assert text.startswith("kubeadm upgrade apply stopped on cp1 in the control-plane hop to 1.34.3 (rc 1): the kubelet on cp1 "
+                           "did not restart kube-apiserver after kubeadm wrote its new manifest")
+    assert "within 5m0s)" in text and "cp1 still runs 1.33.5" in text
+    killed = upgrade_failure({"rc": -9, "cmd": ["kubeadm", "upgrade", "node"]}, "cp2", "1.35.1", "1.34.3", "control-plane")
+    assert "kubeadm upgrade node stopped on cp2" in killed and "kubeadm was killed" in killed
+    other = upgrade_failure({"rc": 1, "cmd": ["kubeadm", "upgrade", "apply"], "stderr": "[ERROR ImagePull]: failed to pull\nmore"},
+                            "cp1", "1.35.1", "1.34.3", "control-plane")
+    assert "[ERROR ImagePull]: failed to pull" in other and other.endswith("leaves alone what is already upgraded.")
