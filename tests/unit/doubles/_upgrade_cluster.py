@@ -236,6 +236,7 @@ class Cluster:
     def _start_kubelet(self, monkeypatch):
         kubelet = load("kubelet_double_upgrade", "kubelet.py", self.version)
         instant_pod_workers(kubelet, monkeypatch)
+        self._etcd_mirror_points_at_real_etcd(kubelet, monkeypatch)
         flags = {"hostname-override": "cp1", "kubeconfig": str(self.root / "etc/kubernetes/admin.conf"),
                  "node-ip": "127.0.0.1"}
         self.kubelet = kubelet.Kubelet(flags, {"staticPodPath": str(self.root / "etc/kubernetes/manifests")}, 34)
@@ -245,18 +246,20 @@ class Cluster:
         def step():
             self.kubelet.sync_pods()
             self.kubelet.sync_mirrors()
-            self._point_etcd_annotation()
         self.loops.append(Loop(step, 0.2))
         self.loops[-1].start()
 
-    def _point_etcd_annotation(self):
-        path = "/api/v1/namespaces/kube-system/pods/etcd-cp1"
-        try:
-            pod = self.admin.get(path)
-        except ApiError:
-            return
-        if (pod["metadata"].get("annotations") or {}).get(ETCD_URLS) != self.etcd.url:
-            self.admin.patch(path, {"metadata": {"annotations": {ETCD_URLS: self.etcd.url}}})
+    def _etcd_mirror_points_at_real_etcd(self, kubelet_module, monkeypatch):
+        """Every etcd mirror Pod is created already advertising the real etcd's URL: patching it after
+        creation left a moment where kubeadm read the manifest's URL and waited on an etcd that is not there."""
+        make = kubelet_module.mirror_pod
+
+        def mirror_pod(pod, node, *args, **kwargs):
+            mirror = make(pod, node, *args, **kwargs)
+            if mirror["metadata"]["name"] == "etcd-" + node:
+                mirror["metadata"].setdefault("annotations", {})[ETCD_URLS] = self.etcd.url
+            return mirror
+        monkeypatch.setattr(kubelet_module, "mirror_pod", mirror_pod)
 
     def _start_job_controller(self):
         kcm = load("kcm_double_upgrade", "kube_controller_manager.py")
