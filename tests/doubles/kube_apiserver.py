@@ -1425,6 +1425,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-apiserver"
     sys_version = ""
+    # Kept-alive connections that stay idle this long are closed (clients open a new one).
+    timeout = 120
 
     def log_message(self, fmt, *args):  # quiet: the server logs its own lines
         if VERBOSITY >= 4:

@@ -59,6 +59,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import ssl
 import sys
 import threading
@@ -1067,6 +1068,10 @@ def manifest_hash(pod, node):
     return digest.hexdigest()
 
 
+# file -> ((inode, size, mtime), decoded document): a file is decoded again only once it changed.
+_MANIFEST_CACHE = {}
+
+
 def read_manifests(path):
     """{pod name: (pod dict, file)} of the static pod files in ``path`` (a directory or a file);
     hidden files are ignored like upstream; undecodable files are logged and skipped."""
@@ -1079,14 +1084,24 @@ def read_manifests(path):
         files = [path]
     out = {}
     for file in files:
-        if not os.path.isfile(file):
-            continue
         try:
-            with open(file, encoding="utf-8") as handle:
-                pod = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError) as exc:
-            log("E", "Could not process manifest file", err=str(exc), path=file)
+            info = os.stat(file)
+        except OSError:
             continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        key = (info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = _MANIFEST_CACHE.get(file)
+        if cached is not None and cached[0] == key:
+            pod = cached[1]
+        else:
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    pod = yaml.safe_load(handle)
+            except (OSError, yaml.YAMLError) as exc:
+                log("E", "Could not process manifest file", err=str(exc), path=file)
+                continue
+            _MANIFEST_CACHE[file] = (key, pod)
         if not isinstance(pod, dict) or pod.get("kind") != "Pod" or not (pod.get("metadata") or {}).get("name"):
             log("E", "Could not process manifest file", err="invalid pod: not a Pod with a name", path=file)
             continue
@@ -1155,6 +1170,19 @@ def pod_status(pod, state, node_ip, ready, now=None):
     return status
 
 
+_PROBE_CONTEXT = []
+
+
+def _probe_context():
+    """One TLS context for every HTTPS probe (the kubelet does not verify probe certificates)."""
+    if not _PROBE_CONTEXT:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        _PROBE_CONTEXT.append(ctx)
+    return _PROBE_CONTEXT[0]
+
+
 def http_probe(container, timeout=2.0):
     """Result of the container's httpGet readinessProbe (else startupProbe); True without one."""
     probe = container.get("readinessProbe") or container.get("startupProbe")
@@ -1169,11 +1197,9 @@ def http_probe(container, timeout=2.0):
     scheme = (get.get("scheme") or "HTTP").lower()
     host = get.get("host") or "127.0.0.1"
     url = "%s://%s:%s%s" % (scheme, host if ":" not in host else "[%s]" % host, port, get.get("path") or "/")
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
     try:
-        with urllib.request.urlopen(url, timeout=timeout, context=ctx if scheme == "https" else None) as resp:
+        with urllib.request.urlopen(url, timeout=timeout, context=_probe_context() if scheme == "https" else None) \
+                as resp:
             return 200 <= resp.status < 400
     except Exception:  # noqa: BLE001 - any failure is a failed probe
         return False

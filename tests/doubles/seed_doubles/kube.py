@@ -7,6 +7,7 @@ import json
 import os
 import ssl
 import tempfile
+import threading
 import urllib.parse
 
 import yaml
@@ -77,6 +78,41 @@ class Client:
             finally:
                 os.unlink(name)
         self.context = ctx
+        self._local = threading.local()
+
+    def _send(self, method, path, data, headers):
+        """(response, body) over this thread's kept-alive connection, as Go's HTTP client does. A
+        connection the server closed while idle fails before any answer: that request goes again,
+        once, on a new connection (a fresh connection's failure is the caller's)."""
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            reused = conn is not None
+            if conn is None:
+                conn = self._local.conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
+                                                                      timeout=self.timeout)
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                resp = conn.getresponse()
+                raw = resp.read()
+            except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                self.close()
+                if reused and attempt == 1:
+                    continue
+                raise
+            except BaseException:
+                self.close()
+                raise
+            if resp.will_close:
+                self.close()
+            return resp, raw
+        raise AssertionError("unreachable")
+
+    def close(self):
+        """Close this thread's kept-alive connection (a later request opens a new one)."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
 
     @classmethod
     def from_kubeconfig(cls, path, **kwargs):
@@ -95,13 +131,7 @@ class Client:
             headers["Content-Type"] = content_type
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
-        conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=self.timeout)
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-        finally:
-            conn.close()
+        resp, raw = self._send(method, path, data, headers)
         try:
             decoded = json.loads(raw) if raw else {}
         except ValueError:
