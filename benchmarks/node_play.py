@@ -54,12 +54,18 @@ def run(cmd, env=None, check=True):
     return proc
 
 
-def harness(action, count, workdir):
+def molecule_harness(action, plats, workdir):
+    """Create or destroy the container hosts ``plats`` with the Molecule scenarios' own playbooks."""
+    workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / "platforms.json"
-    spec.write_text(json.dumps({"molecule_yml": {"platforms": platforms(count)}}))
+    spec.write_text(json.dumps({"molecule_yml": {"platforms": plats}}))
     run(["ansible-playbook", "-i", "localhost,", "-e", "@%s" % spec,
          "-e", "molecule_instance_config=%s" % (workdir / "instances.yml"),
          "molecule/resources/%s.yml" % action])
+
+
+def harness(action, count, workdir):
+    molecule_harness(action, platforms(count), workdir)
 
 
 def inventory(count, workdir, interpreter=None):
