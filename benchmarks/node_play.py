@@ -2,7 +2,8 @@
 """Time the node play (preflight + node_prep + container_runtime) on N fresh local hosts.
 
 For every host count: recreate N fresh systemd container hosts, time the first converge and a
-no-change re-run, REPEAT times; print median/min/max and the changed count of the re-run, write
+no-change re-run, REPEAT times; print median/min/max, the changed count of the re-run and the
+controller's CPU seconds per host of the re-run (ansible-playbook and every process below it), write
 a markdown table (benchmarks/results/node_play.md) and a plot (benchmarks/results/node_play.png).
 
 Usage (from the repository root, after `source scripts/lib.sh`):
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import re
 import statistics
 import subprocess
@@ -118,17 +120,22 @@ def timed_play(inv, forks, profile=None, tree=ROOT):
     if profile:
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.run(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"], cwd=tree, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The controller's CPU: ansible-playbook, its forks and the docker clients they ran (the hosts'
+    # own processes run under containerd, not below this process, and are not counted).
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if profile:
         (RESULTS / profile).write_text(proc.stdout)
     recap = RECAP.findall(proc.stdout)
     if proc.returncode != 0 or not recap:
         sys.stderr.write(proc.stdout[-4000:])
         raise SystemExit("node play failed")
-    return elapsed, sum(int(r[2]) for r in recap), load
+    return elapsed, sum(int(r[2]) for r in recap), load, cpu
 
 
 def host_spec(text, default_repeat):
@@ -176,50 +183,52 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for count, repeat in specs:
-            first, rerun, changed, loads, base, base_changed = [], [], [], [], [], []
+            first, rerun, changed, loads, base, base_changed, cpu = [], [], [], [], [], [], []
             for rep in range(repeat):
                 harness("destroy", largest, workdir)
                 harness("create", count, workdir)
                 inv = inventory(count, workdir, args.interpreter)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
-                t_first, dummy, l_first = timed_play(inv, args.forks, name and name % "first")
+                t_first, dummy, l_first, dummy_cpu = timed_play(inv, args.forks, name and name % "first")
                 if args.baseline:
                     # Settle whatever the baseline does differently, then alternate the order per repetition.
                     timed_play(inv, args.forks, tree=args.baseline)
                     if rep % 2:
-                        t_base, n_base, l_base = timed_play(inv, args.forks, tree=args.baseline)
-                        t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline)
+                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
                     else:
-                        t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
-                        t_base, n_base, l_base = timed_play(inv, args.forks, tree=args.baseline)
+                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline)
                     base.append(t_base)
                     base_changed.append(n_base)
                     loads.append(l_base)
                 else:
-                    t_rerun, n_changed, l_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                    t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
                 first.append(t_first)
                 rerun.append(t_rerun)
+                cpu.append(c_rerun / count)
                 changed.append(n_changed)
                 loads += [l_first, l_rerun]
-                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs changed=%d%s load=%.1f/%.1f"
-                      % (count, rep + 1, t_first, t_rerun, n_changed,
+                print("hosts=%d rep=%d first=%.1fs rerun=%.1fs (controller CPU %.2fs per host) changed=%d%s load=%.1f/%.1f"
+                      % (count, rep + 1, t_first, t_rerun, cpu[-1], n_changed,
                          " baseline rerun=%.1fs changed=%d" % (base[-1], base_changed[-1]) if base else "",
                          l_first, l_rerun), flush=True)
             rows.append((count, repeat, summarize(first), summarize(rerun), max(changed), min(loads), max(loads),
-                         summarize(base) if base else None, max(base_changed) if base else None))
+                         summarize(base) if base else None, max(base_changed) if base else None, summarize(cpu)))
         harness("destroy", largest, workdir)
 
     header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
-              "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|\n")
-    lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |" % (c, n, *f, *r, ch, lo, hi)
-             for c, n, f, r, ch, lo, hi, dummy, dummy2 in rows]
+              "| controller CPU per host, re-run, median (min–max) "
+              "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|---|\n")
+    lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.2f s (%.2f–%.2f) | %.1f–%.1f |"
+             % (c, n, *f, *r, ch, *pc, lo, hi) for c, n, f, r, ch, lo, hi, dummy, dummy2, pc in rows]
     if args.baseline:
         header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
                   "| baseline no-change re-run median (min–max) | changed on baseline re-run "
                   "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|---|---|\n")
         lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |"
-                 % (c, n, *f, *r, ch, *b, bch, lo, hi) for c, n, f, r, ch, lo, hi, b, bch in rows]
+                 % (c, n, *f, *r, ch, *b, bch, lo, hi) for c, n, f, r, ch, lo, hi, b, bch, dummy in rows]
     table = header + "\n".join(lines) + "\n"
     meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; interpreter %s; %s%s\n" % (
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
