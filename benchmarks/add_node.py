@@ -156,13 +156,13 @@ def main():
         run(["ansible-playbook", "-i", str(inv), "molecule/orchestration/prepare.yml"], env=env_for(workdir))
         print("prepare (bundle, package sources away): %.0f s" % (time.monotonic() - start), flush=True)
         workers = sizes[0] - 1
-        t_site, _, _ = playbook(inventory(workdir, workers, with_new=False), "playbooks/site.yml", workdir)
+        t_site = playbook(inventory(workdir, workers, with_new=False), "playbooks/site.yml", workdir)[0]
         print("site.yml, %d node(s): %.0f s" % (sizes[0], t_site), flush=True)
         for size in sizes:
             if size - 1 > workers:
                 grow = ",".join("seed-addb-w%d" % i for i in range(workers + 1, size))
-                t_grow, _, _ = playbook(inventory(workdir, size - 1, with_new=False), "playbooks/add_nodes.yml",
-                                        workdir, "-e", "nodes=" + grow)
+                t_grow = playbook(inventory(workdir, size - 1, with_new=False), "playbooks/add_nodes.yml",
+                                  workdir, "-e", "nodes=" + grow)[0]
                 print("grown to %d nodes (add_nodes.yml -e nodes=%s): %.0f s" % (size, grow, t_grow), flush=True)
                 workers = size - 1
             inv = inventory(workdir, workers, with_new=True)
@@ -173,8 +173,8 @@ def main():
                 before = call_counts(others)
                 loads.append(os.getloadavg()[0])
                 name = "add_node-%d-%d.txt" % (size, rep + 1) if args.profile else None
-                elapsed, _, recap = playbook(inv, "playbooks/add_nodes.yml", workdir, "-e", "nodes=" + NEW,
-                                             profile=name)
+                elapsed, dummy, recap = playbook(inv, "playbooks/add_nodes.yml", workdir, "-e", "nodes=" + NEW,
+                                                 profile=name)
                 touched = sorted(h for h in recap if h != "localhost")
                 if touched != sorted([NEW, "seed-addb-cp1"]):
                     raise SystemExit("add_nodes.yml touched %s; expected only %s and seed-addb-cp1" % (touched, NEW))
