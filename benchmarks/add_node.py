@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from node_play import RECAP, RESULTS, ROOT, ansible_version, cpu_model, molecule_harness, run, summarize  # noqa: E402
+from node_play import (  # noqa: E402
+    RECAP, RESULTS, ROOT, ansible_version, cpu_model, molecule_harness, report, run, summarize)
 
 NETWORK, SUBNET, PREFIX = "seed-addb", "172.30.51.0/24", "172.30.51."
 VIP = PREFIX + "100"
@@ -201,15 +202,8 @@ def main():
     meta = "%s; %s, %d CPUs; Python %s; %s; forks 20, pipelining on; %s\n" % (
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(),
         time.strftime("%Y-%m-%d %H:%M %Z"))
-    (RESULTS / "add_node.md").write_text(meta + "\n" + table)
-    print()
-    print(meta + table)
-    try:
-        import matplotlib  # pylint: disable=import-outside-toplevel
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        print("matplotlib not installed (pip install -r benchmarks/requirements.txt): no plot")
+    plt = report("add_node", meta, table)
+    if plt is None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.errorbar([r[0] for r in rows], [r[2][0] for r in rows],

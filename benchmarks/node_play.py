@@ -159,6 +159,21 @@ def summarize(values):
     return statistics.median(values), min(values), max(values)
 
 
+def report(name, meta, table):
+    """Write benchmarks/results/<name>.md and print it; matplotlib's pyplot for the plot, or None."""
+    (RESULTS / (name + ".md")).write_text(meta + "\n" + table)
+    print()
+    print(meta + table)
+    try:
+        import matplotlib  # pylint: disable=import-outside-toplevel
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        print("matplotlib not installed (pip install -r benchmarks/requirements.txt): no plot")
+        return None
+    return plt
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", nargs="+", default=["1", "4", "8"], help="COUNT or COUNT:REPEAT")
@@ -234,15 +249,8 @@ def main():
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
         args.interpreter or "discovered", time.strftime("%Y-%m-%d %H:%M %Z"),
         "; baseline: another checkout on the same hosts, re-runs alternating" if args.baseline else "")
-    (RESULTS / (args.output + ".md")).write_text(meta + "\n" + table)
-    print()
-    print(meta + table)
-    try:
-        import matplotlib  # pylint: disable=import-outside-toplevel
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        print("matplotlib not installed (pip install -r benchmarks/requirements.txt): no plot")
+    plt = report(args.output, meta, table)
+    if plt is None:
         return
     counts = [r[0] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
