@@ -1425,8 +1425,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-apiserver"
     sys_version = ""
-    # Kept-alive connections that stay idle this long are closed (clients open a new one).
-    timeout = 120
+    # Kept-alive connections idle this long are closed, as upstream's secure serving does
+    # (k8s.io/apiserver pkg/server/secure_serving.go: http.Server IdleTimeout 90 s).
+    timeout = 90
 
     def log_message(self, fmt, *args):  # quiet: the server logs its own lines
         if VERBOSITY >= 4:

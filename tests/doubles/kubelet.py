@@ -1174,7 +1174,8 @@ _PROBE_CONTEXT = []
 
 
 def _probe_context():
-    """One TLS context for every HTTPS probe (the kubelet does not verify probe certificates)."""
+    """One TLS context for every HTTPS probe, built once and never verifying, as upstream's prober
+    (pkg/probe/http: New() makes one tls.Config{InsecureSkipVerify: true}, keep-alives disabled)."""
     if not _PROBE_CONTEXT:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False

@@ -82,30 +82,31 @@ class Client:
 
     def _send(self, method, path, data, headers):
         """(response, body) over this thread's kept-alive connection, as Go's HTTP client does. A
-        connection the server closed while idle fails before any answer: that request goes again,
-        once, on a new connection (a fresh connection's failure is the caller's)."""
-        for attempt in (1, 2):
-            conn = getattr(self._local, "conn", None)
-            reused = conn is not None
-            if conn is None:
-                conn = self._local.conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
-                                                                      timeout=self.timeout)
-            try:
-                conn.request(method, path, body=data, headers=headers)
-                resp = conn.getresponse()
-                raw = resp.read()
-            except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
-                self.close()
-                if reused and attempt == 1:
-                    continue
+        kept-alive connection the server closed while idle fails before any answer: the request
+        goes again, once, on a new connection (a new connection's failure is the caller's)."""
+        reused = getattr(self._local, "conn", None) is not None
+        try:
+            return self._exchange(method, path, data, headers)
+        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            if not reused:
                 raise
-            except BaseException:
-                self.close()
-                raise
-            if resp.will_close:
-                self.close()
-            return resp, raw
-        raise AssertionError("unreachable")
+        return self._exchange(method, path, data, headers)
+
+    def _exchange(self, method, path, data, headers):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
+                                                                  timeout=self.timeout)
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+        except BaseException:
+            self.close()
+            raise
+        if resp.will_close:
+            self.close()
+        return resp, raw
 
     def close(self):
         """Close this thread's kept-alive connection (a later request opens a new one)."""

@@ -23,7 +23,7 @@ import yaml
 
 from seed_doubles import faults, pki as pkiutil
 from seed_doubles.apistore import EtcdStore
-from seed_doubles.kube import ApiError, Client
+from seed_doubles.kube import Client
 
 from ._kubelet_helpers import load
 
