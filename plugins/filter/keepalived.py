@@ -196,6 +196,43 @@ def keepalived_files(instances, config_dir="/etc/keepalived", instance_dir="/etc
     return files
 
 
+def keepalived_problems(instances, secrets=None):
+    """What is wrong with a host's completed instances and their secrets, one sentence each ([]: nothing).
+
+    ``secrets`` maps instance names to their VRRP secret; only its length is looked at, never printed.
+    """
+    problems = []
+    secrets = secrets or {}
+    for inst in instances or []:
+        name = str(inst.get("name", ""))
+        wrong = []
+        if not re.match(r"^[a-z0-9_]+$", name):
+            wrong.append("the name must match [a-z0-9_]+")
+        if not str(inst.get("vip") or ""):
+            wrong.append("vip must be set")
+        if not _int_between(inst.get("virtual_router_id"), 1, 255):
+            wrong.append("virtual_router_id must be 1..255 (%s)" % inst.get("virtual_router_id"))
+        if not _int_between(inst.get("priority_value"), 1, 254):
+            wrong.append("priority must be 1..254 (%s)" % inst.get("priority_value"))
+        if not str(inst.get("interface_name") or ""):
+            wrong.append("no interface carries %s (set the instance's interface)" % inst.get("address"))
+        if not 1 <= len(str(secrets.get(name) or "")) <= 8:
+            wrong.append("the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 characters long")
+        if wrong:
+            problems.append("instance %s: %s." % (name, "; ".join(wrong)))
+    ids = [inst.get("virtual_router_id") for inst in instances or []]
+    clashes = sorted(set(str(vrid) for vrid in ids if ids.count(vrid) > 1))
+    if clashes:
+        problems.append("virtual_router_id %s is used by more than one instance; every VIP on a host needs its own "
+                        "virtual_router_id (apiserver_lb_virtual_router_id, ingress_vip_virtual_router_id, or the "
+                        "instance's virtual_router_id)." % ", ".join(clashes))
+    return problems
+
+
+def _int_between(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 class FilterModule:
     """keepalived filters."""
 
@@ -204,5 +241,6 @@ class FilterModule:
             "keepalived_auth_pass_file": keepalived_auth_pass_file,
             "keepalived_files": keepalived_files,
             "keepalived_instances": keepalived_instances,
+            "keepalived_problems": keepalived_problems,
             "keepalived_router_id": keepalived_router_id,
         }

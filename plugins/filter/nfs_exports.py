@@ -43,7 +43,9 @@ RETURN = r"""
 _value:
   description:
     - The completed exports in input order, each with C(path), C(clients), C(options), C(owner),
-      C(group), C(mode), C(pseudo), C(squash), C(anonuid), C(anongid) and C(access).
+      C(group), C(mode), C(pseudo), C(squash), C(anonuid), C(anongid) and C(access), and
+      C(directory), the export directory as an entry of the O(seed.kubeadm.node_state#module:directories)
+      of M(seed.kubeadm.node_state) (C(path), C(owner), C(group), C(mode)).
   type: list
   elements: dict
 """
@@ -82,6 +84,7 @@ def nfs_exports(exports, defaults=None):
         done["anonuid"] = _option_value(options, "anonuid", "65534")
         done["anongid"] = _option_value(options, "anongid", "65534")
         done["access"] = "RO" if "ro" in options else "RW"
+        done["directory"] = {key: done[key] for key in ("path", "owner", "group", "mode")}
         result.append(done)
     return result
 

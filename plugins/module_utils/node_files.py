@@ -7,6 +7,7 @@ Used by the module seed.kubeadm.node_state. Standard library only. A wanted file
 
 - ``path``: absolute path;
 - ``content``: the whole file, or with ``marker`` the lines of a managed block inside the file;
+- ``copy_from``: instead of ``content``, the path of a file on the host to copy;
 - ``variants`` + ``version_of``: instead of ``content``, one content per version range of a program
   (``[{min_version: "2.1", content: ...}, {content: ...}]``, the first that matches wins);
 - ``marker``: block marker line, ``{mark}`` standing for BEGIN or END; ``insert_before``: regex of
@@ -190,6 +191,11 @@ def plan(item, version_text=None, existing=None):
             result["action"] = "defer"
             return result
         content = choose_variant(item["variants"], version_text)
+    elif item.get("copy_from"):
+        source = read_bytes(item["copy_from"])
+        if source is None:
+            raise FileError("%s: the file to copy, %s, does not exist" % (path, item["copy_from"]))
+        content = source.decode("utf-8", "replace")
     else:
         content = item.get("content")
         if content is None:
@@ -292,6 +298,42 @@ def remove(path, prune_directory=False):
             os.rmdir(os.path.dirname(path))
         except OSError:
             pass
+
+
+def directory_differs(path, mode, uid=None, gid=None):
+    """Whether ``path`` is missing, not a directory, or has another mode or owner than wanted."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return True
+    if not stat.S_ISDIR(info.st_mode):
+        return True
+    return (stat.S_IMODE(info.st_mode) != mode or (uid is not None and info.st_uid != uid)
+            or (gid is not None and info.st_gid != gid))
+
+
+def ensure_directory(path, mode, uid=None, gid=None):
+    """Create ``path`` (missing parents 0755) and give it ``mode`` and the owner; a file in the way is an error."""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise FileError("%s exists and is not a directory" % path)
+    _ensure_directory(os.path.dirname(path))
+    if not os.path.isdir(path):
+        os.mkdir(path, 0o700)
+    set_attributes(path, mode, uid, gid)
+
+
+def files_with_line(pattern, regex, exclude=()):
+    """Regular files matched by the glob ``pattern`` (but not in ``exclude``) with a line matching ``regex``, sorted."""
+    line = re.compile(regex, re.MULTILINE)
+    skip = set(exclude or ())
+    found = []
+    for path in sorted(glob.glob(pattern)):
+        if path in skip or not os.path.isfile(path):
+            continue
+        data = read_bytes(path)
+        if data is not None and line.search(data.decode("utf-8", "replace")):
+            found.append(path)
+    return found
 
 
 def stale(rules, keep):

@@ -51,8 +51,19 @@ options:
       content:
         description:
           - The whole content of the file, or with O(files[].marker) the lines of the managed block.
-          - Required unless O(files[].variants) is given or O(files[].state=absent).
+          - Required unless O(files[].variants) or O(files[].copy_from) is given or O(files[].state=absent).
         type: str
+      requires:
+        description:
+          - A path (for example the directory a package creates) that must exist before this file is
+            written; while it does not, the file is not written and is listed in RV(pending.files), so a
+            package installed later in the same run finds its own configuration file in place, not ours.
+        type: path
+      copy_from:
+        description:
+          - Instead of O(files[].content), the path of a file on the host whose content this file gets
+            (as M(ansible.builtin.copy) with C(remote_src)). A missing source fails the module.
+        type: path
       variants:
         description:
           - Instead of O(files[].content), one content per version range of the program O(files[].version_of).
@@ -108,6 +119,64 @@ options:
         description: Show the content in the diff; V(false) for secrets (the diff then only names the file).
         type: bool
         default: true
+      validate:
+        description:
+          - Command that checks the new content before it replaces the file, C(%s) standing for the
+            path of the temporary file (as O(ansible.builtin.template#module:validate)). A non-zero
+            exit fails the module, names the file and leaves the old one in place.
+          - While the command's program is not installed the file is not written and is listed in
+            RV(pending.files) (for example a configuration checked by the program the same run installs).
+        type: str
+  directories:
+    description:
+      - Directories that must exist with the given mode and owner, created (with missing parents
+        C(0755)) or corrected before any file is written.
+      - A directory whose owner or group does not exist yet (a service user that a package of the same
+        run creates) is not touched and is listed in RV(pending.files).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the directory.
+        type: path
+        required: true
+      mode:
+        description: Permissions as an octal string such as V('0700'); V('0755') when not given.
+        type: raw
+      owner:
+        description: Owner (name or uid); unchanged when not given.
+        type: str
+      group:
+        description: Group (name or gid); unchanged when not given.
+        type: str
+  refuse:
+    description:
+      - Conflicts checked before anything is written. When a regular file matched by C(glob) that
+        is not in C(exclude) has a line matching C(regex), the module fails with C(msg) followed by
+        the paths it found and changes nothing (for example another configuration file already
+        using a value that must be unique on the host). The message names files only, never their content.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      glob:
+        description: Shell glob of the files to look at.
+        type: str
+        required: true
+      regex:
+        description: Regular expression matched against each line (Python C(re), C(search)).
+        type: str
+        required: true
+      exclude:
+        description: Paths matched by C(glob) that are not looked at (for example the files this task writes).
+        type: list
+        elements: path
+        default: []
+      msg:
+        description: The error message, naming the setting to change.
+        type: str
+        required: true
   remove_stale:
     description:
       - Remove files that an earlier run wrote and that are no longer wanted - files matched by
@@ -255,7 +324,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 written:
-  description: Paths written (content, mode or owner changed), or that would be in check mode.
+  description: Paths written (content, mode or owner changed) and O(directories) created or corrected, or that would be in check mode.
   returned: always
   type: list
   elements: str
@@ -278,7 +347,9 @@ pending:
   type: dict
   contains:
     files:
-      description: Files not written because the O(files[].version_of) program is not installed yet.
+      description:
+        - Files not written because the O(files[].version_of) or O(files[].validate) program is not
+          installed yet, and O(directories) whose owner or group does not exist yet.
       type: list
       elements: str
     modules:
@@ -381,6 +452,7 @@ versions:
 
 import fnmatch
 import os
+import re
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
@@ -574,6 +646,39 @@ class FileWriter:
         context = module.selinux_context(path) if os.path.exists(path) else module.selinux_default_context(path)
         module.set_context_if_different(tmp, context, False)
 
+    def validating_hook(self, command):
+        """A hook that runs ``command`` on the temporary file, then sets its SELinux context."""
+        def hook(tmp, path):
+            if "%s" not in command:
+                raise node_files.FileError("%s: validate must contain %%s (the path of the file to check)" % path)
+            rc, out, err = self.module.run_command(command % tmp)
+            if rc != 0:
+                raise node_files.FileError("%s: the new content failed its check (%s, exit %d): %s"
+                                           % (path, command.split()[0], rc, (err or out).strip()))
+            self.context_hook(tmp, path)
+        return hook
+
+    def program_missing(self, command):
+        program = (command or "").split()[0] if (command or "").strip() else ""
+        if not program:
+            return False
+        return not (self.module.get_bin_path(program) or (os.path.isabs(program) and os.access(program, os.X_OK)))
+
+    def directory(self, entry):
+        """Create or correct one O(directories) entry."""
+        path = entry["path"]
+        mode = node_files.parse_mode(entry.get("mode")) or 0o755
+        try:
+            uid, gid = node_files.resolve_uid(entry.get("owner")), node_files.resolve_gid(entry.get("group"))
+        except node_files.FileError:
+            # An owner a package of the same run creates (a service user): the directory waits for it.
+            self.deferred.append(path)
+            return
+        if node_files.directory_differs(path, mode, uid, gid):
+            self.written.append(path)
+            if not self.module.check_mode:
+                node_files.ensure_directory(path, mode, uid, gid)
+
     def apply(self, item):
         version_text = None
         if item.get("variants") and self.installed.get(item["version_of"]):
@@ -581,6 +686,9 @@ class FileWriter:
             version_text = self.versions.get(item["version_of"]) or ""
         planned = node_files.plan(item, version_text)
         action, path = planned["action"], planned["path"]
+        if action == "write" and ((item.get("validate") and self.program_missing(item["validate"]))
+                                  or (item.get("requires") and not os.path.exists(item["requires"]))):
+            action = "defer"
         if action == "defer":
             self.deferred.append(path)
             return
@@ -596,8 +704,9 @@ class FileWriter:
             if action == "write":
                 self.restart.update(planned["restart"])
                 if not self.module.check_mode:
+                    hook = self.validating_hook(item["validate"]) if item.get("validate") else self.context_hook
                     node_files.write_atomic(path, planned["after"].encode("utf-8"), planned["mode"], planned["uid"],
-                                            planned["gid"], self.context_hook)
+                                            planned["gid"], hook)
             elif not self.module.check_mode:
                 node_files.set_attributes(path, planned["mode"], planned["uid"], planned["gid"])
         if action != "attributes":
@@ -617,6 +726,8 @@ ARGUMENT_SPEC = dict(
     files=dict(type="list", elements="dict", default=[], options=dict(
         path=dict(type="path", required=True),
         content=dict(type="str"),
+        copy_from=dict(type="path"),
+        requires=dict(type="path"),
         variants=dict(type="list", elements="dict", options=dict(
             min_version=dict(type="str"),
             content=dict(type="str", required=True),
@@ -630,7 +741,20 @@ ARGUMENT_SPEC = dict(
         group=dict(type="str"),
         restart=dict(type="list", elements="str", default=[]),
         diff=dict(type="bool", default=True),
-    ), required_by=dict(variants="version_of"), mutually_exclusive=[["content", "variants"]]),
+        validate=dict(type="str"),
+    ), required_by=dict(variants="version_of"), mutually_exclusive=[["content", "variants", "copy_from"]]),
+    directories=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True),
+        mode=dict(type="raw"),
+        owner=dict(type="str"),
+        group=dict(type="str"),
+    )),
+    refuse=dict(type="list", elements="dict", default=[], options=dict(
+        glob=dict(type="str", required=True),
+        regex=dict(type="str", required=True),
+        exclude=dict(type="list", elements="path", default=[]),
+        msg=dict(type="str", required=True),
+    )),
     remove_stale=dict(type="list", elements="dict", default=[], options=dict(
         glob=dict(type="str", required=True),
         marker=dict(type="str", required=True),
@@ -697,16 +821,27 @@ def main():
     found = dict((name, bool(module.get_bin_path(name) or (os.path.isabs(name) and os.access(name, os.X_OK)))) for name in programs)
     versions = program_versions(run, programs, found.get)
 
+    for rule in params["refuse"]:
+        try:
+            clashes = node_files.files_with_line(rule["glob"], rule["regex"], rule["exclude"])
+        except re.error as exc:
+            module.fail_json(msg="refuse: regex %r: %s" % (rule["regex"], to_native(exc)))
+        if clashes:
+            module.fail_json(msg="%s (found in %s)" % (rule["msg"], ", ".join(clashes)), conflicts=clashes)
+
     writer = FileWriter(module, versions, found)
     try:
+        for entry in params["directories"]:
+            writer.directory(entry)
         for item in params["files"]:
-            if item["state"] == "present" and not item.get("variants") and item.get("content") is None:
-                module.fail_json(msg="files: %s needs content or variants" % item["path"])
+            if item["state"] == "present" and not item.get("variants") and not item.get("copy_from") and item.get("content") is None:
+                module.fail_json(msg="files: %s needs content, copy_from or variants" % item["path"])
             writer.apply(item)
         keep = [item["path"] for item in params["files"] if item["state"] == "present"]
         writer.remove_stale(params["remove_stale"], keep)
     except (node_files.FileError, IOError, OSError) as exc:
-        module.fail_json(msg=to_native(exc), written=writer.written, removed=writer.removed)
+        module.fail_json(msg=to_native(exc), changed=bool(writer.written or writer.removed), written=writer.written,
+                         removed=writer.removed, restart=sorted(writer.restart))
 
     dpkg_query = module.get_bin_path("dpkg-query")
     names = [name for name, dummy in wanted_packages]

@@ -337,9 +337,9 @@ def test_only_role_keepalived_writes_keepalived_files_and_only_cni_the_cni_confi
     writers = {"keepalived": [], "cni": []}
     for role in sorted(os.listdir(ROLES)):
         for path, text in _role_files(role, "tasks", "vars", "defaults", "handlers"):
-            if re.search(r"^\s*(dest|path):.*(keepalived_(config|instance)_dir|/etc/keepalived)", text, re.M):
+            if re.search(r"^\s*(-\s+)?(dest|path):.*(keepalived_(config|instance)_dir|/etc/keepalived)", text, re.M):
                 writers["keepalived"].append(path)
-            if re.search(r"^\s*(dest|path):.*(/etc/cni|cni_conf_dir)", text, re.M):
+            if re.search(r"^\s*(-\s+)?(dest|path):.*(/etc/cni|cni_conf_dir)", text, re.M):
                 writers["cni"].append(path)
     assert {os.path.dirname(os.path.dirname(p)) for p in writers["keepalived"]} == {"keepalived"}, writers
     assert {os.path.dirname(os.path.dirname(p)) for p in writers["cni"]} <= {"cni"}, writers

@@ -44,6 +44,8 @@ ALLOWED = {
         "the errors are computed before the token exists (placeholders); hiding them would hide the fix",
     ("roles/worker/tasks/main.yml", "Check the kubeadm join configuration against the strict model"):
         "the errors are computed over placeholder secrets, before the token is created",
+    ("roles/keepalived/tasks/main.yml", "Check the VRRP instances and their secrets"):
+        "seed.kubeadm.keepalived_problems only measures the secrets' length; hiding its sentences would hide the fix",
 }
 JINJA_NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*(?:\.\w+|\[['\"]\w+['\"]\])*)")
 JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)

@@ -17,6 +17,7 @@ def test_defaults_fill_an_export_with_a_path_only():
         "path": "/srv/nfs/k8s", "pseudo": "/srv/nfs/k8s", "clients": ["10.0.0.11", "10.0.0.21"],
         "options": ["rw", "sync", "root_squash", "no_subtree_check"], "owner": "65534", "group": "65534", "mode": "0755",
         "squash": "root_squash", "anonuid": "65534", "anongid": "65534", "access": "RW",
+        "directory": {"path": "/srv/nfs/k8s", "owner": "65534", "group": "65534", "mode": "0755"},
     }]
 
 
@@ -25,6 +26,7 @@ def test_own_keys_win():
                              "owner": "root", "pseudo": "/a"}], DEFAULTS)
     assert (export["clients"], export["owner"], export["group"], export["pseudo"]) == (["10.0.0.0/16"], "root", "65534", "/a")
     assert (export["squash"], export["anonuid"], export["anongid"], export["access"]) == ("all_squash", "1000", "1001", "RO")
+    assert export["directory"] == {"path": "/srv/a", "owner": "root", "group": "65534", "mode": "0755"}
 
 
 def test_no_root_squash_only_when_listed():

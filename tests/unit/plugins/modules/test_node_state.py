@@ -201,8 +201,101 @@ def test_variants_follow_the_installed_program(tmp_path):
     assert "no variant matches" in failed["msg"]
 
 
+def test_validate_checks_the_new_content_before_it_replaces_the_file(tmp_path):
+    # The checker refuses any file holding the word "bad" and records what it was given.
+    seen = tmp_path / "seen"
+    checker = _script(tmp_path / "check", 'echo "$1" >> %s; ! grep -q bad "$1" || { echo "line 1: bad keyword" >&2; exit 3; }\n' % seen)
+    conf = tmp_path / "haproxy.cfg"
+    conf.write_text("old\n")
+    good = {"path": str(conf), "content": "good\n", "validate": checker + " %s", "restart": ["haproxy"]}
+    out = _run({"files": [good]})
+    assert out["written"] == [str(conf)] and conf.read_text() == "good\n" and out["restart"] == ["haproxy"]
+    checked = seen.read_text().split()
+    assert len(checked) == 1 and checked[0] != str(conf) and os.path.dirname(checked[0]) == str(tmp_path)
+    # Unchanged content is not checked again.
+    assert _run({"files": [good]})["changed"] is False and len(seen.read_text().split()) == 1
+    failed = _run({"files": [dict(good, content="bad\n")]}, rc_expected=1)
+    assert str(conf) in failed["msg"] and "exit 3" in failed["msg"] and "line 1: bad keyword" in failed["msg"]
+    assert "bad\n" not in failed["msg"].replace("bad keyword", "")
+    assert conf.read_text() == "good\n" and not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    # The checker's program is not installed yet: the file waits (pending.files), nothing is written.
+    waiting = dict(good, content="new\n", validate=str(tmp_path / "no-such-checker") + " -c %s")
+    out = _run({"files": [waiting]})
+    assert out["changed"] is False and out["pending"]["files"] == [str(conf)] and conf.read_text() == "good\n"
+    assert "%s" in _run({"files": [dict(good, content="other\n", validate=checker)]}, rc_expected=1)["msg"]
+
+
+def test_directories_are_created_and_corrected(tmp_path):
+    private = tmp_path / "etc" / "keepalived" / "conf.d"
+    entry = {"path": str(private), "mode": "0700", "owner": UID, "group": GID}
+    out = _run({"directories": [entry], "files": [{"path": str(private / "a.conf"), "content": "x\n", "mode": "0600"}]})
+    assert out["changed"] is True and out["written"] == [str(private), str(private / "a.conf")]
+    assert _mode(private) == 0o700 and _mode(private.parent) == 0o755
+    assert _run({"directories": [entry]})["changed"] is False
+    os.chmod(private, 0o755)
+    checked = _run({"directories": [entry]}, check_mode=True)
+    assert checked["written"] == [str(private)] and _mode(private) == 0o755
+    assert _run({"directories": [entry]})["written"] == [str(private)] and _mode(private) == 0o700
+    # An owner that a package of the same run creates: the directory waits (pending.files).
+    waiting = _run({"directories": [{"path": str(tmp_path / "registry"), "owner": "no-such-user-xyz", "mode": "0750"}]})
+    assert waiting["changed"] is False and waiting["pending"]["files"] == [str(tmp_path / "registry")]
+    assert not (tmp_path / "registry").exists()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert "not a directory" in _run({"directories": [{"path": str(blocked)}]}, rc_expected=1)["msg"]
+
+
+def test_refuse_stops_before_anything_is_written(tmp_path):
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    (conf_d / "ours.conf").write_text("virtual_router_id 51\n")
+    (conf_d / "other.conf").write_text("vrrp_instance x {\n  virtual_router_id 52\n  auth_pass s3cret\n}\n")
+    target = conf_d / "ours.conf"
+    rule = {"glob": str(conf_d / "*.conf"), "regex": r"^\s*virtual_router_id\s+(51|52)\s*$", "exclude": [str(target)],
+            "msg": "virtual_router_id clash: set another one"}
+    failed = _run({"refuse": [rule], "files": [{"path": str(target), "content": "virtual_router_id 52\n"}],
+                   "directories": [{"path": str(tmp_path / "new"), "mode": "0700"}]}, rc_expected=1)
+    assert failed["msg"] == "virtual_router_id clash: set another one (found in %s)" % (conf_d / "other.conf")
+    assert failed["conflicts"] == [str(conf_d / "other.conf")] and "s3cret" not in str(failed)
+    assert target.read_text() == "virtual_router_id 51\n" and not (tmp_path / "new").exists()
+    # No match (another id, or the line commented out): written.
+    ok = _run({"refuse": [dict(rule, regex=r"^\s*virtual_router_id\s+(51)\s*$")],
+               "files": [{"path": str(target), "content": "virtual_router_id 51\n# new\n"}]})
+    assert ok["written"] == [str(target)]
+    assert "regex" in _run({"refuse": [dict(rule, regex="(")]}, rc_expected=1)["msg"]
+
+
+def test_copy_from_a_file_on_the_host(tmp_path):
+    source = tmp_path / "admin.conf"
+    source.write_text("client-key-data: c2VjcmV0\n")
+    target = tmp_path / "home" / ".kube" / "config"
+    item = {"path": str(target), "copy_from": str(source), "mode": "0600", "diff": False}
+    out = _run({"files": [item]}, diff=True)
+    assert out["written"] == [str(target)] and target.read_text() == source.read_text() and _mode(target) == 0o600
+    assert "c2VjcmV0" not in str(out["diff"])
+    assert _run({"files": [item]})["changed"] is False
+    source.write_text("renewed\n")
+    assert _run({"files": [item]})["written"] == [str(target)] and target.read_text() == "renewed\n"
+    missing = _run({"files": [dict(item, copy_from=str(tmp_path / "gone"))]}, rc_expected=1)
+    assert "the file to copy" in missing["msg"] and str(tmp_path / "gone") in missing["msg"]
+
+
+def test_requires_defers_a_file_until_its_path_exists(tmp_path):
+    package_dir = tmp_path / "ganesha"
+    item = {"path": str(package_dir / "ganesha.conf"), "content": "EXPORT {}\n", "requires": str(package_dir)}
+    out = _run({"files": [item]})
+    assert out["changed"] is False and out["pending"]["files"] == [item["path"]] and not package_dir.exists()
+    package_dir.mkdir()
+    out = _run({"files": [item]})
+    assert out["written"] == [item["path"]] and out["pending"]["files"] == []
+    # The required path gone again (package removed): the file waits again.
+    os.unlink(item["path"])
+    os.rmdir(package_dir)
+    assert _run({"files": [item]})["pending"]["files"] == [item["path"]]
+
+
 def test_bad_file_arguments(tmp_path):
-    assert "needs content or variants" in _run({"files": [{"path": str(tmp_path / "a")}]}, rc_expected=1)["msg"]
+    assert "needs content, copy_from or variants" in _run({"files": [{"path": str(tmp_path / "a")}]}, rc_expected=1)["msg"]
     bad_mode = _run({"files": [{"path": str(tmp_path / "a"), "content": "x", "mode": "rw-r--r--"}]}, rc_expected=1)
     assert "octal" in bad_mode["msg"]
     bad_user = _run({"files": [{"path": str(tmp_path / "a"), "content": "x", "owner": "no-such-user-xyz"}]}, rc_expected=1)
