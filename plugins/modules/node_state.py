@@ -124,7 +124,8 @@ options:
           - Command that checks the new content before it replaces the file, C(%s) standing for the
             path of the temporary file (as O(ansible.builtin.template#module:validate)). A non-zero
             exit fails the module, names the file and leaves the old one in place.
-          - While the command's program is not installed the file is not written and is listed in
+          - While the command's program is not installed (its first word is not found, or the command
+            exits with 127, a shell's "command not found") the file is not written and is listed in
             RV(pending.files) (for example a configuration checked by the program the same run installs).
         type: str
   directories:
@@ -630,6 +631,10 @@ def diff_entry(planned):
             "before": before if before is not None else "", "after": after if after is not None else ""}
 
 
+class ProgramMissing(Exception):
+    """The program a file's O(files[].validate) command needs is not installed yet."""
+
+
 class FileWriter:
     """Plans and applies the O(files) and O(remove_stale) of one module run."""
 
@@ -652,6 +657,9 @@ class FileWriter:
             if "%s" not in command:
                 raise node_files.FileError("%s: validate must contain %%s (the path of the file to check)" % path)
             rc, out, err = self.module.run_command(command % tmp)
+            if rc == 127:
+                # "command not found" from a wrapper shell: the checking program is not installed yet.
+                raise ProgramMissing(path)
             if rc != 0:
                 raise node_files.FileError("%s: the new content failed its check (%s, exit %d): %s"
                                            % (path, command.split()[0], rc, (err or out).strip()))
@@ -700,15 +708,19 @@ class FileWriter:
             if not self.module.check_mode:
                 node_files.remove(path)
         else:
+            if action == "write" and not self.module.check_mode:
+                hook = self.validating_hook(item["validate"]) if item.get("validate") else self.context_hook
+                try:
+                    node_files.write_atomic(path, planned["after"].encode("utf-8"), planned["mode"], planned["uid"],
+                                            planned["gid"], hook)
+                except ProgramMissing:
+                    self.deferred.append(path)
+                    return
+            elif action == "attributes" and not self.module.check_mode:
+                node_files.set_attributes(path, planned["mode"], planned["uid"], planned["gid"])
             self.written.append(path)
             if action == "write":
                 self.restart.update(planned["restart"])
-                if not self.module.check_mode:
-                    hook = self.validating_hook(item["validate"]) if item.get("validate") else self.context_hook
-                    node_files.write_atomic(path, planned["after"].encode("utf-8"), planned["mode"], planned["uid"],
-                                            planned["gid"], hook)
-            elif not self.module.check_mode:
-                node_files.set_attributes(path, planned["mode"], planned["uid"], planned["gid"])
         if action != "attributes":
             self.diffs.append(diff_entry(planned))
 

@@ -229,7 +229,7 @@ def test_the_allowed_tasks_still_exist():
     ("roles/worker/tasks/main.yml", "Create a short-lived bootstrap token on the control-plane host"),
     ("roles/control_plane/tasks/controller_kubeconfig.yml", "Write the admin kubeconfig on the controller (0600, server = the API endpoint)"),
     ("roles/keepalived/tasks/main.yml", "Read or generate the VRRP authentication secrets"),
-    ("roles/control_plane/tasks/main.yml", "Upload the control-plane certificates with a fresh certificate key"),
+    ("roles/control_plane/tasks/kubeadm.yml", "Upload the control-plane certificates with a fresh certificate key"),
 ])
 def test_a_task_that_loses_no_log_is_caught(path, name):
     def drop_no_log(where, data):

@@ -222,6 +222,12 @@ def test_validate_checks_the_new_content_before_it_replaces_the_file(tmp_path):
     waiting = dict(good, content="new\n", validate=str(tmp_path / "no-such-checker") + " -c %s")
     out = _run({"files": [waiting]})
     assert out["changed"] is False and out["pending"]["files"] == [str(conf)] and conf.read_text() == "good\n"
+    # A wrapper shell that does not find the checker (exit 127, "command not found"): the file waits too.
+    wrapped = dict(good, content="new\n", validate="/bin/sh -c 'no-such-checker-xyz \"$1\"' check %s")
+    out = _run({"files": [wrapped]})
+    assert out["changed"] is False and out["written"] == [] and out["restart"] == []
+    assert out["pending"]["files"] == [str(conf)] and conf.read_text() == "good\n"
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     assert "%s" in _run({"files": [dict(good, content="other\n", validate=checker)]}, rc_expected=1)["msg"]
 
 
