@@ -170,4 +170,5 @@ def test_files_in_render_order():
 
 
 def test_filter_module():
-    assert set(FilterModule().filters()) == {"keepalived_instances", "keepalived_router_id", "keepalived_auth_pass_file", "keepalived_files", "keepalived_problems"}
+    assert set(FilterModule().filters()) == {"keepalived_instances", "keepalived_router_id", "keepalived_auth_pass_file", "keepalived_files",
+                                             "keepalived_problems"}
