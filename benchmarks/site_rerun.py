@@ -44,7 +44,7 @@ SCENARIO = "orchestration"
 HOSTS = ["seed-orch-init", "seed-orch-cp1", "seed-orch-cp2", "seed-orch-cp3", "seed-orch-w1", "seed-orch-nfs"]
 PLAY = re.compile(r"^PLAY \[(.+?)\] \*+$")
 # profile_tasks' line after each task banner: "<date> (0:00:00.074)       0:00:53.763 ****"
-STAMP = re.compile(r"\(\d+:\d+:[\d.]+\)\s+(\d+):(\d+):([\d.]+) \*+$")
+STAMP = re.compile(r"\(\d+:\d+:[\d.]+\)\s+(\d+):(\d+):([\d.]+) \*+\s*$")
 
 
 def molecule(*args):
@@ -128,6 +128,7 @@ def main():
 
     molecule("destroy")
     start = time.monotonic()
+    molecule("create")
     molecule("prepare")
     print("hosts created and prepared (bundle, package sources away): %.0f s" % (time.monotonic() - start), flush=True)
     eph = ephemeral_dir()
