@@ -137,13 +137,14 @@ def main():
     print("first converge: %.1f s, changed %s" % (first, recap), flush=True)
 
     runs = {"this": ([], []), "peer": ([], [])}
+    last_output = {}
     trees = [("this", ROOT)] + ([("peer", args.peer)] if args.peer else [])
     for rep in range(args.repeat):
         for label, tree in trees:
             times, loads = runs[label]
             before = call_counts()
             loads.append(os.getloadavg()[0])
-            elapsed, dummy, recap = site(eph, profile="site_rerun-%s-%d.txt" % (label, rep + 1), tree=tree)
+            elapsed, last_output[label], recap = site(eph, profile="site_rerun-%s-%d.txt" % (label, rep + 1), tree=tree)
             if any(recap.values()):
                 raise SystemExit("%s re-run %d changed something: %s" % (label, rep + 1, recap))
             after = call_counts()
@@ -157,6 +158,7 @@ def main():
 
     times, loads = runs["this"]
     med, low, high = summarize(times)
+    pmed = 0.0
     meta = ("site.yml on the orchestration scenario's 6 hosts (docker connection, pipelining, forks 20), %s, %s, "
             "%d CPUs, %s, Python %s.\n" % (datetime.date.today().isoformat(), cpu_model(), os.cpu_count(),
                                            ansible_version(), platform.python_version()))
@@ -174,13 +176,28 @@ def main():
     table += "\n".join("| %s | %.1f s |" % (name, seconds) for name, seconds in plays) + "\n"
     plt = report("site_rerun", meta, table)
     if plt is not None:
-        fig, axis = plt.subplots(figsize=(8, 4.5))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
         names = [name.split(" - ")[0] for name, dummy in plays]
-        axis.barh(names[::-1], [seconds for dummy, seconds in plays][::-1], color="#4c72b0")
-        axis.set_xlabel("seconds (first converge, per play)")
-        axis.set_title("site.yml, 6 hosts: first converge %.0f s, no-change re-run %.1f s (median)" % (first, med))
+        rows = list(range(len(names)))[::-1]
+        axes[0].barh(rows, [seconds for dummy, seconds in plays], color="#4c72b0")
+        axes[0].set_yticks(rows)
+        axes[0].set_yticklabels(names)
+        axes[0].set_xlabel("seconds")
+        axes[0].set_title("first converge, %.1f s" % first)
+        series = [("this checkout (%.1f s median)" % med, play_times(last_output["this"]), "#4c72b0")]
+        if args.peer:
+            series.append(("%s (%.1f s median)" % (args.peer.name, pmed), play_times(last_output["peer"]), "#dd8452"))
+        height = 0.8 / len(series)
+        for index, (label, times_of_plays, color) in enumerate(series):
+            offset = height * (len(series) - 1) / 2 - index * height
+            axes[1].barh([row + offset for row in rows], [seconds for dummy, seconds in times_of_plays], height=height,
+                         color=color, label=label)
+        axes[1].set_xlabel("seconds")
+        axes[1].set_title("no-change re-run, per play (last run)")
+        axes[1].legend()
+        fig.suptitle("site.yml on 6 hosts (orchestration scenario), %s" % datetime.date.today().isoformat())
         fig.tight_layout()
-        fig.savefig(RESULTS / "site_rerun.png", dpi=100)
+        fig.savefig(RESULTS / "site_rerun.png", dpi=90)
         print("plot: %s" % (RESULTS / "site_rerun.png"))
 
 
