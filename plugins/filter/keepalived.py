@@ -216,8 +216,10 @@ def keepalived_problems(instances, secrets=None):
             wrong.append("priority must be 1..254 (%s)" % inst.get("priority_value"))
         if not str(inst.get("interface_name") or ""):
             wrong.append("no interface carries %s (set the instance's interface)" % inst.get("address"))
-        if not 1 <= len(str(secrets.get(name) or "")) <= 8:
-            wrong.append("the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 characters long")
+        secret = str(secrets.get(inst.get("name"), secrets.get(name)) or "")
+        if not 1 <= len(secret) <= 8 or re.search(r"\s", secret):
+            wrong.append("the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 characters long, "
+                         "without spaces")
         if wrong:
             problems.append("instance %s: %s." % (name, "; ".join(wrong)))
     ids = [inst.get("virtual_router_id") for inst in instances or []]

@@ -656,7 +656,7 @@ class FileWriter:
         def hook(tmp, path):
             if "%s" not in command:
                 raise node_files.FileError("%s: validate must contain %%s (the path of the file to check)" % path)
-            rc, out, err = self.module.run_command(command % tmp)
+            rc, out, err = self.module.run_command(command.replace("%s", tmp))
             if rc == 127:
                 # "command not found" from a wrapper shell: the checking program is not installed yet.
                 raise ProgramMissing(path)

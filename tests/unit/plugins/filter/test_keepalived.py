@@ -13,6 +13,7 @@ from ansible_collections.seed.kubeadm.plugins.filter.keepalived import (
     keepalived_auth_pass_file,
     keepalived_files,
     keepalived_instances,
+    keepalived_problems,
     keepalived_router_id,
 )
 
@@ -172,3 +173,51 @@ def test_files_in_render_order():
 def test_filter_module():
     assert set(FilterModule().filters()) == {"keepalived_instances", "keepalived_router_id", "keepalived_auth_pass_file", "keepalived_files",
                                              "keepalived_problems"}
+
+
+GOOD = {"name": "apiserver_lb", "vip": "10.0.0.100", "virtual_router_id": 100, "priority_value": 150,
+        "interface_name": "eth0", "address": "10.0.0.11"}
+
+
+def test_keepalived_problems_none_for_good_instances():
+    other = dict(GOOD, name="ingress", vip="10.0.0.200", virtual_router_id=200)
+    assert keepalived_problems([GOOD, other], {"apiserver_lb": "s3cr3t", "ingress": "12345678"}) == []
+    assert keepalived_problems([], {}) == []
+
+
+@pytest.mark.parametrize("change, secret, expected", [
+    ({"name": "API-lb"}, "x", "instance API-lb: the name must match [a-z0-9_]+."),
+    ({"vip": ""}, "x", "instance apiserver_lb: vip must be set."),
+    ({"virtual_router_id": 0}, "x", "instance apiserver_lb: virtual_router_id must be 1..255 (0)."),
+    ({"virtual_router_id": "100"}, "x", "instance apiserver_lb: virtual_router_id must be 1..255 (100)."),
+    ({"priority_value": 255}, "x", "instance apiserver_lb: priority must be 1..254 (255)."),
+    ({"interface_name": ""}, "x", "instance apiserver_lb: no interface carries 10.0.0.11 (set the instance's interface)."),
+    ({}, "", "instance apiserver_lb: the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 characters long, "
+             "without spaces."),
+    ({}, "123456789", "instance apiserver_lb: the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 "
+                      "characters long, without spaces."),
+    ({}, "two word", "instance apiserver_lb: the VRRP secret (auth_pass or the content of auth_pass_file) must be 1..8 "
+                     "characters long, without spaces."),
+])
+def test_keepalived_problems_one_sentence_per_wrong_instance(change, secret, expected):
+    inst = dict(GOOD, **change)
+    problems = keepalived_problems([inst], {inst["name"]: secret})
+    assert problems == [expected]
+    # The secret is measured, never repeated.
+    assert not secret or secret not in " ".join(problems)
+
+
+def test_keepalived_problems_router_id_used_twice_and_several_faults_in_one_sentence():
+    twin = dict(GOOD, name="ingress", vip="10.0.0.200")
+    problems = keepalived_problems([GOOD, twin], {"apiserver_lb": "a", "ingress": "b"})
+    assert problems == ["virtual_router_id 100 is used by more than one instance; every VIP on a host needs its own "
+                        "virtual_router_id (apiserver_lb_virtual_router_id, ingress_vip_virtual_router_id, or the "
+                        "instance's virtual_router_id)."]
+    both = keepalived_problems([dict(GOOD, vip="", priority_value=0)], {"apiserver_lb": "a"})
+    assert both == ["instance apiserver_lb: vip must be set; priority must be 1..254 (0)."]
+
+
+def test_keepalived_problems_numeric_instance_name_finds_its_secret():
+    inst = dict(GOOD, name=7)
+    assert keepalived_problems([inst], {7: "secret"}) == []
+    assert keepalived_problems([inst], {"7": "secret"}) == []
