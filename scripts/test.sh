@@ -9,7 +9,7 @@
 #   scripts/test.sh units           pytest (tests/unit) with coverage of plugins/
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
 #   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
-#   scripts/test.sh compat          role render and filter units on ansible-core 2.16, 2.17, 2.18
+#   scripts/test.sh compat          the collection's unit tests (roles, plugins) on ansible-core 2.16, 2.17, 2.18
 # With more than one scenario to run, the orchestration scenario runs in the background beside the
 # rest (its log: .cache/test-results/molecule-orchestration.log); SEED_TEST_PARALLEL=0 runs one
 # thing at a time.
@@ -99,7 +99,9 @@ COMPAT_MATRIX=(
   "2.17 3.10 3.12 ansible-core==2.17.14"
   "2.18 3.11 3.13 ansible-core==2.18.19"
 )
-COMPAT_TESTS=(tests/unit/roles tests/unit/plugins/filter)
+# Every unit test of the collection's code (roles and plugins: filters, modules, module_utils);
+# tests/unit/doubles tests the test doubles, which do not use ansible-core.
+COMPAT_TESTS=(tests/unit/roles tests/unit/plugins)
 
 compat_setup() { # compat_setup VENV REQUIREMENT...: a venv with the requirements (kept while they stay the same)
   local venv="$1" stamp; shift
@@ -115,7 +117,7 @@ version_between() { # version_between V LOW HIGH
 }
 
 run_compat() {
-  # The role render and filter tests on every older ansible-core the collection claims: one venv per
+  # The collection's unit tests on every older ansible-core the collection claims: one venv per
   # minor under .cache/compat (pip cache: .cache/pip), venvs made and tests run in parallel.
   local py entry minor low high requirements i rc log start=$SECONDS
   local -a extra=() minors=() venvs=() wanted=() pids=() reqs=()

@@ -347,9 +347,11 @@ def create(module, runner, want, token_value):
         args.append(token_value)
     args += ['--ttl', kubeadm_utils.format_duration(want['ttl']),
              '--description', want['description'],
-             '--usages', ','.join(want['usages'])]
-    if want['groups']:
-        args += ['--groups', ','.join(want['groups'])]
+             '--usages', ','.join(want['usages']),
+             # Always given: without it kubeadm adds its default node group, which it then refuses
+             # for a token without the authentication usage ("token groups cannot be specified
+             # unless --usages includes "authentication""). An empty value is an empty list.
+             '--groups=' + ','.join(want['groups'])]
     args += ['--kubeconfig', params['kubeconfig']]
     out = runner.run(args, what='kubeadm token create')
     found = TOKEN_IN_OUTPUT_RE.findall(out)

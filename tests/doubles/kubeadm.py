@@ -212,11 +212,15 @@ def root():
     return os.environ.get("SEED_DOUBLES_ROOT") or "/"
 
 
+# The system directories a kubeadm node's files live in: below SEED_DOUBLES_ROOT in unit tests.
+SYSTEM_DIRS = ("/etc/", "/var/", "/run/", "/usr/", "/opt/", "/lib/")
+
+
 def host(path):
     """Where an absolute upstream path lives on this machine (below SEED_DOUBLES_ROOT)."""
     base = root()
-    if base == "/" or not path.startswith("/"):
-        return path
+    if base == "/" or not path.startswith(SYSTEM_DIRS):
+        return path  # a test's own files (temporary configs, its work directory) stay where they are
     return os.path.join(base, path.lstrip("/"))
 
 
@@ -4103,7 +4107,11 @@ def renew_certificate(cluster, name):
     cert, doc = load_renewable(certs_dir, name)
     if cert is None:
         return False
-    ca_cert, ca_key = pki.read_pair(host("%s/%s" % (certs_dir, CA_FILES[ca_name])))
+    try:
+        ca_cert, ca_key = pki.read_pair(host("%s/%s" % (certs_dir, CA_FILES[ca_name])))
+    except pki.PkiError as exc:
+        raise KubeadmError("failed to renew certificate %s: failure loading %s certificate authority: %s"
+                           % (name, CA_FILES[ca_name], exc))
     if ca_cert is None or ca_key is None:
         raise KubeadmError("failed to renew certificate %s: the CA %s or its key is missing" % (name, ca_name))
     from cryptography import x509 as _x509

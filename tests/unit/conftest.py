@@ -40,3 +40,21 @@ for _helpers in (os.path.join(REPO_ROOT, "tests", "unit", "plugins", "module_uti
 
 # Same test code on every ansible-core the collection supports (2.16 - 2.19): see ansible_compat.
 import ansible_compat  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+
+
+import pytest  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture
+def kubeadm_double(tmp_path):
+    """``make(tree, version)``: the kubeadm double with its API server for a KubeTree (kubeadm_testlib)."""
+    import kubeadm_testlib  # pylint: disable=import-outside-toplevel
+    started = []
+
+    def make(tree, version='v1.35.6'):
+        double = kubeadm_testlib.KubeadmDouble(tmp_path / ('kubeadm-%d' % len(started)), tree, version)
+        started.append(double)
+        return double
+    yield make
+    for double in started:
+        double.stop()

@@ -136,18 +136,34 @@ def write_file(path, data, mode=0o600):
     os.replace(tmp, path)
 
 
+class PkiError(ValueError):
+    """A certificate or key file that exists but does not parse (message worded as client-go's)."""
+
+
 def read_pair(base):
-    """(cert, key) from ``base``.crt/.key, or (None, None) when the certificate is missing."""
+    """(cert, key) from ``base``.crt/.key, or (None, None) when the certificate is missing.
+
+    An unparsable file raises PkiError with the messages of kubeadm's pkiutil/keyutil."""
     try:
         with open(base + ".crt", "rb") as handle:
-            cert = load_cert(handle.read())
+            data = handle.read()
     except OSError:
         return None, None
     try:
+        cert = load_cert(data)
+    except ValueError:
+        raise PkiError("couldn't load the certificate file %s.crt: error reading %s.crt: data does not contain any "
+                       "valid RSA or ECDSA certificates" % (base, base))
+    try:
         with open(base + ".key", "rb") as handle:
-            key = load_key(handle.read())
+            data = handle.read()
     except OSError:
-        key = None
+        return cert, None
+    try:
+        key = load_key(data)
+    except ValueError:
+        raise PkiError("couldn't load the private key file %s.key: error reading private key file %s.key: data does "
+                       "not contain a valid RSA or ECDSA private key" % (base, base))
     return cert, key
 
 

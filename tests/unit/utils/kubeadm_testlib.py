@@ -18,7 +18,7 @@ import datetime
 import io
 import json
 import os
-import stat
+import shlex
 import sys
 import textwrap
 
@@ -43,6 +43,8 @@ LEAVES = (
     ('scheduler.conf', 'kubeconfig', 'scheduler.conf', 'ca', 'system:kube-scheduler', 309),
     ('super-admin.conf', 'kubeconfig', 'super-admin.conf', 'ca', 'kubernetes-super-admin', 310),
 )
+# Organizations of the kubeconfig users, as kubeadm writes them (admin.conf: kubeadm:cluster-admins since 1.29).
+ORGS = {'admin.conf': ('kubeadm:cluster-admins',), 'super-admin.conf': ('system:masters',)}
 CAS = (
     ('ca', 'pki/ca.crt', 'pki/ca.key', 'kubernetes'),
     ('etcd-ca', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'etcd-ca'),
@@ -86,13 +88,15 @@ def make_ca(common_name, key_kind='rsa', days=3650, slot=None):
     return cert, key
 
 
-def make_leaf(ca_cert, ca_key, common_name, days=365, key=None, not_after=None):
+def make_leaf(ca_cert, ca_key, common_name, days=365, key=None, not_after=None, orgs=()):
     key = key or new_key('ec')
     now = _now()
     not_after = not_after or (now + datetime.timedelta(days=days, seconds=37))
     not_before = min(now - datetime.timedelta(minutes=5), not_after - datetime.timedelta(days=30))
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in orgs]
+                        + [x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (x509.CertificateBuilder()
-            .subject_name(_name(common_name)).issuer_name(ca_cert.subject)
+            .subject_name(subject).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(not_before)
             .not_valid_after(not_after)
@@ -166,10 +170,16 @@ def write_kubeconfig(directory, name='admin.conf', user='kubernetes-admin', **kw
 
 
 class KubeTree(object):
-    """A fake /etc/kubernetes of a kubeadm control-plane node under ``root``."""
+    """The /etc/kubernetes of a kubeadm control-plane node, written under ``root``.
+
+    ``host_root``: the directory the kubeadm double takes for ``/`` (SEED_DOUBLES_ROOT) when ``root``
+    ends in etc/kubernetes, so that its default paths (/etc/kubernetes/admin.conf, .../pki) are this tree.
+    """
 
     def __init__(self, root, ca_key_kind='rsa', leaf_days=None, skip=(), der_files=()):
         self.root = str(root)
+        suffix = os.path.join('etc', 'kubernetes')
+        self.host_root = self.root[:-len(suffix)].rstrip(os.sep) if self.root.endswith(suffix) else self.root
         self.cert_dir = os.path.join(self.root, 'pki')
         self.kubeconfig_dir = self.root
         self.cas = {}
@@ -187,7 +197,7 @@ class KubeTree(object):
             if leaf_days and name in leaf_days:
                 days = leaf_days[name]
             ca_cert, ca_key = self.cas[ca_name]
-            cert, key = make_leaf(ca_cert, ca_key, cn, days)
+            cert, key = make_leaf(ca_cert, ca_key, cn, days, orgs=ORGS.get(name, ()))
             path = os.path.join(self.root, rel)
             if kind == 'kubeconfig':
                 write(path, kubeconfig_text(cert, key, ca_cert, user=cn).encode(), 0o600)
@@ -201,286 +211,150 @@ class KubeTree(object):
     def ca_cert(self):
         return self.paths['ca']
 
+    def point_at(self, server):
+        """Point every kubeconfig of the tree at ``server`` (the running API server)."""
+        for name, kind, rel, dummy_ca, dummy_cn, dummy_days in LEAVES:
+            path = os.path.join(self.root, rel)
+            if kind != 'kubeconfig' or not os.path.exists(path):
+                continue
+            with open(path) as handle:
+                text = handle.read()
+            with open(path, 'w') as handle:
+                handle.write(text.replace('server: %s\n' % SERVER, 'server: %s\n' % server))
+
     @property
     def admin_conf(self):
         return self.paths.get('admin.conf', os.path.join(self.root, 'admin.conf'))
 
 
-FAKE_KUBEADM = r'''#!@PYTHON@
-"""Fake kubeadm for the unit tests of seed.kubeadm (prints what kubeadm prints)."""
-import base64, datetime, json, os, re, secrets, string, sys
+class KubeadmDouble(object):
+    """tests/doubles/kubeadm.py, baked for ``version``, as the kubeadm of a module under test.
 
-STATE = os.environ['FAKE_KUBEADM_STATE']
-ARGV = sys.argv[1:]
-with open(os.path.join(STATE, 'calls.log'), 'a') as log:
-    log.write(json.dumps(ARGV) + '\n')
-UTC = datetime.timezone.utc
-HINT = 'To see the stack trace of this error execute with --v=5 or higher'
+    The same double the orchestration scenario installs on its hosts (flags parsed like cobra/pflag,
+    kubeadm's validation, messages and exit codes), here talking to the API server double running
+    in-process with the in-memory store. ``tree`` (a KubeTree) is the node's /etc/kubernetes: its CA
+    signs the API server's serving certificate and authenticates the kubeconfigs' client
+    certificates, and its kubeconfigs are pointed at the running API server. The calls come from
+    the double's own call log (secrets redacted as on the hosts).
+    """
 
-
-def die(msg, rc=1):
-    if os.environ.get('FAKE_KUBEADM_ECHO_ARGS'):
-        msg += ' (args: %s)' % ' '.join(ARGV)
-    sys.stderr.write(msg + '\n' + HINT + '\n')
-    sys.exit(rc)
-
-
-def flag(name, default=None):
-    if name in ARGV:
-        return ARGV[ARGV.index(name) + 1]
-    return default
-
-
-fail = os.environ.get('FAKE_KUBEADM_FAIL')
-if fail and ' '.join(ARGV).startswith(fail):
-    die(os.environ.get('FAKE_KUBEADM_FAIL_MSG', 'error: injected failure'))
-
-
-def duration(text):
-    if text in ('0', '0s'):
-        return 0
-    total = 0
-    for num, unit in re.findall(r'(\d+)(h|m|s)', text):
-        total += int(num) * {'h': 3600, 'm': 60, 's': 1}[unit]
-    return total
-
-
-def load_tokens():
-    path = os.path.join(STATE, 'tokens.json')
-    if not os.path.exists(path):
-        return []
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def save_tokens(tokens):
-    with open(os.path.join(STATE, 'tokens.json'), 'w') as handle:
-        json.dump(tokens, handle)
-
-
-def need_kubeconfig():
-    path = flag('--kubeconfig', '/etc/kubernetes/admin.conf')
-    if not os.path.exists(path):
-        die('failed to load admin kubeconfig: open %s: no such file or directory' % path)
-
-
-def token_cmd():
-    sub = ARGV[1]
-    need_kubeconfig()
-    tokens = load_tokens()
-    if sub == 'list':
-        if os.environ.get('FAKE_KUBEADM_LIST_OUTPUT') is not None:
-            sys.stdout.write(os.environ['FAKE_KUBEADM_LIST_OUTPUT'])
-            return
-        for tok in tokens:
-            obj = {'kind': 'BootstrapToken', 'apiVersion': 'output.kubeadm.k8s.io/v1alpha3',
-                   'token': tok['token']}
-            if tok.get('description'):
-                obj['description'] = tok['description']
-            if tok.get('expires'):
-                obj['expires'] = tok['expires']
-            obj['usages'] = sorted(tok['usages'])
-            if tok.get('groups'):
-                obj['groups'] = tok['groups']
-            sys.stdout.write(json.dumps(obj, indent=4) + '\n')
-    elif sub == 'create':
-        value = ARGV[2] if len(ARGV) > 2 and not ARGV[2].startswith('-') else None
-        if value is None:
-            alphabet = string.ascii_lowercase + string.digits
-            value = ''.join(secrets.choice(alphabet) for _ in range(6)) + '.' + \
-                ''.join(secrets.choice(alphabet) for _ in range(16))
-        elif not re.match(r'^[a-z0-9]{6}\.[a-z0-9]{16}$', value):
-            die('the bootstrap token "%s" was not of the form "%s"' % (value, '^([a-z0-9]{6})\\.([a-z0-9]{16})$'))
-        token_id = value.split('.')[0]
-        if any(t['token'].split('.')[0] == token_id for t in tokens):
-            die('failed to create or update bootstrap token with name "bootstrap-token-%s": secrets '
-                '"bootstrap-token-%s" already exists' % (token_id, token_id))
-        ttl = duration(flag('--ttl', '24h'))
-        expires = None
-        if ttl:
-            expires = (datetime.datetime.now(UTC) + datetime.timedelta(seconds=ttl)).strftime('%Y-%m-%dT%H:%M:%SZ')
-        usages = flag('--usages', 'signing,authentication').split(',')
-        groups = [g for g in flag('--groups', '').split(',') if g]
-        tokens.append({'token': value, 'description': flag('--description', ''), 'expires': expires,
-                       'usages': usages, 'groups': groups})
-        save_tokens(tokens)
-        sys.stderr.write('W0304 19:51:22.390054 2541130 configset.go:202] WARNING: kubeadm cannot '
-                         'validate component configs for API groups [kubelet.config.k8s.io '
-                         'kubeproxy.config.k8s.io]\n')
-        if os.environ.get('FAKE_KUBEADM_CREATE_SILENT'):
-            return
-        sys.stdout.write(value + '\n')
-    elif sub == 'delete':
-        token_id = ARGV[2]
-        left = [t for t in tokens if t['token'].split('.')[0] != token_id]
-        if len(left) == len(tokens):
-            die('failed to delete bootstrap token "%s": secrets "bootstrap-token-%s" not found'
-                % (token_id, token_id))
-        save_tokens(left)
-        sys.stdout.write('bootstrap token "%s" deleted\n' % token_id)
-
-
-RENEW_TEXT = {
-    'admin.conf': 'certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself',
-    'super-admin.conf': 'certificate embedded in the kubeconfig file for the super-admin',
-    'apiserver': 'certificate for serving the Kubernetes API',
-    'apiserver-etcd-client': 'certificate the apiserver uses to access etcd',
-    'apiserver-kubelet-client': 'certificate for the API server to connect to kubelet',
-    'controller-manager.conf': 'certificate embedded in the kubeconfig file for the controller manager to use',
-    'etcd-healthcheck-client': 'certificate for liveness probes to healthcheck etcd',
-    'etcd-peer': 'certificate for etcd nodes to communicate with each other',
-    'etcd-server': 'certificate for serving etcd',
-    'front-proxy-client': 'certificate for the front proxy client',
-    'scheduler.conf': 'certificate embedded in the kubeconfig file for the scheduler manager to use',
-}
-FILES = {
-    'apiserver': ('apiserver.crt', 'ca'), 'apiserver-etcd-client': ('apiserver-etcd-client.crt', 'etcd/ca'),
-    'apiserver-kubelet-client': ('apiserver-kubelet-client.crt', 'ca'),
-    'etcd-healthcheck-client': ('etcd/healthcheck-client.crt', 'etcd/ca'),
-    'etcd-peer': ('etcd/peer.crt', 'etcd/ca'), 'etcd-server': ('etcd/server.crt', 'etcd/ca'),
-    'front-proxy-client': ('front-proxy-client.crt', 'front-proxy-ca'),
-}
-
-
-def reissue(old, ca_dir_base):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    with open(ca_dir_base + '.crt', 'rb') as handle:
-        ca = x509.load_pem_x509_certificate(handle.read())
-    with open(ca_dir_base + '.key', 'rb') as handle:
-        ca_key = serialization.load_pem_private_key(handle.read(), None)
-    now = datetime.datetime.now(UTC).replace(microsecond=0)
-    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(ca.subject)
-               .public_key(old.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=365)))
-    for ext in old.extensions:
-        builder = builder.add_extension(ext.value, ext.critical)
-    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
-def certs_cmd():
-    from cryptography import x509
-    name = ARGV[2]
-    cert_dir = flag('--cert-dir', os.environ.get('FAKE_KUBEADM_CERT_DIR', '/etc/kubernetes/pki'))
-    if any(a.split('=')[0] == '--kubeconfig-dir' for a in ARGV):
-        die('unknown flag: --kubeconfig-dir')  # `kubeadm certs renew` has no such flag
-    kc_dir = os.environ.get('FAKE_KUBEADM_KUBECONFIG_DIR', '/etc/kubernetes')
-    sys.stdout.write("[renew] Reading configuration from the cluster...\n"
-                     "[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm "
-                     "kubeadm-config -o yaml'\n\n")
-    if name not in RENEW_TEXT:
-        die('unknown command "%s" for "kubeadm certs renew"' % name)
-    noop = os.environ.get('FAKE_KUBEADM_NOOP_RENEW')
-    if name.endswith('.conf'):
-        path = os.path.join(kc_dir, name)
-        if not os.path.exists(path):
-            die('failed to load kubeconfig file %s: open %s: no such file or directory' % (path, path))
-        with open(path) as handle:
-            text = handle.read()
-        data = re.search(r'client-certificate-data: (\S+)', text).group(1)
-        old = x509.load_pem_x509_certificate(base64.b64decode(data))
-        new = base64.b64encode(reissue(old, os.path.join(cert_dir, 'ca'))).decode()
-        if not noop:
-            with open(path, 'w') as handle:
-                handle.write(text.replace(data, new))
-    else:
-        rel, ca = FILES[name]
-        path = os.path.join(cert_dir, rel)
-        if not os.path.exists(path):
-            die('failed to load existing certificate %s: open %s: no such file or directory' % (name, path))
-        with open(path, 'rb') as handle:
-            old = x509.load_pem_x509_certificate(handle.read())
-        new = reissue(old, os.path.join(cert_dir, ca))
-        if not noop:
-            with open(path, 'wb') as handle:
-                handle.write(new)
-    sys.stdout.write('%s renewed\n' % RENEW_TEXT[name])
-
-
-def upload_certs_cmd():
-    need_kubeconfig()
-    config = flag('--config')
-    if config:
-        # ValidateMixedArguments: only a few flags may stand next to --config.
-        mixed = [a[2:].split('=')[0] for a in ARGV[3:] if a.startswith('--')
-                 and a[2:].split('=')[0] not in ('config', 'upload-certs', 'kubeconfig', 'skip-certificate-key-print', 'v')]
-        if mixed:
-            die("can not mix '--config' with arguments %s" % ('[' + ' '.join(mixed) + ']'))
-        with open(config) as handle:
-            found = re.search(r'^certificateKey:\s*"?([^"\s]*)"?\s*$', handle.read(), re.MULTILINE)
-        key = found.group(1) if found else None
-    else:
-        key = flag('--certificate-key')
-    if not re.match(r'^[0-9a-fA-F]{64}$', key or ''):
-        die('error execution phase upload-certs: error uploading certs: error decoding certificate key: '
-            'encoding/hex: invalid byte')
-    printed = os.environ.get('FAKE_KUBEADM_PRINT_KEY', key)
-    sys.stdout.write('[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the '
-                     '"kube-system" Namespace\n[upload-certs] Using certificate key:\n%s\n' % printed)
-
-
-if ARGV == ['version', '-o', 'short']:
-    sys.stdout.write(os.environ.get('FAKE_KUBEADM_VERSION', 'v1.35.6') + '\n')
-elif ARGV[:1] == ['token']:
-    token_cmd()
-elif ARGV[:2] == ['certs', 'renew']:
-    certs_cmd()
-elif ARGV[:3] == ['init', 'phase', 'upload-certs']:
-    upload_certs_cmd()
-elif ARGV[:2] == ['config', 'validate'] or ARGV[:1] in (['init'], ['join'], ['reset']):
-    config = flag('--config')
-    if config is not None and not os.path.exists(config):
-        die('unable to read config from "%s"' % config)
-    if config is not None:
-        with open(os.path.join(STATE, 'configs.log'), 'a') as log, open(config) as handle:
-            log.write(json.dumps([ARGV[0], oct(os.stat(config).st_mode & 0o777), handle.read()]) + '\n')
-    sys.stdout.write('%s done\nkubeadm join 192.0.2.10:6443 --token abcdef.0123456789abcdef '
-                     '--discovery-token-ca-cert-hash sha256:%s --certificate-key %s\n' % (ARGV[0], '1' * 64, '2' * 64))
-else:
-    die('unknown command "%s" for "kubeadm"' % ' '.join(ARGV))
-'''
-
-
-class FakeKubeadm(object):
-    """The fake kubeadm installed in ``directory``; state (tokens, call log) next to it."""
-
-    def __init__(self, directory, monkeypatch):
+    def __init__(self, directory, tree, version='v1.35.6'):
+        import doubles_harness
+        from seed_doubles import kube
         self.dir = str(directory)
-        self.state = os.path.join(self.dir, 'state')
-        os.makedirs(self.state, exist_ok=True)
+        self.tree = tree
+        self.version = version
+        os.makedirs(os.path.join(self.dir, 'bin'), exist_ok=True)
+        self.log = os.path.join(self.dir, 'calls.jsonl')
+        self.faults = os.path.join(self.dir, 'faults.json')
+        baked = doubles_harness.KubeadmRunner(self.dir).path(version)
         self.path = os.path.join(self.dir, 'bin', 'kubeadm')
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.configs_log = os.path.join(self.dir, 'configs.jsonl')
+        env = ('PYTHONPATH=%s SEED_DOUBLES_LOG=%s SEED_DOUBLES_FAULTS=%s SEED_DOUBLES_ROOT=%s'
+               % (doubles_harness.DOUBLES, self.log, self.faults, tree.host_root))
+        stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'kubeadm_workflow_stub.py')
+        # init, join and reset (but upload-certs) stop after the double's argument and configuration
+        # checks (kubeadm_workflow_stub); every other command runs the double.
+        self._launcher = ('case "$*" in\n'
+                          '"init phase upload-certs"*) ;;\n'
+                          'init*|join*|reset*) %s exec %s %s %s %s "$@" ;;\n'
+                          'esac\n%s exec %s %s "$@"'
+                          % (env, sys.executable, stub, baked, self.configs_log, env, sys.executable, baked))
         with open(self.path, 'w') as handle:
-            handle.write(FAKE_KUBEADM.replace('@PYTHON@', sys.executable))
-        os.chmod(self.path, os.stat(self.path).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        monkeypatch.setenv('FAKE_KUBEADM_STATE', self.state)
-        self.monkeypatch = monkeypatch
+            handle.write('#!/bin/sh\n%s\n' % self._launcher)
+        os.chmod(self.path, 0o755)
+        ca_cert, ca_key = tree.cas['ca']
+        self.pki = doubles_harness.Pki(os.path.join(self.dir, 'api-pki'), ca=(ca_cert, ca_key))
+        self.api = doubles_harness.RunningApi(self.pki, {})
+        self._stopped = False
+        self.endpoint = '127.0.0.1:%d' % self.api.port
+        tree.point_at(self.api.url)
+        # kubeadm init binds its kubeadm:cluster-admins group (admin.conf's) to cluster-admin.
+        self.admin = self.api.admin()
+        self.admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+            'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'ClusterRoleBinding',
+            'metadata': {'name': 'kubeadm:cluster-admins'},
+            'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'cluster-admin'},
+            'subjects': [{'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'Group', 'name': 'kubeadm:cluster-admins'}]})
+        self._kube = kube
 
-    def on_path(self):
-        self.monkeypatch.setenv('PATH', os.path.dirname(self.path) + os.pathsep + os.environ.get('PATH', ''))
+    def stop(self):
+        """Stop the API server (kubeadm then meets a refused connection); safe to call twice."""
+        if not self._stopped:
+            self._stopped = True
+            self.api.stop()
 
-    def calls(self):
-        log = os.path.join(self.state, 'calls.log')
-        if not os.path.exists(log):
+    def on_path(self, monkeypatch):
+        """Put the double first on PATH as ``kubeadm``."""
+        monkeypatch.setenv('PATH', os.path.dirname(self.path) + os.pathsep + os.environ.get('PATH', ''))
+
+    def configs(self):
+        """[command, octal mode, content] of every --config file init, join and reset were given."""
+        if not os.path.exists(self.configs_log):
             return []
-        with open(log) as handle:
+        with open(self.configs_log) as handle:
             return [json.loads(line) for line in handle if line.strip()]
 
-    def tokens(self):
-        path = os.path.join(self.state, 'tokens.json')
-        if not os.path.exists(path):
+    def calls(self):
+        """argv of every call, in order (secrets redacted)."""
+        if not os.path.exists(self.log):
             return []
-        with open(path) as handle:
-            return json.load(handle)
+        with open(self.log) as handle:
+            return [json.loads(line)['argv'] for line in handle if line.strip()]
 
-    def set_tokens(self, tokens):
-        with open(os.path.join(self.state, 'tokens.json'), 'w') as handle:
-            json.dump(tokens, handle)
+    def tokens(self):
+        """The bootstrap tokens in the API, as kubeadm reads them (token, description, expires, usages, groups)."""
+        from seed_doubles import bootstrap
+        listed = self.admin.get('/api/v1/namespaces/kube-system/secrets')
+        found = [bootstrap.secret_to_token(item) for item in listed.get('items') or []
+                 if item.get('type') == bootstrap.SECRET_TYPE]
+        return [tok for tok in found if tok]
 
-    def fail(self, prefix, msg='error: injected failure'):
-        self.monkeypatch.setenv('FAKE_KUBEADM_FAIL', prefix)
-        self.monkeypatch.setenv('FAKE_KUBEADM_FAIL_MSG', msg)
+    def add_token(self, token, description='', expires=None, usages=('signing', 'authentication'),
+                  groups=('system:bootstrappers:kubeadm:default-node-token',)):
+        """A bootstrap token Secret as kubeadm writes it (``expires``: RFC 3339 text or None)."""
+        token_id, secret = token.split('.')
+        data = {'token-id': token_id, 'token-secret': secret}
+        if description:
+            data['description'] = description
+        if expires:
+            data['expiration'] = expires
+        for usage in usages:
+            data['usage-bootstrap-%s' % usage] = 'true'
+        if groups:
+            data['auth-extra-groups'] = ','.join(groups)
+        self.admin.create('/api/v1/namespaces/kube-system/secrets', {
+            'apiVersion': 'v1', 'kind': 'Secret', 'type': 'bootstrap.kubernetes.io/token',
+            'metadata': {'name': 'bootstrap-token-' + token_id, 'namespace': 'kube-system'},
+            'stringData': data})
+
+    def misbehave(self, prefix, stdout='', stderr='', rc=0):
+        """From now on, a call whose argv starts with ``prefix`` prints ``stdout``/``stderr`` and exits
+        ``rc`` instead of running the double: output upstream's kubeadm does not print, to test what a
+        module does with it (every other call still runs the double)."""
+        launcher = self._launcher
+        with open(self.path, 'w') as handle:
+            handle.write('#!/bin/sh\ncase "$*" in\n"%s"*) printf %%s %s; printf %%s %s >&2; exit %d ;;\nesac\n%s\n'
+                         % (' '.join(prefix), shlex.quote(stdout), shlex.quote(stderr), rc, launcher))
+
+    def grant(self, user, verbs, resource='secrets'):
+        """A kubeconfig for ``user``, bound by RBAC to ``verbs`` on ``resource`` (kube-system) only."""
+        name = 'seed-test-' + user
+        self.admin.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+            'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'ClusterRole', 'metadata': {'name': name},
+            'rules': [{'apiGroups': [''], 'resources': [resource], 'verbs': list(verbs)}]})
+        self.admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+            'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'ClusterRoleBinding', 'metadata': {'name': name},
+            'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': name},
+            'subjects': [{'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'User', 'name': user}]})
+        return self.kubeconfig_for(user + '.conf', user)
+
+    def kubeconfig_for(self, name, user, orgs=()):
+        """A kubeconfig for ``user`` (in ``orgs``) signed by the tree's CA, next to the tree's."""
+        ca_cert, ca_key = self.tree.cas['ca']
+        cert, key = make_leaf(ca_cert, ca_key, user, orgs=orgs)
+        return write(os.path.join(self.tree.root, name), kubeconfig_text(cert, key, ca_cert, server=self.api.url,
+                                                                     user=user).encode(), 0o600)
 
 
 @contextlib.contextmanager

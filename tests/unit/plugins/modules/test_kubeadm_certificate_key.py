@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kubeadm_certificate_key against a fake kubeadm."""
+"""kubeadm_certificate_key against the kubeadm double of tests/doubles and its API server."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 
@@ -19,10 +20,18 @@ HEX64 = re.compile(r'^[0-9a-f]{64}$')
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    admin = lib.write(tmp_path / 'etc' / 'admin.conf', b'apiVersion: v1\nkind: Config\n', 0o600)
-    return fake, {'kubeconfig': admin, 'kubeadm_path': fake.path}
+def env(tmp_path, kubeadm_double):
+    tree = lib.KubeTree(tmp_path / 'root' / 'etc' / 'kubernetes', ca_key_kind='ec')
+    fake = kubeadm_double(tree)
+    return fake, {'kubeconfig': tree.admin_conf, 'kubeadm_path': fake.path}
+
+
+def uploaded_ca(fake, key):
+    """ca.crt of the kubeadm-certs Secret, decrypted with ``key`` as kubeadm join does (AES-GCM, nonce first)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    secret = fake.admin.get('/api/v1/namespaces/kube-system/secrets/kubeadm-certs')
+    sealed = base64.b64decode(secret['data']['ca.crt'])
+    return AESGCM(bytes.fromhex(key)).decrypt(sealed[:12], sealed[12:], None)
 
 
 def run(args, check_mode=False, **extra):
@@ -45,6 +54,8 @@ def test_generate_and_upload(env):
     [call] = uploads(fake)
     assert call[:4] == ['init', 'phase', 'upload-certs', '--upload-certs'] and call[4] == '--config'
     assert key not in ' '.join(call) and not os.path.exists(call[5])
+    with open(fake.tree.ca_cert, 'rb') as handle:
+        assert uploaded_ca(fake, key) == handle.read()
     # Every upload is a change (the Secret expires after 2h); each run makes a new key.
     again, rc = run(args)
     assert again['changed'] is True and again['certificate_key'] != key
@@ -92,31 +103,34 @@ def test_invalid_key(env, bad):
     assert uploads(fake) == []
 
 
-def test_upload_failure_hides_key(env, monkeypatch):
+def test_upload_failure_hides_key(env):
     fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
-    fake.fail('init phase upload-certs', 'error execution phase upload-certs: error uploading certs: '
-                                         'secrets "kubeadm-certs" is forbidden')
-    result, rc = run(args, certificate_key=KEY)
+    reader = fake.grant('reader', ['get', 'list'])
+    result, rc = run(args, certificate_key=KEY, kubeconfig=reader)
     assert rc == 1
-    assert result['msg'].startswith('kubeadm init phase upload-certs failed (rc=1): error execution phase upload-certs')
+    assert result['msg'].startswith('kubeadm init phase upload-certs failed (rc=1): ')
+    assert 'forbidden' in result['msg']
     assert KEY not in result['_raw']
+    # A kubeadm that echoes the key in its error: still not shown.
+    fake.misbehave(['init', 'phase', 'upload-certs'], stderr='error: upload-certs --certificate-key %s' % KEY, rc=1)
+    result, rc = run(args, certificate_key=KEY)
+    assert rc == 1 and KEY not in result['_raw']
 
 
-def test_upload_failure_hides_generated_key(env, monkeypatch):
+def test_upload_failure_hides_generated_key(env):
     fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
-    fake.fail('init phase upload-certs', 'error execution phase upload-certs: boom')
-    result, rc = run(args)
-    assert rc == 1
+    reader = fake.grant('reader', ['get', 'list'])
+    result, rc = run(args, kubeconfig=reader)
+    assert rc == 1 and 'forbidden' in result['msg']
     call = uploads(fake)[0]
     assert call[4] == '--config' and not os.path.exists(call[5])
     assert not re.search(r'[0-9a-f]{64}', result['_raw'])
 
 
-def test_printed_key_mismatch(env, monkeypatch):
+def test_printed_key_mismatch(env):
     fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_PRINT_KEY', 'f' * 64)
+    fake.misbehave(['init', 'phase', 'upload-certs'],
+                   stdout='[upload-certs] Using certificate key:\n%s\n' % ('f' * 64))
     result, rc = run(args, certificate_key=KEY)
     assert rc == 1 and 'another key' in result['msg']
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kubeadm_certs_info and kubeadm_certs_renew on a fake /etc/kubernetes tree."""
+"""kubeadm_certs_info and kubeadm_certs_renew on a test /etc/kubernetes tree, renewing with the kubeadm double."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ ALL = ['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-cl
 
 @pytest.fixture
 def tree(tmp_path):
-    return lib.KubeTree(tmp_path / 'kubernetes', ca_key_kind='rsa',
+    return lib.KubeTree(tmp_path / 'root' / 'etc' / 'kubernetes', ca_key_kind='rsa',
                         leaf_days={'apiserver': 5, 'scheduler.conf': 20, 'etcd-peer': 29})
 
 
@@ -88,10 +88,9 @@ def test_info_malformed_certificate_names_file(tree):
 # -------------------------------------------------------------------------- kubeadm_certs_renew
 
 @pytest.fixture
-def renew_env(tree, tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    # kubeadm renews kubeconfig files in its fixed directory; the fake's is the test tree.
-    monkeypatch.setenv('FAKE_KUBEADM_KUBECONFIG_DIR', tree.kubeconfig_dir)
+def renew_env(tree, kubeadm_double):
+    # kubeadm renews kubeconfig files in its fixed /etc/kubernetes: the double's is the test tree.
+    fake = kubeadm_double(tree)
     args = {'cert_dir': tree.cert_dir, 'kubeconfig_dir': tree.kubeconfig_dir, 'kubeadm_path': fake.path}
     return tree, fake, args
 
@@ -147,10 +146,11 @@ def test_renew_threshold_selection_and_force(renew_env):
     assert result['restart_components'] == ['kube-apiserver']
 
 
-def test_renew_skips_missing_and_external(tmp_path, monkeypatch):
-    tree = lib.KubeTree(tmp_path / 'k', skip=('super-admin.conf',), leaf_days={'front-proxy-client': 3, 'apiserver': 3})
+def test_renew_skips_missing_and_external(tmp_path, kubeadm_double):
+    tree = lib.KubeTree(tmp_path / 'other' / 'etc' / 'kubernetes', skip=('super-admin.conf',),
+                        leaf_days={'front-proxy-client': 3, 'apiserver': 3})
     os.remove(os.path.join(tree.cert_dir, 'front-proxy-ca.key'))
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+    fake = kubeadm_double(tree)
     args = {'cert_dir': tree.cert_dir, 'kubeconfig_dir': tree.kubeconfig_dir, 'kubeadm_path': fake.path}
     result, rc = renew(args)
     assert result['renewed'] == ['apiserver']
@@ -161,8 +161,6 @@ def test_renew_skips_missing_and_external(tmp_path, monkeypatch):
 def test_renew_passes_config_and_default_dirs(renew_env, tmp_path, monkeypatch):
     tree, fake, args = renew_env
     config = lib.write(tmp_path / 'kubeadm.yaml', b'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n')
-    monkeypatch.setenv('FAKE_KUBEADM_CERT_DIR', tree.cert_dir)
-    monkeypatch.setenv('FAKE_KUBEADM_KUBECONFIG_DIR', tree.kubeconfig_dir)
     monkeypatch.setattr(pki, 'DEFAULT_KUBECONFIG_DIR', tree.kubeconfig_dir)
     result, rc = renew(args, certificates=['apiserver'], config=config)
     assert rc == 0 and result['renewed'] == ['apiserver']
@@ -171,17 +169,18 @@ def test_renew_passes_config_and_default_dirs(renew_env, tmp_path, monkeypatch):
 
 def test_renew_kubeadm_failure(renew_env):
     tree, fake, args = renew_env
-    fake.fail('certs renew etcd-peer', 'failed to renew certificate etcd-peer: open etcd/ca.key: permission denied')
+    lib.write(os.path.join(tree.cert_dir, 'etcd', 'ca.key'), b'not a key\n', 0o600)
     result, rc = renew(args)
     assert rc == 1
-    assert result['msg'] == ('kubeadm certs renew etcd-peer failed (rc=1): failed to renew certificate etcd-peer: '
-                             'open etcd/ca.key: permission denied')
+    assert result['msg'].startswith('kubeadm certs renew etcd-peer failed (rc=1): ')
+    assert 'etcd-peer' in result['msg'][len('kubeadm certs renew etcd-peer failed (rc=1): '):]
     assert 'stack trace' in result['stderr']
 
 
-def test_renew_warns_when_nothing_changed(renew_env, monkeypatch, capsys):
+def test_renew_warns_when_nothing_changed(renew_env, capsys):
     tree, fake, args = renew_env
-    monkeypatch.setenv('FAKE_KUBEADM_NOOP_RENEW', '1')
+    # A kubeadm that says it renewed and wrote nothing.
+    fake.misbehave(['certs', 'renew', 'apiserver'], stdout='certificate for serving the Kubernetes API renewed\n')
     result, rc = renew(args, certificates=['apiserver'])
     assert rc == 0 and result['changed'] is True
     # ansible-core 2.19 returns warnings as WarningSummary objects (older versions as strings);

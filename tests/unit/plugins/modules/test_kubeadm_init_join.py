@@ -1,41 +1,80 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kubeadm_init, kubeadm_join, kubeadm_state and etcd_member against a fake kubeadm and empty hosts."""
+"""kubeadm_init, kubeadm_join, kubeadm_state and etcd_member on empty hosts.
+
+kubeadm is the double of tests/doubles: it parses the command line and loads and validates the
+configuration as kubeadm does, then its workflows stop before the first phase
+(kubeadm_workflow_stub; the orchestration scenario runs the phases on its hosts)."""
 
 from __future__ import annotations
 
-import json
 import os
+
+import pytest
 
 import kubeadm_testlib as lib
 from ansible_collections.seed.kubeadm.plugins.modules import etcd_member, kubeadm_init, kubeadm_join, kubeadm_reset, kubeadm_state
 
 SECRET_TOKEN = 'abcdef.0123456789abcdef'
-SECRET_KEY = '2' * 64
+SECRET_KEY = '2f' * 32
+INIT_CONFIG = """apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+bootstrapTokens:
+- token: %s
+certificateKey: %s
+localAPIEndpoint:
+  advertiseAddress: 192.0.2.11
+nodeRegistration:
+  name: cp1
+  criSocket: unix:///run/containerd/containerd.sock
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.35.6
+controlPlaneEndpoint: 192.0.2.100:6443
+""" % (SECRET_TOKEN, SECRET_KEY)
+JOIN_CONFIG = """apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: 192.0.2.100:6443
+    token: %s
+    caCertHashes: ["sha256:%s"]
+controlPlane:
+  certificateKey: %s
+  localAPIEndpoint:
+    advertiseAddress: 192.0.2.12
+nodeRegistration:
+  name: cp2
+""" % (SECRET_TOKEN, '1f' * 32, SECRET_KEY)
 
 
-def configs(fake):
-    path = os.path.join(fake.state, 'configs.log')
-    if not os.path.exists(path):
-        return []
-    with open(path) as handle:
-        return [json.loads(line) for line in handle]
+@pytest.fixture
+def fake(tmp_path, kubeadm_double):
+    return kubeadm_double(lib.KubeTree(tmp_path / 'root' / 'etc' / 'kubernetes', ca_key_kind='ec'))
 
 
-def test_init_validates_then_inits_and_masks_secrets(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+def test_init_validates_then_inits_and_masks_secrets(tmp_path, fake):
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
     result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path})
-    assert rc == 0 and result['changed'] is True
+    assert rc == 0 and result['changed'] is True, result.get('msg')
     assert fake.calls() == [['config', 'validate', '--config', config], ['init', '--config', config]]
     assert SECRET_TOKEN not in result['_raw'] and SECRET_KEY not in result['_raw']
-    assert '<token>' in result['output'] and 'sha256:' + '1' * 64 in result['output']
+    assert '<token>' in result['output'] and 'sha256:' + '0' * 64 in result['output']
 
 
-def test_init_resets_first_and_resume_runs_phases(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+def test_init_refuses_what_kubeadm_refuses(tmp_path, fake):
+    bad = lib.write(tmp_path / 'bad.yaml', INIT_CONFIG.replace('192.0.2.100:6443', '192.0.2.100:99999').encode(), 0o600)
+    result, rc = lib.run_module(kubeadm_init, {'config': bad, 'kubeadm_path': fake.path})
+    assert rc != 0 and 'controlPlaneEndpoint' in result['msg']
+    assert [c[0] for c in fake.calls()] == ['config']  # nothing ran after the failed validation
+    result, rc = lib.run_module(kubeadm_init, {'config': bad, 'kubeadm_path': fake.path, 'validate': False})
+    assert rc != 0 and 'controlPlaneEndpoint' in result['msg'] and SECRET_TOKEN not in result['_raw']
+
+
+def test_init_resets_first_and_resume_runs_phases(tmp_path, fake):
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
     result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'reset_first': True,
                                                'validate': False})
     assert rc == 0 and fake.calls() == [['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock'],
@@ -44,14 +83,17 @@ def test_init_resets_first_and_resume_runs_phases(tmp_path, monkeypatch):
                                                'validate': False, 'phases': [['bootstrap-token'], ['addon', 'all']]})
     assert rc == 0 and fake.calls()[2:] == [['init', 'phase', 'bootstrap-token', '--config', config],
                                             ['init', 'phase', 'addon', 'all', '--config', config]]
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'action': 'resume',
+                                               'validate': False, 'phases': [['no-such-phase']]})
+    assert rc != 0 and 'no-such-phase' in result['msg']
 
 
-def test_init_check_mode_and_failures(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    config = lib.write(tmp_path / 'kubeadm.yaml', b'kind: InitConfiguration\n', 0o600)
+def test_init_check_mode_and_failures(tmp_path, fake):
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
     result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path}, check_mode=True)
     assert rc == 0 and result['changed'] is True and fake.calls() == [['config', 'validate', '--config', config]]
-    fake.fail('init --config', 'error execution phase wait-control-plane: token %s' % SECRET_TOKEN)
+    fake.misbehave(['init', '--config'], stderr='error: error execution phase wait-control-plane: token %s' % SECRET_TOKEN,
+                   rc=1)
     result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path})
     assert rc == 1 and 'wait-control-plane' in result['msg'] and SECRET_TOKEN not in result['_raw']
     result, rc = lib.run_module(kubeadm_init, {'config': str(tmp_path / 'missing'), 'kubeadm_path': fake.path})
@@ -60,27 +102,32 @@ def test_init_check_mode_and_failures(tmp_path, monkeypatch):
     assert rc == 1 and 'needs the phases' in result['msg']
 
 
-def test_join_secrets_travel_in_a_private_file_that_is_removed(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    content = 'kind: JoinConfiguration\ntoken: %s\ncertificateKey: %s\n' % (SECRET_TOKEN, SECRET_KEY)
-    result, rc = lib.run_module(kubeadm_join, {'config_content': content, 'kubeadm_path': fake.path,
+def test_join_secrets_travel_in_a_private_file_that_is_removed(tmp_path, fake):
+    result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
                                                'directory': str(tmp_path / 'etc'), 'reset_first': True})
-    assert rc == 0 and result['changed'] is True
+    assert rc == 0 and result['changed'] is True, result.get('msg')
     calls = fake.calls()
     assert [c[0] for c in calls] == ['reset', 'config', 'join']
     path = calls[2][2]
     assert calls[1] == ['config', 'validate', '--config', path] and not os.path.exists(path)
     assert all(SECRET_TOKEN not in ' '.join(c) and SECRET_KEY not in ' '.join(c) for c in calls)
-    assert [(c[0], c[1]) for c in configs(fake)] == [('config', '0o600'), ('join', '0o600')]
-    assert configs(fake)[1][2] == content
+    assert [(c[0], c[1]) for c in fake.configs()] == [('join', '0o600')]
+    assert fake.configs()[0][2] == JOIN_CONFIG
     assert SECRET_TOKEN not in result['_raw'] and SECRET_KEY not in result['_raw']
 
 
-def test_join_failure_removes_the_file_and_masks(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
-    fake.fail('join', 'error execution phase kubelet-start: token %s unknown' % SECRET_TOKEN)
-    result, rc = lib.run_module(kubeadm_join, {'config_content': 'token: %s\n' % SECRET_TOKEN,
-                                               'kubeadm_path': fake.path, 'directory': str(tmp_path)})
+def test_join_refuses_what_kubeadm_refuses(tmp_path, fake):
+    bad = JOIN_CONFIG.replace('    caCertHashes: ["sha256:%s"]\n' % ('1f' * 32), '')
+    result, rc = lib.run_module(kubeadm_join, {'config_content': bad, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path)})
+    assert rc != 0 and 'caCertHashes' in result['msg'] and SECRET_TOKEN not in result['_raw']
+    assert [p for p in os.listdir(str(tmp_path)) if p.startswith('.seed-kubeadm-')] == []
+
+
+def test_join_failure_removes_the_file_and_masks(tmp_path, fake):
+    fake.misbehave(['join'], stderr='error: error execution phase kubelet-start: token %s unknown' % SECRET_TOKEN, rc=1)
+    result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path), 'validate': False})
     assert rc == 1 and 'kubelet-start' in result['msg'] and SECRET_TOKEN not in result['_raw']
     assert [p for p in os.listdir(str(tmp_path)) if p.startswith('.seed-kubeadm-')] == []
     result, rc = lib.run_module(kubeadm_join, {'config_content': 'x', 'kubeadm_path': fake.path}, check_mode=True)
@@ -140,8 +187,7 @@ def test_etcd_member_query_and_remove(monkeypatch):
     assert rc == 1 and 'fewer than min_members=2' in result['msg']
 
 
-def test_reset(tmp_path, monkeypatch):
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+def test_reset(fake):
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path, 'cri_socket': 'unix:///x.sock'})
     assert rc == 0 and result['changed'] is True and fake.calls() == [['reset', '-f', '--cri-socket', 'unix:///x.sock']]
     assert SECRET_TOKEN not in result['_raw']
@@ -150,6 +196,6 @@ def test_reset(tmp_path, monkeypatch):
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path, 'cleanup_tmp_dir': True})
     expected = ['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock', '--cleanup-tmp-dir']
     assert rc == 0 and fake.calls()[-1] == expected
-    fake.fail('reset', 'error: boom')
+    fake.misbehave(['reset'], stderr='error: boom', rc=1)
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
     assert rc == 1 and 'boom' in result['msg']

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kubeadm_token against a fake kubeadm that keeps its tokens in a JSON file."""
+"""kubeadm_token against the kubeadm double of tests/doubles and its API server (tokens are Secrets)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,19 @@ UTC = datetime.timezone.utc
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    tree = lib.KubeTree(tmp_path / 'kubernetes', ca_key_kind='ec')
-    fake = lib.FakeKubeadm(tmp_path / 'fake', monkeypatch)
+def env(tmp_path, kubeadm_double):
+    tree = lib.KubeTree(tmp_path / 'root' / 'etc' / 'kubernetes', ca_key_kind='ec')
+    fake = kubeadm_double(tree)
     args = {'kubeconfig': tree.admin_conf, 'ca_cert': tree.ca_cert, 'kubeadm_path': fake.path}
     return tree, fake, args
+
+
+DEFAULT_GROUPS = ['system:bootstrappers:kubeadm:default-node-token']
+
+
+def add_tokens(fake, tokens):
+    for tok in tokens:
+        fake.add_token(tok['token'], tok['description'], tok['expires'], tok['usages'], tok['groups'])
 
 
 def run(args, **extra):
@@ -50,12 +58,12 @@ def test_present_creates_then_reuses(env):
     token = result['token']
     assert TOKEN_RE.match(token)
     assert result['token_id'] == token.split('.')[0]
-    assert result['api_endpoint'] == '192.0.2.10:6443'
+    assert result['api_endpoint'] == fake.endpoint
     assert result['ca_cert_hash'] == pki.ca_cert_hash(tree.ca_cert)
-    assert result['join_args'] == ['join', '192.0.2.10:6443', '--token', token,
+    assert result['join_args'] == ['join', fake.endpoint, '--token', token,
                                    '--discovery-token-ca-cert-hash', result['ca_cert_hash']]
-    assert result['join_command'] == 'kubeadm join 192.0.2.10:6443 --token %s --discovery-token-ca-cert-hash %s' % (
-        token, result['ca_cert_hash'])
+    assert result['join_command'] == 'kubeadm join %s --token %s --discovery-token-ca-cert-hash %s' % (
+        fake.endpoint, token, result['ca_cert_hash'])
     assert 86300 < result['ttl_left'] <= 86400
     assert result['expires'].endswith('Z')
     assert result['usages'] == ['authentication', 'signing']
@@ -64,7 +72,7 @@ def test_present_creates_then_reuses(env):
     create = creates(fake)
     assert create == [['token', 'create', '--ttl', '24h', '--description', 'workers',
                        '--usages', 'authentication,signing',
-                       '--groups', 'system:bootstrappers:kubeadm:default-node-token',
+                       '--groups=system:bootstrappers:kubeadm:default-node-token',
                        '--kubeconfig', tree.admin_conf]]
 
     again, rc = run(args, description='workers')
@@ -86,7 +94,7 @@ def test_present_check_mode(env):
 
 def test_present_reuses_only_with_enough_ttl_left(env):
     tree, fake, args = env
-    fake.set_tokens([
+    add_tokens(fake, [
         {'token': 'aaaaaa.aaaaaaaaaaaaaaaa', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=1)),
          'usages': ['signing', 'authentication'], 'groups': ['system:bootstrappers:kubeadm:default-node-token']},
         {'token': 'bbbbbb.bbbbbbbbbbbbbbbb', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=-1)),
@@ -104,7 +112,7 @@ def test_present_reuses_only_with_enough_ttl_left(env):
 
 def test_present_does_not_reuse_other_usages_or_longer_ttl(env):
     tree, fake, args = env
-    fake.set_tokens([
+    add_tokens(fake, [
         {'token': 'aaaaaa.aaaaaaaaaaaaaaaa', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=23)),
          'usages': ['signing'], 'groups': []},
         {'token': 'dddddd.dddddddddddddddd', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=23)),
@@ -124,13 +132,26 @@ def test_present_signing_only_passes_no_groups(env):
     tree, fake, args = env
     result, rc = run(args, description='discovery', usages=['signing'], groups=['not-checked'])
     assert result['changed'] is True
-    assert '--groups' not in creates(fake)[0]
+    # kubeadm's --groups defaults to its node group, which it refuses without the authentication
+    # usage: the module passes an empty list.
+    assert '--groups=' in creates(fake)[0]
+    assert fake.tokens()[0]['groups'] == [] and fake.tokens()[0]['usages'] == ['signing']
     assert run(args, description='discovery', usages=['signing'])[0]['changed'] is False
+
+
+def test_no_extra_groups_is_kept_and_reused(env):
+    tree, fake, args = env
+    result, rc = run(args, description='bare', groups=[])
+    assert rc == 0 and result['changed'] is True and result['groups'] == []
+    # kubeadm would add its default node group without an explicit empty --groups.
+    assert fake.tokens()[0]['groups'] == []
+    again, rc = run(args, description='bare', groups=[])
+    assert again['changed'] is False and again['token'] == result['token']
 
 
 def test_ttl_zero_never_expires(env):
     tree, fake, args = env
-    fake.set_tokens([
+    add_tokens(fake, [
         {'token': 'aaaaaa.aaaaaaaaaaaaaaaa', 'description': 'forever', 'expires': stamp(datetime.timedelta(hours=1)),
          'usages': ['signing', 'authentication'], 'groups': ['system:bootstrappers:kubeadm:default-node-token']},
     ])
@@ -148,7 +169,7 @@ def test_explicit_token_is_created_kept_and_masked_in_invocation(env):
     tree, fake, args = env
     result, rc = run(args, token=GIVEN, description='given')
     assert rc == 0 and result['changed'] is True and result['token'] == GIVEN
-    assert creates(fake)[0][2] == GIVEN
+    assert creates(fake)[0][2] == '<redacted>'  # the double's call log, like the hosts', holds no secret
     assert result['invocation']['module_args']['token'] == kubeadm_utils.NO_LOG_PLACEHOLDER
     assert result['join_command'].endswith('--token %s --discovery-token-ca-cert-hash %s' % (GIVEN, result['ca_cert_hash']))
     again, rc = run(args, token=GIVEN, description='given')
@@ -157,7 +178,7 @@ def test_explicit_token_is_created_kept_and_masked_in_invocation(env):
 
 def test_explicit_token_replaces_same_id_with_other_secret(env):
     tree, fake, args = env
-    fake.set_tokens([{'token': 'abcdef.ffffffffffffffff', 'description': 'given', 'expires': stamp(datetime.timedelta(hours=23)),
+    add_tokens(fake, [{'token': 'abcdef.ffffffffffffffff', 'description': 'given', 'expires': stamp(datetime.timedelta(hours=23)),
                       'usages': ['signing', 'authentication'], 'groups': ['system:bootstrappers:kubeadm:default-node-token']}])
     checked, rc = run(args, token=GIVEN, description='given', check_mode=True)
     assert checked['changed'] is True and checked['deleted'] == ['abcdef'] and checked['token'] == GIVEN
@@ -208,7 +229,7 @@ def test_absent_does_not_need_ca(env, tmp_path):
 
 def test_kubeadm_found_on_path(env, monkeypatch):
     tree, fake, args = env
-    fake.on_path()
+    fake.on_path(monkeypatch)
     args = dict(args)
     del args['kubeadm_path']
     result, rc = run(args)
@@ -270,58 +291,60 @@ def test_not_a_control_plane_node(env, tmp_path):
     assert creates(fake) == []
 
 
-def test_kubeadm_errors_surface_stderr(env, monkeypatch):
+def test_kubeadm_errors_surface_stderr(env):
     tree, fake, args = env
-    fake.fail('token list', 'failed to list bootstrap tokens: Get "https://192.0.2.10:6443/api/v1/namespaces/'
-                            'kube-system/secrets": dial tcp 192.0.2.10:6443: connect: connection refused')
+    fake.stop()  # the API server is gone: kubeadm's own error for a refused connection
     result, rc = run(args)
-    assert rc == 1
-    assert result['msg'].startswith('kubeadm token list failed (rc=1): failed to list bootstrap tokens')
-    assert 'connection refused' in result['stderr']
-    assert result['rc'] == 1
+    assert rc == 1 and result['rc'] == 1
+    assert result['msg'].startswith('kubeadm token list failed (rc=1): ')
+    assert 'failed to list bootstrap tokens' in result['msg']
+    assert 'connection refused' in result['stderr'].lower()
 
 
-def test_create_failure_never_shows_the_token(env, monkeypatch):
+def test_create_failure_never_shows_the_token(env):
     tree, fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
-    fake.fail('token create', 'failed to create bootstrap token: secrets is forbidden')
+    reader = fake.grant('reader', ['get', 'list'])
+    result, rc = run(args, token=GIVEN, kubeconfig=reader)
+    assert rc == 1 and 'kubeadm token create failed' in result['msg'] and 'forbidden' in result['msg']
+    assert GIVEN not in result['_raw'] and '0123456789abcdef' not in result['_raw']
+    # A kubeadm that echoes its arguments in the error: the module still shows no token.
+    fake.misbehave(['token', 'create'], stderr='error: token create %s failed' % GIVEN, rc=1)
     result, rc = run(args, token=GIVEN)
     assert rc == 1 and 'kubeadm token create failed' in result['msg']
-    assert GIVEN not in result['_raw']
-    assert '0123456789abcdef' not in result['_raw']
+    assert GIVEN not in result['_raw'] and '0123456789abcdef' not in result['_raw']
 
 
 def test_delete_failure(env):
     tree, fake, args = env
     run(args, description='old')
-    fake.fail('token delete', 'failed to delete bootstrap token: etcdserver: request timed out')
-    result, rc = run(args, state='absent', description='old')
+    creator = fake.grant('creator', ['get', 'list', 'create'])
+    result, rc = run(args, state='absent', description='old', kubeconfig=creator)
     assert rc == 1 and result['msg'].startswith('kubeadm token delete ')
-    assert 'request timed out' in result['msg']
+    assert 'forbidden' in result['msg']
+    assert len(fake.tokens()) == 1
 
 
-def test_listed_secrets_do_not_leak_in_failures(env, monkeypatch):
+def test_listed_secrets_do_not_leak_in_failures(env):
     tree, fake, args = env
     run(args, description='first')
     secret = fake.tokens()[0]['token']
-    monkeypatch.setenv('FAKE_KUBEADM_ECHO_ARGS', '1')
-    fake.fail('token create', 'failed with token %s' % secret)
+    fake.misbehave(['token', 'create'], stderr='error: failed with token %s' % secret, rc=1)
     result, rc = run(args, description='second')
     assert rc == 1 and secret not in result['_raw']
 
 
-def test_garbage_list_output(env, monkeypatch):
+def test_garbage_list_output(env):
     tree, fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_LIST_OUTPUT', '{"kind": "BootstrapToken", "token": ')
+    fake.misbehave(['token', 'list'], stdout='{"kind": "BootstrapToken", "token": ')
     result, rc = run(args)
     assert rc == 1 and 'printed no valid JSON' in result['msg']
-    monkeypatch.setenv('FAKE_KUBEADM_LIST_OUTPUT', '{"kind": "BootstrapToken"}\n{"token": 5}\n')
+    fake.misbehave(['token', 'list'], stdout='{"kind": "BootstrapToken"}\n{"token": 5}\n')
     result, rc = run(args, check_mode=True)
     assert rc == 0 and result['changed'] is True
 
 
-def test_create_without_printed_token(env, monkeypatch):
+def test_create_without_printed_token(env):
     tree, fake, args = env
-    monkeypatch.setenv('FAKE_KUBEADM_CREATE_SILENT', '1')
+    fake.misbehave(['token', 'create'])
     result, rc = run(args)
     assert rc == 1 and result['msg'] == 'kubeadm token create printed no token'
