@@ -10,8 +10,8 @@
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
 #   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
 #   scripts/test.sh compat          the collection's unit tests (roles, plugins) on ansible-core 2.16, 2.17, 2.18
-# With more than one scenario to run, the orchestration scenario runs in the background beside the
-# rest (its log: .cache/test-results/molecule-orchestration.log); SEED_TEST_PARALLEL=0 runs one
+# With more than one scenario to run, the orchestration and upgrade scenarios run in the background
+# beside the rest (logs: .cache/test-results/molecule-<scenario>.log); SEED_TEST_PARALLEL=0 runs one
 # thing at a time.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -167,10 +167,10 @@ run_compat() {
 
 scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort; }
 
-# The longest scenario runs in the background beside everything else (SEED_TEST_PARALLEL=0: one
-# thing at a time). Scenarios use separate networks, subnets and container names, so they do not
-# meet; only the machine's CPUs are shared.
-BACKGROUND_SCENARIOS=(orchestration)
+# The two longest scenarios run in the background beside everything else, each in its own lane
+# (SEED_TEST_PARALLEL=0: one thing at a time). Scenarios use separate networks, subnets and
+# container names, so they do not meet; only the machine's CPUs are shared.
+BACKGROUND_SCENARIOS=(orchestration upgrade)
 declare -A bg_pid=() bg_start=()
 
 scenario_runnable() { # scenario_runnable S: 0 to run, 77 (and a SKIPPED line) when it cannot here

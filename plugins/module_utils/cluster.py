@@ -385,6 +385,8 @@ class _Cluster:
             p.append("cluster_cni: %s is not a supported CNI; use one of %s" % (_json(s["cluster_cni"]), ", ".join(CNIS)))
         for var in ("cluster_kubernetes_version", "preflight_kubelet_version"):
             value = s[var]
+            if var == "preflight_kubelet_version" and value == s["cluster_kubernetes_version"]:
+                continue  # its default: the problem is reported once, for the variable the user set
             if not ver.k8s_version_valid(value):
                 if ver.k8s_version_valid(value, allow_v=True):
                     p.append("%s: %s has a leading v; write it as X.Y.Z, e.g. %s" % (var, _json(value), value[1:]))

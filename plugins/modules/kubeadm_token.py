@@ -76,7 +76,10 @@ options:
     type: str
     default: Managed by seed.kubeadm
   usages:
-    description: What the token may be used for.
+    description:
+      - What the token may be used for. It must contain V(authentication):
+        C(kubeadm token create) gives every token at least its default group, and refuses groups on a
+        token that cannot authenticate.
     type: list
     elements: str
     choices: [signing, authentication]
@@ -84,7 +87,7 @@ options:
   groups:
     description:
       - Extra groups the token authenticates as. Each must start with C(system:bootstrappers:).
-      - Ignored when O(usages) does not contain V(authentication).
+      - At least one: C(kubeadm token create) replaces an empty list with its default group.
     type: list
     elements: str
     default: ['system:bootstrappers:kubeadm:default-node-token']
@@ -234,6 +237,7 @@ TOKEN_RE = re.compile(r'^[a-z0-9]{6}\.[a-z0-9]{16}$')
 TOKEN_ID_RE = re.compile(r'^[a-z0-9]{6}$')
 TOKEN_IN_OUTPUT_RE = re.compile(r'\b([a-z0-9]{6}\.[a-z0-9]{16})\b')
 GROUP_PREFIX = 'system:bootstrappers:'
+DEFAULT_GROUP = 'system:bootstrappers:kubeadm:default-node-token'
 # A listed token may carry a few seconds more than asked for (clock rounding).
 TTL_SLACK = 60
 
@@ -329,13 +333,18 @@ def validate(module):
     if want['ttl'] and want['min_ttl_left'] > want['ttl']:
         module.fail_json(msg='min_ttl_left (%s) is longer than ttl (%s): no token could ever be reused'
                              % (params['min_ttl_left'], params['ttl']))
-    if 'authentication' in want['usages']:
-        bad = [g for g in params['groups'] if not g.startswith(GROUP_PREFIX)]
-        if bad:
-            module.fail_json(msg='groups must start with %s: %s' % (GROUP_PREFIX, ', '.join(bad)))
-        want['groups'] = sorted(set(params['groups']))
-    else:
-        want['groups'] = []
+    # kubeadm token create defaults an empty group list to its node group, then refuses groups on
+    # a token without the authentication usage (SetDefaults_BootstrapToken, ValidateTokenGroups).
+    if 'authentication' not in want['usages']:
+        module.fail_json(msg='usages must contain authentication: kubeadm token create gives every token at least '
+                             'the group %s, and refuses groups on a token that cannot authenticate' % DEFAULT_GROUP)
+    if not params['groups']:
+        module.fail_json(msg='groups is empty: kubeadm token create would give the token its default group %s; '
+                             'list the groups the token should have' % DEFAULT_GROUP)
+    bad = [g for g in params['groups'] if not g.startswith(GROUP_PREFIX)]
+    if bad:
+        module.fail_json(msg='groups must start with %s: %s' % (GROUP_PREFIX, ', '.join(bad)))
+    want['groups'] = sorted(set(params['groups']))
     want['description'] = params['description'] or ''
     return want
 
@@ -348,10 +357,7 @@ def create(module, runner, want, token_value):
     args += ['--ttl', kubeadm_utils.format_duration(want['ttl']),
              '--description', want['description'],
              '--usages', ','.join(want['usages']),
-             # Always given: without it kubeadm adds its default node group, which it then refuses
-             # for a token without the authentication usage ("token groups cannot be specified
-             # unless --usages includes "authentication""). An empty value is an empty list.
-             '--groups=' + ','.join(want['groups'])]
+             '--groups', ','.join(want['groups'])]
     args += ['--kubeconfig', params['kubeconfig']]
     out = runner.run(args, what='kubeadm token create')
     found = TOKEN_IN_OUTPUT_RE.findall(out)
@@ -396,6 +402,7 @@ def run_present(module, runner, want, now):
             value = create(module, runner, want, params['token'])
             listed = [t for t in list_tokens(runner, params['kubeconfig']) if t['token'] == value]
             chosen = listed[0] if listed else {'token': value, 'id': value.split('.', 1)[0], 'expires': None}
+            now = pki.utcnow()  # its lifetime started when kubeadm created it, after this run began
     result.update(result_for(chosen, now))
     result.update({'description': want['description'], 'usages': want['usages'], 'groups': want['groups']})
     return result

@@ -221,6 +221,8 @@ def host(path):
     base = root()
     if base == "/" or not path.startswith(SYSTEM_DIRS):
         return path  # a test's own files (temporary configs, its work directory) stay where they are
+    if path == base or path.startswith(base.rstrip("/") + "/"):
+        return path  # already below the root (a test directory under /var, for example)
     return os.path.join(base, path.lstrip("/"))
 
 
@@ -3884,6 +3886,12 @@ def cmd_token_create(cmd, parsed):
                     if k in first})
     if parsed.args:
         tok["token"] = parsed.args[0]
+    # SetDefaults_BootstrapToken (LoadOrDefaultInitConfiguration): empty usages and groups get the
+    # defaults, before validation (so --usages signing with any --groups, even empty, is refused).
+    if not tok.get("usages"):
+        tok["usages"] = list(bootstrap.DEFAULT_USAGES)
+    if not tok.get("groups"):
+        tok["groups"] = [bootstrap.DEFAULT_GROUP]
     if not tok.get("token"):
         tok["token"] = bootstrap.generate_token()
     if not bootstrap.is_valid_token(tok["token"]):
@@ -4108,10 +4116,11 @@ def renew_certificate(cluster, name):
     if cert is None:
         return False
     try:
-        ca_cert, ca_key = pki.read_pair(host("%s/%s" % (certs_dir, CA_FILES[ca_name])))
+        ca_base = "%s/%s" % (certs_dir, CA_FILES[ca_name])
+        ca_cert, ca_key = pki.read_pair(host(ca_base), ca_base)
     except pki.PkiError as exc:
-        raise KubeadmError("failed to renew certificate %s: failure loading %s certificate authority: %s"
-                           % (name, CA_FILES[ca_name], exc))
+        # certsphase.LoadCertificateAuthority; renewCert returns the error as it is
+        raise KubeadmError("failure loading %s certificate authority: %s" % (CA_FILES[ca_name], exc))
     if ca_cert is None or ca_key is None:
         raise KubeadmError("failed to renew certificate %s: the CA %s or its key is missing" % (name, ca_name))
     from cryptography import x509 as _x509

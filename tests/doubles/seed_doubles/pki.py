@@ -137,13 +137,15 @@ def write_file(path, data, mode=0o600):
 
 
 class PkiError(ValueError):
-    """A certificate or key file that exists but does not parse (message worded as client-go's)."""
+    """A certificate or key file that exists but does not parse (worded as kubeadm's pkiutil)."""
 
 
-def read_pair(base):
+def read_pair(base, shown=None):
     """(cert, key) from ``base``.crt/.key, or (None, None) when the certificate is missing.
 
-    An unparsable file raises PkiError with the messages of kubeadm's pkiutil/keyutil."""
+    An unparsable file raises PkiError with the messages of kubeadm's TryLoadCertAndKeyFromDisk,
+    naming the files as ``shown`` (the node's path; default ``base``)."""
+    shown = shown or base
     try:
         with open(base + ".crt", "rb") as handle:
             data = handle.read()
@@ -152,8 +154,8 @@ def read_pair(base):
     try:
         cert = load_cert(data)
     except ValueError:
-        raise PkiError("couldn't load the certificate file %s.crt: error reading %s.crt: data does not contain any "
-                       "valid RSA or ECDSA certificates" % (base, base))
+        raise PkiError("failed to load certificate: couldn't load the certificate file %s.crt: error reading %s.crt: "
+                       "data does not contain any valid RSA or ECDSA certificates" % (shown, shown))
     try:
         with open(base + ".key", "rb") as handle:
             data = handle.read()
@@ -162,8 +164,8 @@ def read_pair(base):
     try:
         key = load_key(data)
     except ValueError:
-        raise PkiError("couldn't load the private key file %s.key: error reading private key file %s.key: data does "
-                       "not contain a valid RSA or ECDSA private key" % (base, base))
+        raise PkiError("failed to load key: couldn't load the private key file %s.key: error reading private key "
+                       "file %s.key: data does not contain a valid RSA or ECDSA private key" % (shown, shown))
     return cert, key
 
 

@@ -67,8 +67,12 @@ def test_token_create_list_delete(env, capsys):
     rc, out, err = run(env, capsys, "token", "create", "abcdef.0123456789abcdef", "--description", "for tests",
                        "--kubeconfig", env.kc)
     assert (rc, out) == (0, "abcdef.0123456789abcdef\n"), err
+    # An empty --groups is defaulted to the node group, which a signing-only token may not have.
     rc, out, err = run(env, capsys, "token", "create", "ghijkl.0123456789abcdef", "--ttl", "0", "--usages",
                        "signing", "--groups", "", "--kubeconfig", env.kc)
+    assert rc == 1 and 'token groups cannot be specified unless --usages includes "authentication"' in err
+    rc, out, err = run(env, capsys, "token", "create", "ghijkl.0123456789abcdef", "--ttl", "0", "--usages",
+                       "authentication", "--groups", "", "--kubeconfig", env.kc)
     assert rc == 0, err
     rc, out, err = run(env, capsys, "token", "create", "abcdef.0123456789abcdef", "--kubeconfig", env.kc)
     assert rc == 1 and err.startswith('a token with id "abcdef" already exists')
@@ -86,7 +90,8 @@ def test_token_create_list_delete(env, capsys):
     row = lines[1].split()
     assert row[0] == "abcdef.0123456789abcdef" and row[1] in ("23h", "24h")
     assert row[3] == "authentication,signing" and row[4:6] == ["for", "tests"]
-    assert lines[2].split() == ["ghijkl.0123456789abcdef", "<forever>", "<never>", "signing", "<none>"]
+    assert lines[2].split() == ["ghijkl.0123456789abcdef", "<forever>", "<never>", "authentication", "<none>",
+                                "system:bootstrappers:kubeadm:default-node-token"]
 
     rc, out, err = run(env, capsys, "token", "list", "-o", "json", "--kubeconfig", env.kc)
     assert rc == 0, err

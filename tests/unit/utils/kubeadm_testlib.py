@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test helpers for the kubeadm modules: real X.509 material, a fake kubeadm, an in-process runner.
+"""Test helpers for the kubeadm modules: real X.509 material, the kubeadm double, an in-process runner.
 
 Shared by the module and module_utils tests (``import kubeadm_testlib as lib``; tests/unit/conftest.py
 puts tests/unit/utils on sys.path). Everything is generated in the test's tmp_path: CAs (RSA or
 ECDSA), leaf certificates signed by them, kubeconfig files with embedded client certificates, a
-complete /etc/kubernetes tree, and an executable ``kubeadm`` stand-in that keeps its tokens in a
-JSON file and prints what the real kubeadm prints.
+complete /etc/kubernetes tree, and ``KubeadmDouble``: the kubeadm double of tests/doubles with its
+API server running in-process (fixture ``kubeadm_double``).
 """
 
 from __future__ import annotations

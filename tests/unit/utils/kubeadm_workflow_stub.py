@@ -1,23 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, Seed developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Stand-in for kubeadm's node workflows (init, join, reset and their phases) in unit tests.
+"""kubeadm's node workflows (init, join, reset and their phases) in unit tests, stopped before phase 1.
 
     python kubeadm_workflow_stub.py BAKED_DOUBLE CONFIGS_LOG ARG...
 
-The kubeadm double (BAKED_DOUBLE, tests/doubles/kubeadm.py baked for one release) parses the command
-line and loads, defaults and validates the --config file exactly as it does before it runs a
-workflow: unknown flags, missing values, flags mixed with --config, invalid configurations are
-refused with its messages and exit codes. Then this stops, without running the phases (they write
-/etc/kubernetes, start the kubelet and wait for static Pods: the orchestration scenario runs them on
-its hosts). The call is recorded in the double's call log; the mode and content of the --config file
-in CONFIGS_LOG, so that a test can check what the module handed to kubeadm.
+Runs the kubeadm double (BAKED_DOUBLE, tests/doubles/kubeadm.py baked for one release) through its
+own main(): the command tree, --help, argument counts, flags, --dry-run, --config loading, defaulting
+and validation and every other check a command makes before its workflow are the double's, with its
+messages and exit codes. Only the workflow runner is replaced: the first phase is not run (the
+phases write /etc/kubernetes, start the kubelet and wait for static Pods; the orchestration scenario
+runs them on its hosts). A full `kubeadm init` then prints the join commands of its configuration in
+the double's format (no CA exists here: the CA pin is a placeholder). The call is recorded in the
+double's call log, the mode and content of the --config file in CONFIGS_LOG.
 """
 
 import importlib.util
 import json
 import os
 import sys
+
+
+class StoppedBeforePhases(Exception):
+    """The command got as far as its first phase."""
 
 
 def load_double(path):
@@ -27,37 +32,8 @@ def load_double(path):
     return module
 
 
-def check(double, argv):
-    """Everything the double does for ``argv`` before the first phase; the command path."""
-    tree = double.build_tree()
-    cmd, rest = double.pflag.find(tree, argv, double.PERSISTENT)
-    try:
-        parsed = double.pflag.parse_flags(rest, cmd.all_flags(double.PERSISTENT))
-    except double.pflag.FlagError as exc:
-        raise double.KubeadmError(str(exc))
-    path = cmd.path()
-    if isinstance(cmd.args, int) and not isinstance(cmd.args, bool) and len(parsed.args) > cmd.args:
-        raise double.KubeadmError("accepts at most %d arg(s), received %d" % (cmd.args, len(parsed.args)))
-    if path.startswith("kubeadm init"):
-        double.refuse_dry_run(parsed)
-        cfg = double.load_init_config(parsed)
-        if path == "kubeadm init":
-            show_join_commands(double, parsed, cfg)
-    elif path.startswith("kubeadm join"):
-        double.refuse_dry_run(parsed)
-        double.load_join_config(parsed, parsed.args)
-    elif path == "kubeadm reset":
-        double.refuse_dry_run(parsed)
-        double.check_mixed(parsed)
-        double.load_docs(parsed.get("config") or "", ("ResetConfiguration",))
-    else:
-        raise double.KubeadmError("kubeadm_workflow_stub: %s is not a node workflow" % path)
-    return parsed
-
-
 def show_join_commands(double, parsed, cfg):
-    """The end of `kubeadm init`'s output: the join commands with the token (and certificate key)
-    in the double's format. No CA exists here: the CA pin is a placeholder."""
+    """The end of `kubeadm init`'s output: the join commands with the token (and certificate key)."""
     cluster, node = cfg["cluster"], cfg["node"]
     endpoint = cluster.get("controlPlaneEndpoint") or "%s:%s" % (
         node["localAPIEndpoint"].get("advertiseAddress"), node["localAPIEndpoint"].get("bindPort", 6443))
@@ -71,35 +47,45 @@ def show_join_commands(double, parsed, cfg):
     double.out("\n".join(text))
 
 
+def config_path(argv):
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main():
     double = load_double(sys.argv[1])
     configs_log, argv = sys.argv[2], sys.argv[3:]
 
+    def stop_workflow(ctx, phases, command, skip):
+        if command == "kubeadm init":
+            show_join_commands(double, ctx.parsed, ctx.cfg)
+        raise StoppedBeforePhases()
+
+    def stop_phase(ctx, phase, full, skip):
+        raise StoppedBeforePhases()
+
+    double.run_workflow = stop_workflow
+    double.run_phase = stop_phase
+
     def run(args):
-        parsed = check(double, args)
-        config = parsed.get("config")
+        try:
+            return double.main(args)
+        except StoppedBeforePhases:
+            pass
+        config = config_path(args)
         if config:
             with open(config, encoding="utf-8") as handle:
                 content = handle.read()
             with open(configs_log, "a", encoding="utf-8") as log:
                 log.write(json.dumps([args[0], oct(os.stat(config).st_mode & 0o777), content]) + "\n")
-        sys.stdout.write("[kubeadm_workflow_stub] %s: command line and configuration accepted\n" % " ".join(args[:1]))
+        sys.stdout.write("[kubeadm_workflow_stub] stopped before the first phase of kubeadm %s\n" % args[0])
         return 0
 
-    double.calls.run_recorded("kubeadm", argv, lambda args: double_main(double, run, args))
-
-
-def double_main(double, run, argv):
-    """The double's main() error handling around ``run``."""
-    try:
-        return run(list(argv))
-    except double.KubeadmError as exc:
-        msg = "%s\n%s" % (exc, double.STACK_HINT)
-        if double.minor() >= 34:
-            sys.stderr.write("error: " + msg + "\n")
-            return 1
-        sys.stderr.write(msg + "\n")
-        return {"preflight": 2, "validation": 3}.get(exc.kind, 1)
+    double.calls.run_recorded("kubeadm", argv, run)
 
 
 if __name__ == "__main__":

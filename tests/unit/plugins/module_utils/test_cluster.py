@@ -258,10 +258,13 @@ def test_probe_inputs():
      "cluster_pod_subnet 10.96.0.0/16 overlaps cluster_service_subnet 10.96.0.0/12; choose two networks that do not overlap"),
     ({"cluster_source": "offline"}, "cluster_source: offline needs a host in group init;"
      " add the host that serves the offline registry and packages to group init"),
-    ({"cluster_source": "mirror"}, "cluster_mirror_image_repository: empty but cluster_source is mirror;"
-     " set it to your image mirror, e.g. registry.aliyuncs.com/google_containers"),
+    ({"cluster_source": "mirror"}, ["cluster_mirror_image_repository: empty but cluster_source is mirror;"
+                                    " set it to your image mirror, e.g. registry.aliyuncs.com/google_containers",
+                                    "cluster_mirror_package_url: empty but cluster_source is mirror; set it to the base URL"
+                                    " of your Kubernetes package mirror (http:// or https://)"]),
     ({"cluster_source": "mirror", "cluster_mirror_image_repository": "https://r.example", "cluster_mirror_package_url": "r.example"},
-     'cluster_mirror_image_repository: "https://r.example" is not an image repository; write it as host[:port][/path] without a scheme'),
+     ['cluster_mirror_image_repository: "https://r.example" is not an image repository; write it as host[:port][/path] without a scheme',
+      'cluster_mirror_package_url: "r.example" is not an http:// or https:// URL; write the full base URL of your Kubernetes package mirror']),
     ({"cluster_source": "mirror", "cluster_mirror_image_repository": "r.example", "cluster_mirror_package_url": "r.example"},
      'cluster_mirror_package_url: "r.example" is not an http:// or https:// URL; write the full base URL of your Kubernetes package mirror'),
     ({"cluster_registry_mirrors": ["docker.io"]},
@@ -281,8 +284,9 @@ def test_probe_inputs():
     ({"cluster_api_vip": "10.0.0.21"}, "cluster_api_vip 10.0.0.21 is the address of host w1; choose an unused address for the VIP"),
 ])
 def test_setting_problems(settings, expected):
+    # Exactly these problems, no other (one bad setting is reported once, for the variable set).
     problems = compute(settings)["problems"]
-    assert expected in problems, problems
+    assert problems == (expected if isinstance(expected, list) else [expected]), problems
 
 
 def test_ipv6_endpoints_and_offline_locations_are_bracketed():

@@ -172,8 +172,9 @@ def test_renew_kubeadm_failure(renew_env):
     lib.write(os.path.join(tree.cert_dir, 'etcd', 'ca.key'), b'not a key\n', 0o600)
     result, rc = renew(args)
     assert rc == 1
-    assert result['msg'].startswith('kubeadm certs renew etcd-peer failed (rc=1): ')
-    assert 'etcd-peer' in result['msg'][len('kubeadm certs renew etcd-peer failed (rc=1): '):]
+    assert result['msg'].startswith('kubeadm certs renew etcd-peer failed (rc=1): error: failure loading etcd/ca '
+                                    'certificate authority: failed to load key: ')
+    assert "couldn't load the private key file %s/etcd/ca.key" % tree.cert_dir in result['msg']
     assert 'stack trace' in result['stderr']
 
 

@@ -72,7 +72,7 @@ def test_present_creates_then_reuses(env):
     create = creates(fake)
     assert create == [['token', 'create', '--ttl', '24h', '--description', 'workers',
                        '--usages', 'authentication,signing',
-                       '--groups=system:bootstrappers:kubeadm:default-node-token',
+                       '--groups', 'system:bootstrappers:kubeadm:default-node-token',
                        '--kubeconfig', tree.admin_conf]]
 
     again, rc = run(args, description='workers')
@@ -110,43 +110,37 @@ def test_present_reuses_only_with_enough_ttl_left(env):
     assert 3000 < result['ttl_left'] <= 3600
 
 
-def test_present_does_not_reuse_other_usages_or_longer_ttl(env):
+def test_present_does_not_reuse_other_usages_groups_or_longer_ttl(env):
     tree, fake, args = env
     add_tokens(fake, [
         {'token': 'aaaaaa.aaaaaaaaaaaaaaaa', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=23)),
-         'usages': ['signing'], 'groups': []},
+         'usages': ['authentication'], 'groups': DEFAULT_GROUPS},
         {'token': 'dddddd.dddddddddddddddd', 'description': 'workers', 'expires': stamp(datetime.timedelta(hours=23)),
-         'usages': ['signing', 'authentication'], 'groups': ['system:bootstrappers:kubeadm:default-node-token']},
+         'usages': ['signing', 'authentication'], 'groups': DEFAULT_GROUPS},
     ])
     # 23h left is more than a 2h token may have: a fresh one is created.
     result, rc = run(args, description='workers', ttl='2h')
     assert result['changed'] is True
     assert creates(fake)[-1][3] == '2h'
-    # Signing-only is matched by usages; groups are dropped for it.
-    result, rc = run(args, description='workers', usages=['signing'])
+    # Authentication-only is matched by usages.
+    result, rc = run(args, description='workers', usages=['authentication'])
     assert result['changed'] is False and result['token'] == 'aaaaaa.aaaaaaaaaaaaaaaa'
-    assert result['groups'] == []
-
-
-def test_present_signing_only_passes_no_groups(env):
-    tree, fake, args = env
-    result, rc = run(args, description='discovery', usages=['signing'], groups=['not-checked'])
-    assert result['changed'] is True
-    # kubeadm's --groups defaults to its node group, which it refuses without the authentication
-    # usage: the module passes an empty list.
-    assert '--groups=' in creates(fake)[0]
-    assert fake.tokens()[0]['groups'] == [] and fake.tokens()[0]['usages'] == ['signing']
-    assert run(args, description='discovery', usages=['signing'])[0]['changed'] is False
-
-
-def test_no_extra_groups_is_kept_and_reused(env):
-    tree, fake, args = env
-    result, rc = run(args, description='bare', groups=[])
-    assert rc == 0 and result['changed'] is True and result['groups'] == []
-    # kubeadm would add its default node group without an explicit empty --groups.
-    assert fake.tokens()[0]['groups'] == []
-    again, rc = run(args, description='bare', groups=[])
+    # Other groups: a new token with exactly those groups, reused next time.
+    result, rc = run(args, description='workers', groups=['system:bootstrappers:extra'])
+    assert result['changed'] is True and result['groups'] == ['system:bootstrappers:extra']
+    assert [t['groups'] for t in fake.tokens() if t['token'] == result['token']] == [['system:bootstrappers:extra']]
+    again, rc = run(args, description='workers', groups=['system:bootstrappers:extra'])
     assert again['changed'] is False and again['token'] == result['token']
+
+
+def test_kubeadm_refuses_signing_only_and_empty_groups(env):
+    """What kubeadm token create cannot make is refused before it runs (it would default the groups)."""
+    tree, fake, args = env
+    result, rc = run(args, description='discovery', usages=['signing'])
+    assert rc == 1 and result['msg'].startswith('usages must contain authentication')
+    result, rc = run(args, description='bare', groups=[])
+    assert rc == 1 and result['msg'].startswith('groups is empty')
+    assert fake.calls() == []
 
 
 def test_ttl_zero_never_expires(env):
@@ -256,6 +250,8 @@ def test_api_endpoint_option_and_kubeconfig_without_server(env, tmp_path):
     ({'min_ttl_left': '3h', 'ttl': '2h'}, 'min_ttl_left (3h) is longer than ttl (2h)'),
     ({'groups': ['admins']}, 'groups must start with system:bootstrappers:: admins'),
     ({'usages': []}, 'usages must name at least one'),
+    ({'usages': ['signing']}, 'usages must contain authentication'),
+    ({'groups': []}, 'groups is empty'),
     ({'token': GIVEN, 'token_id': 'abcdef', 'state': 'absent'}, 'mutually exclusive'),
 ])
 def test_invalid_parameters(env, extra, message):
