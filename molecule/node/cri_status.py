@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Asks containerd's CRI service what crictl's `version` and `info` ask, over its gRPC socket.
 
 Debian ships no crictl (kubeadm's cri-tools package brings it), so this test-only client calls
@@ -6,7 +5,7 @@ runtime.v1.RuntimeService/Version and /Status itself with Debian's python3-grpci
 empty requests and decoding the replies by hand (protobuf wire format, fields of the CRI API's
 api.proto). Prints one JSON object; exits 1 with the gRPC error when the CRI service does not answer.
 
-    cri_status.py [SOCKET]      default unix:///run/containerd/containerd.sock
+    python3 cri_status.py [SOCKET]      default unix:///run/containerd/containerd.sock
 """
 
 import json

@@ -77,7 +77,7 @@ options:
     default: Managed by seed.kubeadm
   usages:
     description:
-      - What the token may be used for. It must contain V(authentication):
+      - What the token may be used for. It must contain V(authentication), because
         C(kubeadm token create) gives every token at least its default group, and refuses groups on a
         token that cannot authenticate.
     type: list
@@ -87,7 +87,7 @@ options:
   groups:
     description:
       - Extra groups the token authenticates as. Each must start with C(system:bootstrappers:).
-      - At least one: C(kubeadm token create) replaces an empty list with its default group.
+      - At least one, because C(kubeadm token create) replaces an empty list with its default group.
     type: list
     elements: str
     default: ['system:bootstrappers:kubeadm:default-node-token']

@@ -99,7 +99,9 @@ class Pki:
 
         import yaml
         cert, key = self.issue(cn, orgs)
-        b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+
+        def b64(data):
+            return base64.b64encode(data).decode()
         cfg = {"apiVersion": "v1", "kind": "Config", "current-context": "ctx",
                "clusters": [{"name": "c", "cluster": {"server": server, "certificate-authority-data": b64(self.ca_pem)}}],
                "users": [{"name": "u", "user": {"client-certificate-data": b64(cert), "client-key-data": b64(key)}}],

@@ -353,8 +353,8 @@ class KubeadmDouble(object):
         """A kubeconfig for ``user`` (in ``orgs``) signed by the tree's CA, next to the tree's."""
         ca_cert, ca_key = self.tree.cas['ca']
         cert, key = make_leaf(ca_cert, ca_key, user, orgs=orgs)
-        return write(os.path.join(self.tree.root, name), kubeconfig_text(cert, key, ca_cert, server=self.api.url,
-                                                                     user=user).encode(), 0o600)
+        text = kubeconfig_text(cert, key, ca_cert, server=self.api.url, user=user)
+        return write(os.path.join(self.tree.root, name), text.encode(), 0o600)
 
 
 @contextlib.contextmanager
