@@ -170,7 +170,8 @@ scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '
 # The two longest scenarios run in the background beside everything else, each in its own lane
 # (SEED_TEST_PARALLEL=0: one thing at a time). Scenarios use separate networks, subnets and
 # container names, so they do not meet; only the machine's CPUs are shared.
-BACKGROUND_SCENARIOS=(orchestration upgrade)
+# SEED_TEST_BACKGROUND: another list of background scenarios (space-separated).
+read -r -a BACKGROUND_SCENARIOS <<<"${SEED_TEST_BACKGROUND:-orchestration upgrade}"
 declare -A bg_pid=() bg_start=()
 
 scenario_runnable() { # scenario_runnable S: 0 to run, 77 (and a SKIPPED line) when it cannot here
@@ -200,7 +201,10 @@ molecule_start_background() { # molecule_start_background [S..]: start the backg
     scenario_runnable "$s" || { record "molecule $s" 77; bg_pid[$s]=skipped; continue; }
     log "molecule test -s $s (in the background, log: $results_dir/molecule-$s.log)"
     bg_start[$s]=$SECONDS
-    molecule test -s "$s" >"$results_dir/molecule-$s.log" 2>&1 &
+    rm -f "$results_dir/molecule-$s.seconds"
+    # The job writes its own duration: it may end long before it is waited for.
+    ( molecule test -s "$s" >"$results_dir/molecule-$s.log" 2>&1; rc=$?
+      echo $((SECONDS - bg_start[$s])) >"$results_dir/molecule-$s.seconds"; exit $rc ) &
     bg_pid[$s]=$!
   done
 }
@@ -211,7 +215,7 @@ molecule_wait_background() {
     [[ ${bg_pid[$s]} != skipped ]] || continue
     log "waiting for molecule $s (background)"
     wait "${bg_pid[$s]}"; rc=$?
-    molecule_report "$s" "$rc" $((SECONDS - bg_start[$s]))
+    molecule_report "$s" "$rc" "$(cat "$results_dir/molecule-$s.seconds" 2>/dev/null || echo $((SECONDS - bg_start[$s])))"
   done
 }
 
