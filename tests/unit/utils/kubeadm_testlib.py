@@ -240,7 +240,6 @@ class KubeadmDouble(object):
 
     def __init__(self, directory, tree, version='v1.35.6'):
         import doubles_harness
-        from seed_doubles import kube
         self.dir = str(directory)
         self.tree = tree
         self.version = version
@@ -276,7 +275,6 @@ class KubeadmDouble(object):
             'metadata': {'name': 'kubeadm:cluster-admins'},
             'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'cluster-admin'},
             'subjects': [{'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'Group', 'name': 'kubeadm:cluster-admins'}]})
-        self._kube = kube
 
     def stop(self):
         """Stop the API server (kubeadm then meets a refused connection); safe to call twice."""
