@@ -10,6 +10,8 @@
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
 #   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
 #   scripts/test.sh compat          the collection's unit tests (roles, plugins) on ansible-core 2.16, 2.17, 2.18
+#   scripts/test.sh mutation [F..]  mutation testing of plugins/ (mutmut; default: every file; hours on 2 cores)
+#   scripts/test.sh mutation-roles [ID..]  plant the bugs of tests/mutation/roles.yml, run the tests that should catch each
 # With more than one scenario to run, the orchestration and upgrade scenarios run in the background
 # beside the rest (logs: .cache/test-results/molecule-<scenario>.log); SEED_TEST_PARALLEL=0 runs one
 # thing at a time.
@@ -81,6 +83,18 @@ PY
   fi
   # A coverage shortfall fails the run even when every test passed.
   if [[ $rc -ne 0 && $((${f:-0} + ${e:-0})) -eq 0 ]]; then record "pytest (exit $rc: coverage or collection)" 1; fi
+}
+
+run_mutation() {
+  # Not part of `all`: mutmut runs the unit tests once per mutant (tests/mutation/mutation_plugins.py).
+  ensure_venv "$ROOT/tests/requirements-mutation.txt" || { record "mutmut install" 1; return; }
+  log "mutation testing of plugins/ (mutmut)"
+  python tests/mutation/mutation_plugins.py "$@"; record "mutation testing of plugins" $?
+}
+
+run_mutation_roles() {
+  log "role-level mutations (tests/mutation/roles.yml)"
+  python tests/mutation/mutation_roles.py "$@"; record "role-level mutations" $?
 }
 
 run_docs() {
@@ -245,9 +259,11 @@ main() {
     sanity) run_sanity ;;
     units) run_units ;;
     compat) run_compat ;;
+    mutation) run_mutation "$@" ;;
+    mutation-roles) ensure_host_images bookworm trixie || record "host images" 1; run_mutation_roles "$@" ;;
     molecule) molecule_start_background "$@"; run_molecule "$@"; molecule_wait_background ;;
     none) ;;
-    *) echo "unknown target $what (all|lint|docs|sanity|units|compat|molecule [SCENARIO...])" >&2; exit 2 ;;
+    *) echo "unknown target $what (all|lint|docs|sanity|units|compat|molecule [SCENARIO...]|mutation [FILE...]|mutation-roles [ID...])" >&2; exit 2 ;;
   esac
   echo
   [[ ${#failures[@]} -gt 0 ]] && printf 'failed: %s\n' "${failures[@]}"

@@ -77,7 +77,7 @@ def etcd_static_pod(manifest):
     for key in OPTIONAL:
         out.setdefault(key, "")
     if len(out["data_dir"]) > 1:
-        out["data_dir"] = out["data_dir"].rstrip("/")
+        out["data_dir"] = out["data_dir"].rstrip("/") or "/"
     return out
 
 

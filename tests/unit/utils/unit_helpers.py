@@ -12,7 +12,9 @@ ansible_compat (the same test code on ansible-core 2.16 - 2.19).
 from __future__ import annotations
 
 import os
+import re
 
+import pytest
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -106,3 +108,8 @@ def filter_names(filter_module):
     not_callable = sorted(name for name, function in filters.items() if not callable(function))
     assert not not_callable, "filters that are not callable: %s" % ", ".join(not_callable)
     return set(filters)
+
+
+def raises_exactly(exception, message):
+    """``pytest.raises`` for exactly this message: users read the whole of it, not a fragment."""
+    return pytest.raises(exception, match="^%s$" % re.escape(message))

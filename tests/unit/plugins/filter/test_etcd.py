@@ -10,6 +10,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter.etcd import FilterModule, etcd_static_pod
+from unit_helpers import raises_exactly
 
 # A kubeadm etcd manifest (joined member), trimmed to the parts the filter reads.
 MANIFEST = yaml.safe_load("""
@@ -56,13 +57,39 @@ def test_separate_values_and_args():
 
 
 @pytest.mark.parametrize("manifest, message", [
-    ("not a pod", "as a dict"),
-    ({"spec": {"containers": [{"name": "kube-apiserver"}]}}, "no container named etcd"),
+    ("not a pod", "etcd_static_pod needs the manifest as a dict, got str"),
+    ({"spec": {"containers": [{"name": "kube-apiserver"}]}},
+     "the manifest has no container named etcd (not kubeadm's etcd static pod)"),
     ({"spec": {"containers": [{"name": "etcd", "image": "e", "command": ["etcd", "--name=a"]}]}},
-     "no --initial-advertise-peer-urls, --data-dir"),
+     "the etcd static pod has no --initial-advertise-peer-urls, --data-dir"),
     ({"spec": {"containers": [{"name": "etcd", "command": [
-        "etcd", "--name=a", "--data-dir=/d", "--initial-advertise-peer-urls=https://x:2380"]}]}}, "no image"),
+        "etcd", "--name=a", "--data-dir=/d", "--initial-advertise-peer-urls=https://x:2380"]}]}},
+     "the etcd static pod has no image"),
 ])
 def test_refuses_what_is_not_an_etcd_member(manifest, message):
-    with pytest.raises(AnsibleFilterError, match=message):
+    with raises_exactly(AnsibleFilterError, message):
         etcd_static_pod(manifest)
+
+
+def member(*argv):
+    return etcd_static_pod({"spec": {"containers": [{"name": "etcd", "image": "e:1", "command": ["etcd"], "args": list(argv)}]}})
+
+
+@pytest.mark.parametrize("argv, expected", [
+    # A value given apart follows its flag, also as the last argument and after another flag.
+    (["--client-cert-auth", "--name", "n1", "--initial-advertise-peer-urls=https://a:2380", "--data-dir", "/d"],
+     {"name": "n1", "data_dir": "/d"}),
+    # A flag without value takes neither the next flag nor runs past the end.
+    (["--name=n1", "--wal-dir", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=/d", "--advertise-client-urls"],
+     {"wal_dir": "", "client_url": "", "peer_url": "https://a:2380"}),
+    # --flag=value keeps its value whatever follows; only URL lists are cut to their first entry.
+    (["--name=a,b", "stray", "--initial-advertise-peer-urls=https://a:2380,https://b:2380", "--data-dir=/d,e"],
+     {"name": "a,b", "peer_url": "https://a:2380", "data_dir": "/d,e"}),
+    # A data directory keeps the root and loses a trailing slash.
+    (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=//"], {"data_dir": "/"}),
+    (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=/"], {"data_dir": "/"}),
+    (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=d/"], {"data_dir": "d"}),
+])
+def test_argument_forms(argv, expected):
+    got = member(*argv)
+    assert {key: got[key] for key in expected} == expected

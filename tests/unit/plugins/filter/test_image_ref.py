@@ -7,6 +7,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter.image_ref import FilterModule, image_ref, kubeadm_image_aliases, split_image
+from unit_helpers import filter_names, raises_exactly
 
 ONLINE = {"source": "online", "repository": "registry.k8s.io", "prefix": ""}
 MIRROR = {"source": "mirror", "repository": "registry.aliyuncs.com/google_containers", "prefix": ""}
@@ -21,6 +22,11 @@ OFFLINE = {"source": "offline", "repository": "10.0.0.5:60080/registry.k8s.io", 
     ("localhost/x", ("localhost", "x", ":latest")),
     ("10.0.0.5:60080/a/b:1", ("10.0.0.5:60080", "a/b", ":1")),
     ("quay.io/calico/node@sha256:abc", ("quay.io", "calico/node", "@sha256:abc")),
+    # A registry is the first component only when it looks like a host: a dot, a port or localhost.
+    ("myreg:5000/team/app:1", ("myreg:5000", "team/app", ":1")),
+    ("localhost", ("docker.io", "library/localhost", ":latest")),
+    ("my.registry", ("docker.io", "library/my.registry", ":latest")),
+    ("team/app", ("docker.io", "team/app", ":latest")),
 ])
 def test_split_image(ref, expected):
     assert split_image(ref) == expected
@@ -28,7 +34,7 @@ def test_split_image(ref, expected):
 
 @pytest.mark.parametrize("bad", ["", " x", "a b", None, "docker.io/:tag"])
 def test_split_image_rejects(bad):
-    with pytest.raises(AnsibleFilterError):
+    with raises_exactly(AnsibleFilterError, "invalid image reference %r" % (bad,)):
         split_image(bad)
 
 
@@ -44,7 +50,7 @@ def test_offline_prefixes_every_registry():
 
 
 def test_offline_without_prefix_fails():
-    with pytest.raises(AnsibleFilterError, match="init"):
+    with raises_exactly(AnsibleFilterError, "offline mode needs the init node's registry as prefix; is the init group empty?"):
         image_ref("busybox", dict(OFFLINE, prefix=""))
 
 
@@ -55,19 +61,25 @@ def test_mirror_with_prefix():
 def test_mirror_without_prefix_moves_k8s_images_only():
     assert image_ref("registry.k8s.io/pause:3.10.1", MIRROR) == "registry.aliyuncs.com/google_containers/pause:3.10.1"
     assert image_ref("docker.io/flannel/flannel:v1", MIRROR) == "docker.io/flannel/flannel:v1"
-    with pytest.raises(AnsibleFilterError, match="cluster_mirror_image_repository"):
+    with raises_exactly(AnsibleFilterError, "mirror mode needs cluster_mirror_image_repository"):
         image_ref("registry.k8s.io/pause:3.10", dict(MIRROR, repository=""))
 
 
 def test_bad_settings():
-    with pytest.raises(AnsibleFilterError):
+    with raises_exactly(AnsibleFilterError, "image_ref expects the cluster_facts.sources.image_rewrite dictionary"):
         image_ref("busybox", "online")
-    with pytest.raises(AnsibleFilterError, match="cluster_source"):
+    with raises_exactly(AnsibleFilterError, "cluster_source must be online, mirror or offline, not 'elsewhere'"):
         image_ref("busybox", {"source": "elsewhere"})
+
+
+def test_trailing_slashes_of_prefix_and_repository():
+    assert image_ref("busybox", dict(OFFLINE, prefix="10.0.0.5:60080/")) == "10.0.0.5:60080/docker.io/library/busybox:latest"
+    assert image_ref("registry.k8s.io/pause:3.10.1", dict(MIRROR, repository="r.example/k8s/")) == "r.example/k8s/pause:3.10.1"
 
 
 def test_filter_module():
     assert FilterModule().filters()["image_ref"] is image_ref
+    assert filter_names(FilterModule) == {"image_ref", "kubeadm_image_aliases"}
 
 
 @pytest.mark.parametrize("ref, expected", [
@@ -93,6 +105,9 @@ def test_mirror_keeps_the_path_below_registry_k8s_io(ref, expected):
     ("registry.k8s.io/coredns:v1.13.1", []),
     ("registry.k8s.io/pause:3.10.1", []),
     ("docker.io/coredns/coredns:1.13.1", []),
+    # kubeadm asks by tag: a digest-pinned reference has no flat alias.
+    ("registry.k8s.io/coredns/coredns:v1.13.1@sha256:0123", []),
+    ("registry.k8s.io/coredns/coredns", []),
 ])
 def test_kubeadm_image_aliases(ref, aliases):
     """Defect 2: kubeadm asks for <repo>/coredns:<tag> under the offline repository; the init node serves it."""

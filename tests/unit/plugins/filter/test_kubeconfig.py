@@ -10,6 +10,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter.kubeconfig import FilterModule, kubeconfig_server
+from unit_helpers import raises_exactly
 
 # The layout kubeadm writes (kubeconfig phase), secrets shortened.
 ADMIN_CONF = """apiVersion: v1
@@ -42,11 +43,15 @@ def test_replaces_the_server_and_keeps_the_rest():
     assert FilterModule().filters() == {"kubeconfig_server": kubeconfig_server}
 
 
+NEEDS = "kubeconfig_server needs the kubeconfig text and an https:// server URL"
+
+
 @pytest.mark.parametrize("text, server, message", [
-    ("kind: Config\n", "https://x:6443", "no cluster server"),
-    (ADMIN_CONF, "x:6443", "https:// server URL"),
-    (None, "https://x:6443", "kubeconfig text"),
+    ("kind: Config\n", "https://x:6443", "kubeconfig_server: no cluster server in the text (not a kubeconfig)"),
+    (ADMIN_CONF, "x:6443", NEEDS),
+    (ADMIN_CONF, None, NEEDS),
+    (None, "https://x:6443", NEEDS),
 ])
 def test_refuses(text, server, message):
-    with pytest.raises(AnsibleFilterError, match=message):
+    with raises_exactly(AnsibleFilterError, message):
         kubeconfig_server(text, server)

@@ -7,6 +7,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter.nfs_exports import FilterModule, nfs_exports
+from unit_helpers import raises_exactly
 
 DEFAULTS = {"clients": ["10.0.0.11", "10.0.0.21"], "options": ["rw", "sync", "root_squash", "no_subtree_check"],
             "owner": "65534", "group": "65534", "mode": "0755"}
@@ -41,14 +42,19 @@ def test_without_defaults():
 
 @pytest.mark.parametrize("bad", [[{"clients": []}], [{"path": ""}], ["/srv/x"]])
 def test_export_needs_a_path(bad):
-    with pytest.raises(AnsibleFilterError, match="needs a path"):
+    with raises_exactly(AnsibleFilterError, "every NFS export needs a path: %r" % (bad[0],)):
         nfs_exports(bad, DEFAULTS)
 
 
 def test_needs_a_list():
-    with pytest.raises(AnsibleFilterError, match="expects a list"):
+    with raises_exactly(AnsibleFilterError, "nfs_exports expects a list of exports, got dict"):
         nfs_exports({"path": "/srv/x"}, DEFAULTS)
 
 
 def test_filter_module():
     assert FilterModule().filters() == {"nfs_exports": nfs_exports}
+
+
+def test_option_values_keep_everything_after_the_first_equals_sign():
+    [export] = nfs_exports([{"path": "/srv/x", "options": ["rw", "anonuid=1000", "anongid=100=7"]}])
+    assert (export["anonuid"], export["anongid"]) == ("1000", "100=7")

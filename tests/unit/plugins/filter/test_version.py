@@ -7,7 +7,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.kubeadm.plugins.filter import version as ver
-from unit_helpers import filter_names
+from unit_helpers import filter_names, raises_exactly
 
 
 @pytest.mark.parametrize("value", ["1.35.6", "1.9.6", "1.10.0", "0.0.0", "2.0.10"])
@@ -33,7 +33,7 @@ def test_version_valid_allow_v():
 def test_version_parse():
     assert ver.k8s_version_parse("v1.13.4") == {"major": 1, "minor": 13, "patch": 4, "minor_version": "1.13", "version": "1.13.4"}
     assert ver.k8s_version_parse("1.35.6")["minor_version"] == "1.35"
-    with pytest.raises(AnsibleFilterError, match=r"'1.35' is not a Kubernetes version X.Y.Z"):
+    with raises_exactly(AnsibleFilterError, "version '1.35' is not a Kubernetes version X.Y.Z (for example 1.35.6)"):
         ver.k8s_version_parse("1.35")
 
 
@@ -52,9 +52,9 @@ def test_version_compare(a, b, expected):
 
 
 def test_version_compare_invalid():
-    with pytest.raises(AnsibleFilterError, match="first version"):
+    with raises_exactly(AnsibleFilterError, "first version 'latest' is not a Kubernetes version X.Y.Z (for example 1.35.6)"):
         ver.k8s_version_compare("latest", "1.2.3")
-    with pytest.raises(AnsibleFilterError, match="second version"):
+    with raises_exactly(AnsibleFilterError, "second version None is not a Kubernetes version X.Y.Z (for example 1.35.6)"):
         ver.k8s_version_compare("1.2.3", None)
 
 
@@ -112,22 +112,25 @@ def test_upgrade_path_trivial_cases():
     assert ver.k8s_upgrade_path("1.12.4", "1.13.4", {"1.12": "1.12.10"}) == ["1.13.4"]
 
 
+NOT_XYZ = " is not a Kubernetes version X.Y.Z (for example 1.35.6)"
+
+
 @pytest.mark.parametrize(
     "current,target,patches,message",
     [
-        ("1.13.4", "1.12.0", None, "cannot upgrade from 1.13.4 down to 1.12.0"),
-        ("1.35.0", "2.0.0", None, "across major versions"),
-        ("1.13", "1.14.0", None, "current version '1.13'"),
-        ("1.13.0", "latest", None, "target version 'latest'"),
-        ("1.9.6", "1.13.4", {"1.10": "1.11.2"}, "is listed for minor '1.10'; list it under 1.11"),
-        ("1.9.6", "1.13.4", {"1.10": "1.10"}, "patch version for 1.10"),
-        ("1.9.6", "1.13.4", {"1.10.x": "1.10.2"}, "is listed for minor '1.10.x'"),
-        ("1.9.6", "1.13.4", ["1.10.2", "x"], "patch version 'x'"),
-        ("1.9.6", "1.13.4", "1.10.2", "dict minor -> version or a list"),
+        ("1.13.4", "1.12.0", None, "cannot upgrade from 1.13.4 down to 1.12.0; kubeadm does not downgrade"),
+        ("1.35.0", "2.0.0", None, "cannot upgrade across major versions (1.35.0 to 2.0.0)"),
+        ("1.13", "1.14.0", None, "current version '1.13'" + NOT_XYZ),
+        ("1.13.0", "latest", None, "target version 'latest'" + NOT_XYZ),
+        ("1.9.6", "1.13.4", {"1.10": "1.11.2"}, "patch version '1.11.2' is listed for minor '1.10'; list it under 1.11"),
+        ("1.9.6", "1.13.4", {"1.10": "1.10"}, "patch version for 1.10 '1.10'" + NOT_XYZ),
+        ("1.9.6", "1.13.4", {"1.10.x": "1.10.2"}, "patch version '1.10.2' is listed for minor '1.10.x'; list it under 1.10"),
+        ("1.9.6", "1.13.4", ["1.10.2", "x"], "patch version 'x'" + NOT_XYZ),
+        ("1.9.6", "1.13.4", "1.10.2", "latest patches must be a dict minor -> version or a list of versions, got str"),
     ],
 )
 def test_upgrade_path_errors(current, target, patches, message):
-    with pytest.raises(AnsibleFilterError, match=message):
+    with raises_exactly(AnsibleFilterError, message):
         ver.k8s_upgrade_path(current, target, patches)
 
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -178,16 +177,16 @@ def test_renew_kubeadm_failure(renew_env):
     assert 'stack trace' in result['stderr']
 
 
-def test_renew_warns_when_nothing_changed(renew_env, capsys):
+def test_renew_warns_when_nothing_changed(renew_env, monkeypatch):
     tree, fake, args = renew_env
-    # A kubeadm that says it renewed and wrote nothing.
+    # A kubeadm that says it renewed and wrote nothing. Where ansible-core puts a warning depends
+    # on its version and on what the process imported before: the call itself is what is checked.
+    warned = []
+    monkeypatch.setattr(kubeadm_certs_renew.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
     fake.misbehave(['certs', 'renew', 'apiserver'], stdout='certificate for serving the Kubernetes API renewed\n')
     result, rc = renew(args, certificates=['apiserver'])
     assert rc == 0 and result['changed'] is True
-    # ansible-core 2.19 returns warnings as WarningSummary objects (older versions as strings);
-    # once controller code is imported in the same process it prints them on stderr instead.
-    seen = json.dumps(result.get('warnings', [])) + capsys.readouterr().err
-    assert 'did not change: apiserver' in seen
+    assert warned == ['kubeadm reported success but these certificates did not change: apiserver']
 
 
 def test_renew_kubeadm_missing_only_matters_when_due(renew_env, tmp_path):

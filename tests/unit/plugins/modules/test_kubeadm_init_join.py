@@ -201,3 +201,54 @@ def test_reset(fake):
     fake.misbehave(['reset'], stderr='error: boom', rc=1)
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
     assert rc == 1 and 'boom' in result['msg']
+
+
+def test_join_reports_its_commands_and_the_last_40_lines(tmp_path, fake, monkeypatch):
+    directory = tmp_path / 'etc' / 'kubernetes'
+    monkeypatch.setattr(os, 'umask', os.umask)  # restored by monkeypatch whatever happens
+    previous = os.umask(0)
+    try:
+        fake.misbehave(['join'], stdout=''.join('line %d\n' % i for i in range(50)))
+        result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
+                                                   'directory': str(directory), 'reset_first': True})
+    finally:
+        os.umask(previous)
+    assert rc == 0, result.get('msg')
+    # The directory is made for kubeadm as kubeadm makes it (0755), and the private file lives in it.
+    assert oct(directory.stat().st_mode & 0o777) == '0o755'
+    path = result['commands'][2][2]
+    assert os.path.dirname(path) == str(directory) and fake.calls()[1] == ['config', 'validate', '--config', path]
+    assert result['commands'] == [['reset', '-f', '--cri-socket', 'unix:///run/containerd/containerd.sock'],
+                                  ['config', 'validate', '--config', path], ['join', '--config', path]]
+    assert result['output'] == '\n'.join('line %d' % i for i in range(10, 50))
+
+
+@pytest.mark.parametrize('failing, options, message', [
+    ('reset', {'reset_first': True}, 'kubeadm reset failed (rc=3): boom'),
+    ('config', {}, 'kubeadm config validate failed (rc=3): boom'),
+    ('join', {}, 'kubeadm join failed (rc=3): boom'),
+])
+def test_join_failures_name_the_command_and_list_what_ran(tmp_path, fake, failing, options, message):
+    fake.misbehave([failing], stderr='boom', rc=3)
+    result, rc = lib.run_module(kubeadm_join, dict(options, config_content=JOIN_CONFIG, kubeadm_path=fake.path,
+                                                   directory=str(tmp_path)))
+    assert rc == 1 and result['msg'] == message and result['rc'] == 3
+    # What ran before the failure, then the failing command (a misbehaving command is not logged).
+    assert [c[0] for c in result['commands']] == [c[0] for c in fake.calls()] + [failing]
+
+
+def test_join_and_reset_in_check_mode_run_nothing(fake):
+    result, rc = lib.run_module(kubeadm_join, {'config_content': 'x', 'kubeadm_path': fake.path}, check_mode=True)
+    assert (rc, result['changed'], result['commands'], result['output']) == (0, True, [], '')
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path}, check_mode=True)
+    assert (rc, result['changed'], result['output']) == (0, True, '')
+    assert fake.calls() == []
+
+
+def test_reset_reports_the_last_40_lines_and_names_itself_when_failing(fake):
+    fake.misbehave(['reset'], stdout=''.join('line %d\n' % i for i in range(45)))
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
+    assert rc == 0 and result['output'] == '\n'.join('line %d' % i for i in range(5, 45))
+    fake.misbehave(['reset'], stderr='boom', rc=2)
+    result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
+    assert rc == 1 and result['msg'] == 'kubeadm reset failed (rc=2): boom'

@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Mutation testing of plugins/ with mutmut: how many planted bugs the unit tests catch.
+
+Run by ``scripts/test.sh mutation [plugins/FILE.py ...]`` (default: every file under plugins/).
+
+mutmut names a mutant after the module path of the file it mutates and only activates it when the
+running function's ``__module__`` matches. The collection's code is imported as
+``ansible_collections.seed.kubeadm.plugins...``, so the checkout is copied into a scratch workspace
+as ``ansible_collections/seed/kubeadm`` and mutmut runs from the workspace root: file paths and
+module names then agree. The unit tests of plugins and roles (tests/unit/plugins, tests/unit/roles)
+are the judges; mutmut runs, for each mutant, only the tests that call the mutated function.
+
+Mutants judged equivalent (no test can tell them from the original) are listed with their reason in
+tests/mutation/equivalent.txt; they leave the denominator. The run fails when the kill rate of the
+files it measured is below SEED_MUTATION_MIN percent (default 85).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PREFIX = os.path.join("ansible_collections", "seed", "kubeadm")
+EQUIVALENT = os.path.join(HERE, "equivalent.txt")
+TEST_DIRS = ("tests/unit/plugins", "tests/unit/roles")
+# mutmut's exit codes (mutmut.stats.status_by_exit_code) folded into what this report counts.
+KILLED = {1, 3, 36, 24, -24, 152, 255, 37, -11, -9}  # a failed test, a timeout or a crash stops the bug
+SURVIVED = {0, 5, 33}  # the tests passed, or no test calls the function
+
+
+def collection_files(root):
+    """The files of the checkout a fresh clone has (git's list; everything but caches without git)."""
+    try:
+        out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True, capture_output=True).stdout
+        return [f for f in out.decode().split("\0") if f]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", ".cache", ".collections"}
+        found = []
+        for top, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in skip]
+            found.extend(os.path.relpath(os.path.join(top, f), root) for f in files)
+        return found
+
+
+def build_workspace(workspace, only):
+    """A fresh workspace: the checkout as ansible_collections/seed/kubeadm and mutmut's setup.cfg."""
+    shutil.rmtree(workspace, ignore_errors=True)
+    target = os.path.join(workspace, PREFIX)
+    for rel in collection_files(ROOT):
+        source = os.path.join(ROOT, rel)
+        if not os.path.isfile(source):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(target, rel)), exist_ok=True)
+        shutil.copy2(source, os.path.join(target, rel))
+    tops = sorted(entry for entry in os.listdir(target) if entry != "plugins")
+    lines = ["[mutmut]", "source_paths = %s/plugins" % PREFIX]
+    if only:
+        lines += ["only_mutate ="] + ["    %s/%s" % (PREFIX, path) for path in only]
+    lines += ["also_copy ="] + ["    %s/%s" % (PREFIX, entry) for entry in tops]
+    lines += ["pytest_add_cli_args_test_selection ="] + ["    %s/%s" % (PREFIX, d) for d in TEST_DIRS]
+    lines += ["pytest_add_cli_args = -p no:cacheprovider"]
+    with open(os.path.join(workspace, "setup.cfg"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def load_equivalent(path=EQUIVALENT):
+    """{mutant name: reason} from lines ``<mutant name> <reason>`` (``#`` starts a comment)."""
+    found = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    name, _, reason = line.partition(" ")
+                    if not reason.strip():
+                        raise SystemExit("%s: %s has no reason" % (path, name))
+                    found[name] = reason.strip()
+    return found
+
+
+def collect(workspace, only, equivalent):
+    """Per file: counts of killed, survived and equivalent mutants, and the survivors' names."""
+    base = os.path.join(workspace, "mutants", PREFIX)
+    report = {}
+    for top, _dirs, files in os.walk(os.path.join(base, "plugins")):
+        for name in sorted(files):
+            if not name.endswith(".py.meta"):
+                continue
+            rel = os.path.relpath(os.path.join(top, name[:-len(".meta")]), base)
+            if only and not any(fnmatch.fnmatch(rel, pattern) for pattern in only):
+                continue
+            with open(os.path.join(top, name), encoding="utf-8") as handle:
+                codes = json.load(handle)["exit_code_by_key"]
+            if not codes:
+                continue
+            row = {"mutants": len(codes), "killed": 0, "equivalent": 0, "survivors": [], "unchecked": 0}
+            for mutant, code in sorted(codes.items()):
+                if mutant in equivalent:
+                    row["equivalent"] += 1
+                elif code in KILLED:
+                    row["killed"] += 1
+                elif code in SURVIVED:
+                    row["survivors"].append(mutant)
+                else:
+                    row["unchecked"] += 1
+                    row["survivors"].append(mutant)
+            report[rel] = row
+    return report
+
+
+def rate(killed, judged):
+    return 100.0 * killed / judged if judged else 100.0
+
+
+def table(report):
+    """Markdown rows: file | mutants | killed | survived | equivalent | kill rate."""
+    rows = ["| file | mutants | killed | survived | equivalent | kill rate |", "|---|---:|---:|---:|---:|---:|"]
+    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0}
+    for rel, row in sorted(report.items()):
+        survived = len(row["survivors"])
+        rows.append("| `%s` | %d | %d | %d | %d | %.1f %% |" % (
+            rel, row["mutants"], row["killed"], survived, row["equivalent"],
+            rate(row["killed"], row["killed"] + survived)))
+        for key, value in (("mutants", row["mutants"]), ("killed", row["killed"]), ("survived", survived),
+                           ("equivalent", row["equivalent"])):
+            total[key] += value
+    rows.append("| all measured | %d | %d | %d | %d | %.1f %% |" % (
+        total["mutants"], total["killed"], total["survived"], total["equivalent"],
+        rate(total["killed"], total["killed"] + total["survived"])))
+    return rows, rate(total["killed"], total["killed"] + total["survived"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", help="plugins/... files or globs (default: all of plugins/)")
+    parser.add_argument("--workspace", default=os.path.join(ROOT, ".cache", "mutation", "plugins"))
+    parser.add_argument("--results", default=os.path.join(ROOT, ".cache", "test-results"))
+    parser.add_argument("--report-only", action="store_true", help="report the last run's workspace again")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args(argv)
+    only = [os.path.relpath(os.path.abspath(f), ROOT) if os.path.exists(f) else f for f in args.files]
+    for pattern in only:
+        if not pattern.startswith("plugins/"):
+            parser.error("%s is not under plugins/" % pattern)
+    equivalent = load_equivalent()
+    os.makedirs(args.results, exist_ok=True)
+    log_path = os.path.join(args.results, "mutation-plugins.log")
+    start = time.time()
+    if not args.report_only:
+        build_workspace(args.workspace, only)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        # mutmut draws a spinner on its output: the log keeps it, the console gets the summary.
+        with open(log_path, "w", encoding="utf-8") as log:
+            code = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)],
+                                  cwd=args.workspace, env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+        if code != 0:
+            print("mutmut run failed (exit %d); see %s" % (code, log_path))
+            return 1
+    report = collect(args.workspace, only, equivalent)
+    if not report:
+        print("no mutants found for %s" % (" ".join(only) or "plugins/"))
+        return 1
+    rows, overall = table(report)
+    minimum = float(os.environ.get("SEED_MUTATION_MIN", "85"))
+    lines = ["%s, %s, %d s" % (mutmut_version(), time.strftime("%Y-%m-%d"), time.time() - start), ""] + rows
+    lines += ["", "survivors:"] + ["  " + name for row in report.values() for name in row["survivors"]]
+    with open(os.path.join(args.results, "mutation-plugins.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print("\n".join(rows))
+    survivors = sum(len(row["survivors"]) for row in report.values())
+    print("%d surviving mutants (list: %s; show one: cd %s && mutmut show NAME)" % (
+        survivors, os.path.join(args.results, "mutation-plugins.md"), args.workspace))
+    if overall < minimum:
+        print("kill rate %.1f %% is below %.0f %% (SEED_MUTATION_MIN)" % (overall, minimum))
+        return 1
+    return 0
+
+
+def mutmut_version():
+    from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+    return "mutmut " + version("mutmut")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
