@@ -1,6 +1,7 @@
 """Stand-in for kube-apiserver in the ha_lb scenario: HTTPS on 6443.
 
-GET /readyz answers 200 "ok", or 500 while /etc/standin-apiserver/unready exists.
+GET /readyz answers 200 "ok", or while /etc/standin-apiserver/unready exists the status code it
+holds (500 when empty): 401 is what an API server without anonymous access answers.
 Every other request answers 200 with this host's name, so a client sees which backend served it.
 """
 import http.server
@@ -25,8 +26,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (http.server API)
         if self.path.startswith("/readyz"):
-            if os.path.exists(os.path.join(DIR, "unready")):
-                self._answer(500, "not ready")
+            unready = os.path.join(DIR, "unready")
+            if os.path.exists(unready):
+                with open(unready, encoding="utf-8") as handle:
+                    code = handle.read().strip()
+                self._answer(int(code or 500), "not ready")
             else:
                 self._answer(200, "ok")
         else:

@@ -14,6 +14,8 @@ description:
     (C(cluster_source)) moves all of them.
   - The reference is first made explicit (C(flannel/flannel:v1) becomes
     C(docker.io/flannel/flannel:v1), C(busybox) becomes C(docker.io/library/busybox:latest)).
+  - A reference outside the distribution reference grammar (upper case in the path, an empty
+    component, a tag longer than 128 characters, a malformed digest) is refused with its text.
   - C(online) returns it unchanged.
   - With a registry prefix (C(offline) always, the init node's registry; C(mirror) when
     C(cluster_mirror_registry_prefix) is set), the result is C(<prefix>/<registry>/<path>:<tag>).
@@ -54,11 +56,21 @@ _value:
   type: str
 """
 
+import re
+
 from ansible.errors import AnsibleFilterError
 
 K8S_REGISTRIES = ("registry.k8s.io", "k8s.gcr.io")
 # Paths kubeadm itself flattens under a custom imageRepository (cmd/kubeadm/app/images GetDNSImage).
 KUBEADM_FLAT_PATHS = {"coredns/coredns": "coredns"}
+
+
+# The distribution reference grammar (github.com/distribution/reference, regexp.go): lowercase path
+# components joined by separators, a tag of word characters, dots and dashes, or an algorithm:hex digest.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(r"^%s(?:/%s)*$" % (_COMPONENT, _COMPONENT))
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
 
 def split_image(ref):
@@ -82,7 +94,7 @@ def split_image(ref):
         else:
             path, tag = remainder, "latest"
         suffix = ":" + tag
-    if not path:
+    if not _PATH.match(path) or not (_TAG.match(suffix[1:]) if suffix[0] == ":" else _DIGEST.match(suffix[1:])):
         raise AnsibleFilterError("invalid image reference %r" % (ref,))
     return registry, path, suffix
 

@@ -109,3 +109,9 @@ def test_join_tokens_live_minutes(role, variable):
     # A bootstrap token lets anyone who holds it join a node: it lives for one run, not for hours.
     ttl = load_role_file(role + "/defaults/main.yml")[variable]
     assert 0 < parse_duration(str(ttl)) <= 3600, ttl
+
+
+def test_the_vip_roles_ask_for_a_single_failover():
+    assert api_lb()("__apiserver_lb_keepalived_instances")[0]["nopreempt"] is True
+    ingress = AddonRender("ingress", extra={"cluster_ingress_vip": "10.0.128.101", "ansible_facts": VIP_FACTS})
+    assert ingress("__ingress_keepalived_instances")[0]["nopreempt"] is True

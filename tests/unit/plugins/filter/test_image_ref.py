@@ -21,7 +21,8 @@ OFFLINE = {"source": "offline", "repository": "10.0.0.5:60080/registry.k8s.io", 
     ("registry.k8s.io/pause:3.10.1", ("registry.k8s.io", "pause", ":3.10.1")),
     ("localhost/x", ("localhost", "x", ":latest")),
     ("10.0.0.5:60080/a/b:1", ("10.0.0.5:60080", "a/b", ":1")),
-    ("quay.io/calico/node@sha256:abc", ("quay.io", "calico/node", "@sha256:abc")),
+    ("quay.io/calico/node@sha256:" + "ab" * 32, ("quay.io", "calico/node", "@sha256:" + "ab" * 32)),
+    ("ghcr.io/a_b/c__d/e-f--g.h:v1_2-3.4", ("ghcr.io", "a_b/c__d/e-f--g.h", ":v1_2-3.4")),
     # A registry is the first component only when it looks like a host: a dot, a port or localhost.
     ("myreg:5000/team/app:1", ("myreg:5000", "team/app", ":1")),
     ("localhost", ("docker.io", "library/localhost", ":latest")),
@@ -32,7 +33,8 @@ def test_split_image(ref, expected):
     assert split_image(ref) == expected
 
 
-@pytest.mark.parametrize("bad", ["", " x", "a b", None, "docker.io/:tag"])
+@pytest.mark.parametrize("bad", ["", " x", "a b", None, "docker.io/:tag", "Team/App", "a/b:c/d", "a/b:", "a/.b",
+                                 "a@sha256:" + "0" * 64 + "@x", "a@sha256:zz", "a@" + "0" * 64, "a:" + "t" * 129])
 def test_split_image_rejects(bad):
     with raises_exactly(AnsibleFilterError, "invalid image reference %r" % (bad,)):
         split_image(bad)
@@ -106,7 +108,7 @@ def test_mirror_keeps_the_path_below_registry_k8s_io(ref, expected):
     ("registry.k8s.io/pause:3.10.1", []),
     ("docker.io/coredns/coredns:1.13.1", []),
     # kubeadm asks by tag: a digest-pinned reference has no flat alias.
-    ("registry.k8s.io/coredns/coredns:v1.13.1@sha256:0123", []),
+    ("registry.k8s.io/coredns/coredns:v1.13.1@sha256:" + "01" * 32, []),
     ("registry.k8s.io/coredns/coredns", []),
 ])
 def test_kubeadm_image_aliases(ref, aliases):
