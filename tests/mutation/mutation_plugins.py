@@ -81,7 +81,7 @@ def load_equivalent(path=EQUIVALENT):
             for line in handle:
                 line = line.strip()
                 if line and not line.startswith("#"):
-                    name, _, reason = line.partition(" ")
+                    name, reason = (line.split(None, 1) + [""])[:2]
                     if not reason.strip():
                         raise SystemExit("%s: %s has no reason" % (path, name))
                     found[name] = reason.strip()

@@ -89,8 +89,8 @@ def test_inputs_handed_to_compute(play, monkeypatch):
     assert cp1["probe"] == {"kubelet_version": ""}
     # Only the network facts, with each interface's own entry (named as Ansible names it).
     assert set(cp1["ansible_facts"]) == {"default_ipv4", "all_ipv4_addresses", "interfaces", "eth0", "lo"}
-    assert set(seen["hosts"]["w1"]["ansible_facts"]) == {"default_ipv4", "all_ipv4_addresses", "interfaces",
-                                                          "ens_3_100", "lo"}
+    w1_facts = {"default_ipv4", "all_ipv4_addresses", "interfaces", "ens_3_100", "lo"}
+    assert set(seen["hosts"]["w1"]["ansible_facts"]) == w1_facts
     assert seen["hosts"]["w1"]["cluster_node_ip"] == "10.0.0.12" and "probe" not in seen["hosts"]["w1"]
     assert seen["hosts"]["nfs"] == {"inventory_hostname": "nfs", "ansible_facts": {}}
 
@@ -122,7 +122,7 @@ def test_plain_copies_lazy_mappings():
         def __getitem__(self, key):
             return self._data[key]
     value = action._plain(Lazy({"a": (1, Lazy({2: "x"})), "b": "s"}))  # pylint: disable=protected-access
-    assert value == {"a": [1, {"2": "x"}], "b": "s"} and type(value["b"]) is str  # noqa: E721
+    assert value == {"a": [1, {"2": "x"}], "b": "s"} and value["b"].__class__ is str
 
 
 def test_real_computation(play):
