@@ -97,18 +97,16 @@ def main():
         if p['reset_first']:
             args = ['reset', '-f', '--cri-socket', p['cri_socket']]
             commands.append(args)
-            outputs.append(runner.run(args, what='kubeadm reset'))
-        # kubeadm reset empties /etc/kubernetes: the file is written after it.
-        if not os.path.isdir(p['directory']):
-            os.makedirs(p['directory'], 0o755)
+            outputs.append(runner.run(args))
+        # kubeadm reset empties /etc/kubernetes (the directory stays): the file is written after it.
         with kubeadm_utils.ConfigFile(p['config_content'], p['directory']) as path:
             if p['validate']:
                 args = ['config', 'validate', '--config', path]
                 commands.append(args)
-                outputs.append(runner.run(args, what='kubeadm config validate'))
+                outputs.append(runner.run(args))
             args = ['join', '--config', path]
             commands.append(args)
-            outputs.append(runner.run(args, what='kubeadm join'))
+            outputs.append(runner.run(args))
     except kubeadm_utils.KubeadmError as exc:
         kubeadm_utils.fail_masked(module, exc, commands=commands)
     module.exit_json(changed=True, commands=commands, output=kubeadm_utils.redact('\n'.join(outputs), 40))

@@ -76,7 +76,7 @@ def main():
         args = ['reset', '-f', '--cri-socket', module.params['cri_socket']]
         if module.params['cleanup_tmp_dir']:
             args.append('--cleanup-tmp-dir')
-        out = runner.run(args, what='kubeadm reset')
+        out = runner.run(args)
     except kubeadm_utils.KubeadmError as exc:
         kubeadm_utils.fail_masked(module, exc)
     module.exit_json(changed=True, output=kubeadm_utils.redact(out, 40))

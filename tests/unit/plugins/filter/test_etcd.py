@@ -89,6 +89,7 @@ def member(*argv):
     (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=//"], {"data_dir": "/"}),
     (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=/"], {"data_dir": "/"}),
     (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=d/"], {"data_dir": "d"}),
+    (["--name=n", "--initial-advertise-peer-urls=https://a:2380", "--data-dir=/srv/etcd-X/"], {"data_dir": "/srv/etcd-X"}),
 ])
 def test_argument_forms(argv, expected):
     got = member(*argv)

@@ -23,6 +23,7 @@ OFFLINE = {"source": "offline", "repository": "10.0.0.5:60080/registry.k8s.io", 
     ("10.0.0.5:60080/a/b:1", ("10.0.0.5:60080", "a/b", ":1")),
     ("quay.io/calico/node@sha256:" + "ab" * 32, ("quay.io", "calico/node", "@sha256:" + "ab" * 32)),
     ("ghcr.io/a_b/c__d/e-f--g.h:v1_2-3.4", ("ghcr.io", "a_b/c__d/e-f--g.h", ":v1_2-3.4")),
+    ("a@x:" + "0" * 32, ("docker.io", "library/a", "@x:" + "0" * 32)),
     # A registry is the first component only when it looks like a host: a dot, a port or localhost.
     ("myreg:5000/team/app:1", ("myreg:5000", "team/app", ":1")),
     ("localhost", ("docker.io", "library/localhost", ":latest")),
@@ -33,7 +34,7 @@ def test_split_image(ref, expected):
     assert split_image(ref) == expected
 
 
-@pytest.mark.parametrize("bad", ["", " x", "a b", None, "docker.io/:tag", "Team/App", "a/b:c/d", "a/b:", "a/.b",
+@pytest.mark.parametrize("bad", ["", " x", "a b", None, 5, b"x", "docker.io/:tag", "Team/App", "a/b:c/d", "a/b:", "a/.b", "a/b:c:d",
                                  "a@sha256:" + "0" * 64 + "@x", "a@sha256:zz", "a@" + "0" * 64, "a:" + "t" * 129])
 def test_split_image_rejects(bad):
     with raises_exactly(AnsibleFilterError, "invalid image reference %r" % (bad,)):
@@ -77,6 +78,9 @@ def test_bad_settings():
 def test_trailing_slashes_of_prefix_and_repository():
     assert image_ref("busybox", dict(OFFLINE, prefix="10.0.0.5:60080/")) == "10.0.0.5:60080/docker.io/library/busybox:latest"
     assert image_ref("registry.k8s.io/pause:3.10.1", dict(MIRROR, repository="r.example/k8s/")) == "r.example/k8s/pause:3.10.1"
+    # Only slashes go: a host name may end in any letter.
+    assert image_ref("busybox", dict(OFFLINE, prefix="MIRRORX")) == "MIRRORX/docker.io/library/busybox:latest"
+    assert image_ref("registry.k8s.io/pause:3.10.1", dict(MIRROR, repository="REGX")) == "REGX/pause:3.10.1"
 
 
 def test_filter_module():

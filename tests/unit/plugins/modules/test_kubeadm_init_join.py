@@ -252,3 +252,13 @@ def test_reset_reports_the_last_40_lines_and_names_itself_when_failing(fake):
     fake.misbehave(['reset'], stderr='boom', rc=2)
     result, rc = lib.run_module(kubeadm_reset, {'kubeadm_path': fake.path})
     assert rc == 1 and result['msg'] == 'kubeadm reset failed (rc=2): boom'
+
+
+def test_join_output_is_each_command_output_in_turn(tmp_path, fake):
+    fake.misbehave(['config', 'validate'], stdout='validated\n')
+    result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path)})
+    assert rc == 0, result.get('msg')
+    # validate's output, the newline that joins outputs, then join's (one line: the units stop before its phases).
+    lines = result['output'].split('\n')
+    assert lines[:2] == ['validated', ''] and len(lines) == 3 and 'kubeadm join' in lines[2]

@@ -82,6 +82,9 @@ def compare(spec, options, where):
             problems.append("%s%s: documented but not accepted" % (where, name))
             continue
         got, doc = spec[name], options[name]
+        if "type" not in got:
+            # The argument spec states every type, as the documentation does (readers compare the two).
+            problems.append("%s%s: the argument spec does not state its type" % (where, name))
         unknown = set(got) - SPEC_KEYS
         if unknown:
             problems.append("%s%s: unknown argument spec keys %s" % (where, name, sorted(unknown)))
@@ -125,3 +128,19 @@ def test_secret_options_are_no_log(name, monkeypatch):
 def test_every_module_is_checked():
     # A module whose main() does not build an AnsibleModule first would escape the checks above.
     assert len(MODULES) >= 12 and "kubeadm_token" in MODULES
+
+
+@pytest.mark.parametrize("name, args", [
+    ("kubeadm_certs_info", {}),
+    ("kubeadm_certs_renew", {}),
+    ("kubeadm_token", {"state": "present", "kubeadm_path": "/bin/true"}),
+])
+def test_without_cryptography_the_module_says_so(name, args, monkeypatch):
+    import kubeadm_testlib  # pylint: disable=import-outside-toplevel
+    from ansible_collections.seed.kubeadm.plugins.module_utils import pki  # pylint: disable=import-outside-toplevel
+    module = importlib.import_module("ansible_collections.seed.kubeadm.plugins.modules." + name)
+    monkeypatch.setattr(pki, "HAS_CRYPTOGRAPHY", False)
+    monkeypatch.setattr(pki, "CRYPTOGRAPHY_IMPORT_ERROR", "Traceback: no cryptography")
+    result, rc = kubeadm_testlib.run_module(module, args)
+    # (ansible-core 2.19 keeps the import traceback out of the result unless asked for it.)
+    assert rc == 1 and result["msg"] == basic.missing_required_lib("cryptography")
