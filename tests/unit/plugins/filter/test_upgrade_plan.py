@@ -103,20 +103,32 @@ def test_explicit_list_skipping_a_minor_is_refused():
     one_problem(plan("1.35.1", versions=["1.35.1"]), "upgrade_versions has no 1.34 version", "passes through 1.34")
 
 
-@pytest.mark.parametrize("versions, words", [
-    (["1.34.1", "1.34.3"], ["one version per minor"]),
-    (["1.34"], ["not a Kubernetes version"]),
-    (["1.36.0"], ["newer than the target"]),
-    (["1.32.0", "1.34.1"], ["older than 1.33.2"]),
-    (["1.34.1", "1.35.0"], ["the target is 1.35.1"]),
-    (["1.34.2"], ["1.34.2, which is not in the package source"]),
+NOT_OFFERED = ("upgrade_versions lists %s, which is not in the package source (it offers 1.33.2, 1.33.7, 1.34.1, 1.34.3, "
+               "1.35.0, 1.35.1); or leave upgrade_versions empty to take the newest patch the source offers")
+NOT_XYZ = "upgrade_versions: %r is not a Kubernetes version X.Y.Z; list one version per minor, for example ['1.34.3']"
+
+
+@pytest.mark.parametrize("versions, problems", [
+    (["1.34.1", "1.34.3"], ["upgrade_versions lists 1.34.1 and 1.34.3: kubeadm takes one version per minor; keep one"]),
+    (["1.34"], [NOT_XYZ % "1.34"]),
+    # Every mistake is listed, not only the first.
+    (["1.34", "x", "1.34.1", "1.34.3", "1.36.0"], [
+        NOT_XYZ % "1.34", NOT_XYZ % "x",
+        "upgrade_versions lists 1.34.1 and 1.34.3: kubeadm takes one version per minor; keep one",
+        "upgrade_versions lists 1.36.0, newer than the target cluster_kubernetes_version 1.35.1; remove it or raise the target",
+        NOT_OFFERED % "1.36.0"]),
+    (["1.32.0", "1.34.1"], ["upgrade_versions lists 1.32.0, older than 1.33.2 that the cluster already runs; remove it",
+                            NOT_OFFERED % "1.32.0"]),
+    (["1.34.1", "1.35.0"], ["upgrade_versions lists 1.35.0 but the target is 1.35.1; remove it, the last hop is the target"]),
+    (["1.34.2"], [NOT_OFFERED % "1.34.2"]),
 ])
-def test_bad_upgrade_versions(versions, words):
+def test_bad_upgrade_versions(versions, problems):
     result = plan("1.35.1", versions=versions)
-    assert result["hops"] == []
-    assert result["problems"], result
-    for word in words:
-        assert any(word in p for p in result["problems"]), result["problems"]
+    assert result["hops"] == [] and result["problems"] == problems
+
+
+def test_the_version_the_cluster_runs_may_be_listed():
+    assert plan("1.35.1", versions=["1.33.2", "1.34.3"])["problems"] == []
 
 
 def test_unknown_source_needs_explicit_versions():
@@ -193,9 +205,19 @@ Version: 1.34.0-rc.1-1.1
 
 
 def test_deb_versions():
+    # Sorted by version (not as text), epochs dropped, release candidates left out.
+    assert deb_versions(INDEX + "\nPackage: kubeadm\nVersion: 1.34.10-1.1\n") == ["1.34.1", "1.34.3", "1.34.10"]
+    assert deb_versions(INDEX + "\nPackage: kubeadm\nVersion: 2:1:1.34.4-1.1\n") == ["1.34.1", "1.34.3"]
+    assert deb_versions(INDEX + "\nPackage: kubeadm\n Version: 1.34.5-1.1\n") == ["1.34.1", "1.34.3"]
+    assert deb_versions(INDEX + "\nPackage: kubeadm\n") == ["1.34.1", "1.34.3"]
+    assert deb_versions(None) == []
     assert deb_versions(INDEX) == ["1.34.1", "1.34.3"]
     assert deb_versions(INDEX, "kubelet") == ["1.34.9"]
     assert deb_versions("") == []
+
+
+RESUME = ("Run upgrade.yml again with the same cluster_kubernetes_version: it starts again with this hop and "
+          "leaves alone what is already upgraded.")
 
 
 def test_upgrade_failure_diagnoses_the_hash_hang_and_a_kill():
@@ -204,12 +226,36 @@ def test_upgrade_failure_diagnoses_the_hash_hang_and_a_kill():
             "stderr": "couldn't upgrade control plane. kubeadm has tried to recover everything into the earlier state. "
                       "Errors faced: static Pod hash for component kube-apiserver on Node cp1 did not change after "
                       "5m0s: context deadline exceeded"}
-    text = upgrade_failure(hang, "cp1", "1.34.3", "1.33.5", "control-plane")
-    assert text.startswith("kubeadm upgrade apply stopped on cp1 in the control-plane hop to 1.34.3 (rc 1): the kubelet on cp1 "
-                           "did not restart kube-apiserver after kubeadm wrote its new manifest")
-    assert "within 5m0s)" in text and "cp1 still runs 1.33.5" in text
-    killed = upgrade_failure({"rc": -9, "cmd": ["kubeadm", "upgrade", "node"]}, "cp2", "1.35.1", "1.34.3", "control-plane")
-    assert "kubeadm upgrade node stopped on cp2" in killed and "kubeadm was killed" in killed
+    assert upgrade_failure(hang, "cp1", "1.34.3", "1.33.5", "control-plane") == (
+        "kubeadm upgrade apply stopped on cp1 in the control-plane hop to 1.34.3 (rc 1): the kubelet on cp1 did not "
+        "restart kube-apiserver after kubeadm wrote its new manifest (the mirror Pod's kubernetes.io/config.hash did not "
+        "change within 5m0s), so kubeadm put the old manifests back and cp1 still runs 1.33.5. Look at the kubelet there "
+        "(journalctl -u kubelet: a kubelet that no longer watches /etc/kubernetes/manifests, a full disk, an image it "
+        "cannot pull), fix it, then: " + RESUME)
+    # The hang reported on stdout, without the old version known.
+    hang = dict(hang, stdout=hang["stderr"], stderr=None)
+    assert "and cp1 still runs the old version. Look" in upgrade_failure(hang, "cp1", "1.34.3", "", "control-plane")
+    for rc in (-9, 137):
+        killed = upgrade_failure({"rc": rc, "cmd": ["kubeadm", "upgrade", "node"]}, "cp2", "1.35.1", "1.34.3", "control-plane")
+        assert killed == ("kubeadm upgrade node stopped on cp2 in the control-plane hop to 1.35.1 (rc %d): kubeadm was killed. "
+                          "Its backups are in /etc/kubernetes/tmp on cp2; %s" % (rc, RESUME))
     other = upgrade_failure({"rc": 1, "cmd": ["kubeadm", "upgrade", "apply"], "stderr": "[ERROR ImagePull]: failed to pull\nmore"},
                             "cp1", "1.35.1", "1.34.3", "control-plane")
-    assert "[ERROR ImagePull]: failed to pull" in other and other.endswith("leaves alone what is already upgraded.")
+    assert other == ("kubeadm upgrade apply stopped on cp1 in the control-plane hop to 1.35.1 (rc 1): "
+                     "[ERROR ImagePull]: failed to pull. " + RESUME)
+
+
+@pytest.mark.parametrize("result, detail", [
+    # Lines naming an error or a fatal condition (any case), the last five, from stdout then stderr.
+    ({"stdout": "step 1\nError: one\n", "stderr": "FATAL two\nnoise\n"}, "Error: one | FATAL two"),
+    ({"stdout": "".join("error %d\n" % i for i in range(7))}, "error 2 | error 3 | error 4 | error 5 | error 6"),
+    # Without such lines, the last lines as they are; without output, says so.
+    ({"stdout": "a\n\n  b  \n", "stderr": "c"}, "a | b | c"),
+    ({}, "no output"),
+    ("not a result", "no output"),
+])
+def test_upgrade_failure_detail(result, detail):
+    from ansible_collections.seed.kubeadm.plugins.filter.upgrade_plan import upgrade_failure
+    rc = result.get("rc") if isinstance(result, dict) else None
+    assert upgrade_failure(result, "w1", "1.35.1", "1.34.3", "node") == (
+        "kubeadm upgrade stopped on w1 in the node hop to 1.35.1 (rc %s): %s. %s" % (rc, detail, RESUME))
