@@ -58,15 +58,23 @@ def test_empty_name(target):
         "node is empty: name the host to remove with -e node=<inventory host or node name>. Nothing was changed."]
 
 
+def refused(node_name, problem, host="", worker=False, in_api=True):
+    """The whole plan of a refused removal: nothing to act on, through nobody."""
+    return {"host": host, "node_name": node_name, "control_plane": False, "worker": worker, "in_api": in_api,
+            "etcd_member": "", "via": "", "lb_host": False, "problems": [problem], "warnings": []}
+
+
 def test_unknown_name():
-    assert plan("cp9")["problems"] == [
-        "node=cp9 is neither a host of the inventory's k8s_cluster group (cp1, cp2, cp3, w1) nor a Node of the "
-        "cluster. Nothing was changed."]
+    assert plan("cp9") == refused("cp9", "node=cp9 is neither a host of the inventory's k8s_cluster group (cp1, cp2, cp3, "
+                                         "w1) nor a Node of the cluster. Nothing was changed.", in_api=False)
+    assert plan("cp9", facts=dict(FACTS, control_plane=[], workers=[]))["problems"] == [
+        "node=cp9 is neither a host of the inventory's k8s_cluster group (empty) nor a Node of the cluster. Nothing was changed."]
 
 
 def test_node_without_inventory_host():
-    out = plan("old-node", api_nodes=["cp1", "old-node"])
-    assert out["problems"][0].startswith("node=old-node is a Node of the cluster but no host of the inventory")
+    assert plan("old-node", api_nodes=["cp1", "old-node"]) == refused(
+        "old-node", "node=old-node is a Node of the cluster but no host of the inventory's k8s_cluster group: add the host "
+                    "to the inventory so that it can be reset, or delete the Node alone with kubectl. Nothing was changed.")
 
 
 def test_last_control_plane():
@@ -112,8 +120,9 @@ def test_resumed_removal_member_already_gone():
 
 
 def test_no_healthy_control_plane_left_to_act():
-    out = plan("w1", health={"cp1": False, "cp2": False, "cp3": False})
-    assert out["problems"][0].startswith("no other control plane with a healthy etcd member can drain w1")
+    assert plan("w1", health={"cp1": False, "cp2": False, "cp3": False}) == refused(
+        "worker-1", "no other control plane with a healthy etcd member can drain w1 and delete its Node (control planes: "
+                    "cp1, cp2, cp3). Nothing was changed.", host="w1", worker=True)
 
 
 def test_external_etcd_has_no_member_checks():
@@ -122,9 +131,10 @@ def test_external_etcd_has_no_member_checks():
 
 
 def test_unreadable_api_is_refused():
-    out = plan("w1", api_nodes=None)
-    assert out["in_api"] is None
-    assert out["problems"][0].startswith("the cluster's Node objects could not be read")
+    assert plan("w1", api_nodes=None) == refused(
+        "worker-1", "the cluster's Node objects could not be read (the API did not answer through the first healthy "
+                    "control plane): the drain and the deletion of the Node need it. Nothing was changed.",
+        host="w1", worker=True, in_api=None)
 
 
 def test_the_api_endpoint_without_vip_is_refused():
@@ -140,5 +150,5 @@ def test_the_api_endpoint_without_vip_is_refused():
 
 
 def test_bad_facts():
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(AnsibleFilterError, match="^node_removal needs cluster_facts as a dict$"):
         node_removal("w1", None)
