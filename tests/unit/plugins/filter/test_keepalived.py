@@ -16,6 +16,7 @@ from ansible_collections.seed.kubeadm.plugins.filter.keepalived import (
     keepalived_problems,
     keepalived_router_id,
 )
+from unit_helpers import raises_exactly
 
 # The part of cluster_facts the filter reads (hosts[h].address), written by hand.
 CLUSTER_FACTS = {
@@ -221,3 +222,35 @@ def test_keepalived_problems_numeric_instance_name_finds_its_secret():
     inst = dict(GOOD, name=7)
     assert keepalived_problems([inst], {7: "secret"}) == []
     assert keepalived_problems([inst], {"7": "secret"}) == []
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: complete("cp1", [dict(API, hosts=["cp1", "w1"])]),
+     "keepalived instance apiserver_lb: no cluster address known for host w1 (cluster_facts.hosts['w1'].address); "
+     "set cluster_node_ip for it, or let the cluster facts gather its network facts"),
+    (lambda: complete("cp1", [{"name": "x", "hosts": ["cp1"]}]),
+     "every keepalived instance needs name, vip and hosts: {'name': 'x', 'hosts': ['cp1']}"),
+    (lambda: keepalived_instances({"name": "x"}, "cp1", CLUSTER_FACTS), "keepalived_instances expects a list of instances, got dict"),
+    (lambda: keepalived_instances([API], "cp1", None), "keepalived_instances needs the cluster_facts variable"),
+    (lambda: complete("cp1", [dict(API, virtual_router_id="abc")]),
+     "keepalived instance apiserver_lb: virtual_router_id must be an integer, got 'abc'"),
+    (lambda: complete("cp1", [dict(API, priority={"cp1": "high"})]),
+     "keepalived instance apiserver_lb: priority of cp1 must be an integer, got 'high'"),
+    (lambda: complete("cp1", [dict(API, priority_base="x")]),
+     "keepalived instance apiserver_lb: priority_base must be an integer, got 'x'"),
+    (lambda: keepalived_auth_pass_file({}), "keepalived_auth_pass_file expects an instance with a name"),
+])
+def test_whole_error_messages(call, message):
+    with raises_exactly(AnsibleFilterError, message):
+        call()
+
+
+def test_auth_pass_file_directory_loses_only_trailing_slashes():
+    assert keepalived_auth_pass_file({"name": "api"}, "/c//") == "/c/keepalived-api.txt"
+    assert keepalived_auth_pass_file({"name": "api"}, "/credX") == "/credX/keepalived-api.txt"
+
+
+@pytest.mark.parametrize("change", [{"virtual_router_id": 1}, {"virtual_router_id": 255}, {"priority_value": 1},
+                                    {"priority_value": 254}])
+def test_keepalived_problems_accept_the_bounds(change):
+    assert keepalived_problems([dict(GOOD, **change)], {"apiserver_lb": "s3cr3t"}) == []
