@@ -112,8 +112,8 @@ def collect(workspace, only, equivalent):
                 elif code in SURVIVED:
                     row["survivors"].append(mutant)
                 else:
+                    # Not run (an interrupted run, reported with --report-only): neither killed nor survived.
                     row["unchecked"] += 1
-                    row["survivors"].append(mutant)
             report[rel] = row
     return report
 
@@ -123,19 +123,20 @@ def rate(killed, judged):
 
 
 def table(report):
-    """Markdown rows: file | mutants | killed | survived | equivalent | kill rate."""
-    rows = ["| file | mutants | killed | survived | equivalent | kill rate |", "|---|---:|---:|---:|---:|---:|"]
-    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0}
+    """Markdown rows: file | mutants | killed | survived | equivalent | not run | kill rate."""
+    rows = ["| file | mutants | killed | survived | equivalent | not run | kill rate |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "unchecked": 0}
     for rel, row in sorted(report.items()):
         survived = len(row["survivors"])
-        rows.append("| `%s` | %d | %d | %d | %d | %.1f %% |" % (
-            rel, row["mutants"], row["killed"], survived, row["equivalent"],
+        rows.append("| `%s` | %d | %d | %d | %d | %d | %.1f %% |" % (
+            rel, row["mutants"], row["killed"], survived, row["equivalent"], row["unchecked"],
             rate(row["killed"], row["killed"] + survived)))
         for key, value in (("mutants", row["mutants"]), ("killed", row["killed"]), ("survived", survived),
-                           ("equivalent", row["equivalent"])):
+                           ("equivalent", row["equivalent"]), ("unchecked", row["unchecked"])):
             total[key] += value
-    rows.append("| all measured | %d | %d | %d | %d | %.1f %% |" % (
-        total["mutants"], total["killed"], total["survived"], total["equivalent"],
+    rows.append("| all measured | %d | %d | %d | %d | %d | %.1f %% |" % (
+        total["mutants"], total["killed"], total["survived"], total["equivalent"], total["unchecked"],
         rate(total["killed"], total["killed"] + total["survived"])))
     return rows, rate(total["killed"], total["killed"] + total["survived"])
 
