@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -176,3 +177,33 @@ def test_filter_plugin_lists_the_filters():
     assert sorted(nr.FilterModule().filters()) == ["container_runtime_wanted", "containerd_hosts_files", "kube_packages_wanted",
                                                    "node_prep_wanted"]
     assert nr.os_family("RedHat") == "RedHat" and nr.os_family(None) == "Debian"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (True, True), (False, False), (None, False), (1, True), (0, False),
+    ("1", True), ("true", True), ("True", True), (" yes ", True), ("on", True), ("ON", True), ("y", True), ("Y", True),
+    ("t", True), ("T", True), ("0", False), ("false", False), ("no", False), ("off", False), ("", False), ("enabled", False),
+])
+def test_booleans_as_ansible_writes_them(value, expected):
+    assert nr._bool(value) is expected  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("value, expected", [(None, []), ("", []), ([], []), (("a", 1), ["a", "1"])])
+def test_lists(value, expected):
+    assert nr._list(value, "x") == expected  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("value", ["a", {"a": 1}, 3])
+def test_a_list_is_refused_as_anything_else(value):
+    with pytest.raises(AnsibleFilterError, match="^kube_packages_pinned must be a list, got %s$" % re.escape(repr(value))):
+        nr._list(value, "kube_packages_pinned")  # pylint: disable=protected-access
+
+
+def test_kube_packages_hold_and_enable_by_default():
+    w = nr.kube_packages_wanted({"os_family": "Debian", "version": "1.35.6", "pinned": ["kubeadm"], "keyring": "/k.asc"})
+    assert w["held"] == ["kubeadm"] and w["services"] == [{"name": "kubelet", "enabled": True}]
+    assert w["family"] == "Debian" and w["exists"] == ["/k.asc"]
+    for off in (False, "no", "0"):
+        w = nr.kube_packages_wanted({"os_family": "Debian", "version": "1.35.6", "pinned": ["kubeadm"], "hold": off,
+                                     "enable_kubelet": off})
+        assert w["held"] == [] and w["services"] == []
