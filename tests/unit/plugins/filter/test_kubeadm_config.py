@@ -459,3 +459,39 @@ def test_strict_model_reads_unquoted_yaml11_scalars_as_kubeadm_does(name, decode
     text = kc.kubeadm_yaml(join_docs()).replace("name: w1", "name: %s" % name)
     assert by_kind(yaml.load_all(text, Loader=schema.GoYamlLoader))["JoinConfiguration"]["nodeRegistration"]["name"] == decoded
     assert any("nodeRegistration.name" in error for error in kc.kubeadm_config_errors(text))
+
+
+def test_init_token_is_a_node_join_token_that_lives_as_long_as_the_setting():
+    # kubeadm's defaults for a join token (SetDefaults_BootstrapToken): these groups and usages.
+    init = by_kind(init_docs(bootstrap_token_ttl="15m"))["InitConfiguration"]
+    assert init["bootstrapTokens"] == [{"groups": ["system:bootstrappers:kubeadm:default-node-token"],
+                                        "usages": ["signing", "authentication"], "ttl": "15m",
+                                        "description": "seed.kubeadm init"}]
+    assert "bootstrapTokens" not in by_kind(init_docs(bootstrap_token_ttl=""))["InitConfiguration"]
+
+
+def test_cluster_name_preflight_errors_and_version_forms():
+    docs = by_kind(init_docs(version="v1.35.6", cluster_name="prod", ignore_preflight_errors=["Swap", "NumCPU"]))
+    assert docs["ClusterConfiguration"]["clusterName"] == "prod"
+    assert docs["ClusterConfiguration"]["kubernetesVersion"] == "v1.35.6"
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["Swap", "NumCPU"]
+    docs = by_kind(init_docs(cluster_name="", ignore_preflight_errors=[]))
+    assert "clusterName" not in docs["ClusterConfiguration"]
+    assert "ignorePreflightErrors" not in docs["InitConfiguration"]["nodeRegistration"]
+
+
+def test_yaml_text_is_block_style_in_document_order_and_never_folded():
+    long_value = "x" * 300
+    text = kc.kubeadm_yaml([{"apiVersion": "v1", "kind": "K", "zeta": {"list": ["a", "b"]}, "alpha": long_value}])
+    assert text == "---\napiVersion: v1\nkind: K\nzeta:\n  list:\n  - a\n  - b\nalpha: %s\n" % long_value
+
+
+def test_merge_shares_nothing_with_its_inputs():
+    docs = init_docs()
+    extra = {"ClusterConfiguration": {"apiServer": {"certSANs": ["a"]}, "featureGates": {"X": True}}}
+    merged = kc.kubeadm_merge(docs, extra)
+    cluster = by_kind(merged)["ClusterConfiguration"]
+    cluster["apiServer"]["certSANs"].append("changed")
+    cluster["featureGates"]["X"] = False
+    assert extra == {"ClusterConfiguration": {"apiServer": {"certSANs": ["a"]}, "featureGates": {"X": True}}}
+    assert by_kind(docs)["ClusterConfiguration"] == by_kind(init_docs())["ClusterConfiguration"]
