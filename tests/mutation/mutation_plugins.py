@@ -52,16 +52,21 @@ def collection_files(root):
         return found
 
 
+def copy_checkout(target):
+    """``target`` made afresh as a copy of the checkout (the files of collection_files)."""
+    shutil.rmtree(target, ignore_errors=True)
+    for rel in collection_files(ROOT):
+        source = os.path.join(ROOT, rel)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(os.path.join(target, rel)), exist_ok=True)
+            shutil.copy2(source, os.path.join(target, rel))
+
+
 def build_workspace(workspace, only):
     """A fresh workspace: the checkout as ansible_collections/seed/kubeadm and mutmut's setup.cfg."""
     shutil.rmtree(workspace, ignore_errors=True)
     target = os.path.join(workspace, PREFIX)
-    for rel in collection_files(ROOT):
-        source = os.path.join(ROOT, rel)
-        if not os.path.isfile(source):
-            continue
-        os.makedirs(os.path.dirname(os.path.join(target, rel)), exist_ok=True)
-        shutil.copy2(source, os.path.join(target, rel))
+    copy_checkout(target)
     tops = sorted(entry for entry in os.listdir(target) if entry != "plugins")
     lines = ["[mutmut]", "source_paths = %s/plugins" % PREFIX]
     if only:

@@ -30,7 +30,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from mutation_plugins import collection_files  # noqa: E402  pylint: disable=wrong-import-position
+from mutation_plugins import copy_checkout  # noqa: E402  pylint: disable=wrong-import-position
 
 MUTATIONS = os.path.join(HERE, "roles.yml")
 REQUIRED = ("id", "kind", "what", "file", "find", "replace", "scenario")
@@ -48,15 +48,6 @@ def load_mutations(path=MUTATIONS):
             raise SystemExit("%s: id %s twice" % (path, entry["id"]))
         seen.add(entry["id"])
     return entries
-
-
-def copy_checkout(target):
-    shutil.rmtree(target, ignore_errors=True)
-    for rel in collection_files(ROOT):
-        source = os.path.join(ROOT, rel)
-        if os.path.isfile(source):
-            os.makedirs(os.path.dirname(os.path.join(target, rel)), exist_ok=True)
-            shutil.copy2(source, os.path.join(target, rel))
 
 
 def apply(target, entry):
