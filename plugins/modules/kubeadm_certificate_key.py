@@ -114,7 +114,7 @@ PRINTED_KEY_RE = re.compile(r'Using certificate key:\s*([0-9a-fA-F]{64})')
 
 def api_version(runner):
     """kubeadm.k8s.io API version of the installed kubeadm: v1beta4 from 1.31, v1beta3 before."""
-    out = runner.run(['version', '-o', 'short'], what='kubeadm version').strip()
+    out = runner.run(['version', '-o', 'short']).strip()
     match = re.match(r'^v?(\d+)\.(\d+)', out)
     if not match:
         raise ValueError('kubeadm version printed %r' % out)
@@ -168,10 +168,10 @@ def main():
             try:
                 with kubeadm_utils.ConfigFile(content) as path:
                     out = runner.run(['init', 'phase', 'upload-certs', '--upload-certs', '--config', path,
-                                      '--kubeconfig', params['kubeconfig']], what='kubeadm init phase upload-certs')
+                                      '--kubeconfig', params['kubeconfig']])
             except kubeadm_utils.KubeadmError as exc:
                 module.fail_json(**exc.fail_kwargs())
-            except Exception as exc:  # pragma: no cover - defensive
+            except Exception as exc:  # an unexpected error must not leave a traceback with the key in it
                 module.fail_json(msg='kubeadm init phase upload-certs failed: %s' % exc,
                                  exception=traceback.format_exc())
             printed = PRINTED_KEY_RE.search(out)

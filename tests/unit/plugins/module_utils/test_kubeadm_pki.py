@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 import kubeadm_testlib as lib
+from unit_helpers import raises_exactly as raises_exactly
 from ansible_collections.seed.kubeadm.plugins.module_utils import pki
 
 OPENSSL = shutil.which('openssl')
@@ -245,3 +246,100 @@ def test_isoformat_converts_to_utc():
     zone = datetime.timezone(datetime.timedelta(hours=2))
     assert pki.isoformat(datetime.datetime(2030, 1, 1, 2, 0, 0, tzinfo=zone)) == '2030-01-01T00:00:00Z'
     assert pki.residual_days(86399) == 0 and pki.residual_days(-1) == -1
+
+
+def test_named_takes_the_entry_of_that_name():
+    entries = [{'name': 'a', 'v': 1}, 'junk', {'name': 'b', 'v': 2}]
+    assert pki._named(entries, 'b') == {'name': 'b', 'v': 2}
+    assert pki._named(entries, 'c') is None and pki._named(None, 'a') is None
+
+
+@pytest.fixture
+def leaf():
+    ca, ca_key = lib.make_ca('kubernetes', 'ec')
+    end = datetime.datetime(2031, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+    return lib.make_leaf(ca, ca_key, 'leaf', not_after=end)[0], end
+
+
+def test_describe_counts_from_the_given_moment(leaf):
+    cert, end = leaf
+    info = pki.describe(cert, end - datetime.timedelta(days=2, seconds=1))
+    assert sorted(info) == ['expired', 'issuer', 'not_after', 'not_before', 'residual_days', 'residual_seconds',
+                            'serial_number', 'subject']
+    assert info['residual_seconds'] == 2 * 86400 + 1 and info['residual_days'] == 2 and info['expired'] is False
+    assert info['not_after'] == '2031-03-04T05:06:07Z'
+    assert info['not_before'] == pki.isoformat(cert.not_valid_before_utc)
+    assert info['serial_number'] == format(cert.serial_number, 'x') and info['serial_number'] != '%X' % cert.serial_number
+
+
+def test_a_certificate_is_expired_from_its_last_second(leaf):
+    cert, end = leaf
+    assert pki.describe(cert, end - datetime.timedelta(seconds=1))['expired'] is False
+    at_end = pki.describe(cert, end)
+    assert at_end['expired'] is True and at_end['residual_seconds'] == 0 and at_end['residual_days'] == 0
+
+
+def test_report_counts_from_the_given_moment(tmp_path):
+    tree = lib.KubeTree(tmp_path / 'k')
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=400)
+    report = pki.expiration_report(tree.cert_dir, tree.kubeconfig_dir, now=later)
+    leaves = report['certificates']
+    assert leaves and all(e['expired'] for e in leaves), [(e['name'], e['residual_days']) for e in leaves]
+    cas = report['certificate_authorities']
+    assert cas and all(3649 - 400 <= e['residual_days'] <= 3650 - 400 for e in cas)
+
+
+def test_whole_messages_of_pki_and_kubeconfig_errors(tmp_path):
+    missing = str(tmp_path / 'nope')
+    with raises_exactly(pki.PKIError, '%s: PKI directory does not exist; this is not a kubeadm control-plane node '
+                    '(or set cert_dir)' % missing):
+        pki.expiration_report(missing, str(tmp_path))
+    empty = lib.write(tmp_path / 'empty.conf', b'apiVersion: v1\nkind: Config\n')
+    with raises_exactly(pki.PKIError, '%s: no cluster server in this kubeconfig' % empty):
+        pki.kubeconfig_server(empty)
+    with raises_exactly(pki.PKIError, '%s: no client-certificate-data or client-certificate in this kubeconfig' % empty):
+        pki.load_kubeconfig_certificate(empty)
+    bad_b64 = lib.write(tmp_path / 'b64.conf', b'users:\n- name: x\n  user:\n    client-certificate-data: "AAA"\n')
+    with raises_exactly(pki.PKIError, '%s: client-certificate-data is not valid base64 (Incorrect padding)' % bad_b64):
+        pki.load_kubeconfig_certificate(bad_b64)
+
+
+def test_kubeconfig_with_bytes_that_are_not_utf8_still_reads(tmp_path):
+    path = lib.write(tmp_path / 'latin1.conf', b'# r\xe9seau\nclusters:\n- name: k\n  cluster:\n'
+                     b'    server: https://192.0.2.10:6443\n')
+    assert pki.kubeconfig_server(path) == 'https://192.0.2.10:6443'
+
+
+def test_validity_dates_use_the_current_cryptography_api(leaf):
+    cert, end = leaf
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert pki.not_valid_after(cert) == end
+        assert pki.not_valid_before(cert) == cert.not_valid_before_utc
+
+
+def test_validity_dates_with_cryptography_before_42():
+    class OldCertificate(object):
+        not_valid_after = datetime.datetime(2031, 3, 4, 5, 6, 7)
+        not_valid_before = datetime.datetime(2030, 3, 4, 5, 6, 7)
+
+    after, before = pki.not_valid_after(OldCertificate()), pki.not_valid_before(OldCertificate())
+    assert after == datetime.datetime(2031, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc) and after.tzinfo is not None
+    assert before == datetime.datetime(2030, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc) and before.tzinfo is not None
+
+
+def test_isoformat_is_utc_whatever_the_host_time_zone(monkeypatch):
+    import time
+    monkeypatch.setenv('TZ', 'CST-8')  # a host in China
+    time.tzset()
+    try:
+        value = datetime.datetime(2030, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc)
+        assert pki.isoformat(value) == '2030-01-01T00:00:00Z'
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_unknown_names_restart_nothing():
+    assert pki.restart_components(['no-such-certificate', 'apiserver']) == ['kube-apiserver']

@@ -144,3 +144,105 @@ def test_not_a_control_plane(env, tmp_path):
     result, rc = run(args, kubeadm_path=str(tmp_path / 'nokubeadm'))
     assert rc == 1 and 'kubeadm_path=' in result['msg']
     assert uploads(fake) == []
+
+
+class VersionRunner(object):
+    """kubeadm_utils.Kubeadm's run() for ``kubeadm version -o short`` printing ``printed``."""
+
+    def __init__(self, printed):
+        self.printed = printed
+        self.calls = []
+
+    def run(self, args, what=None):
+        self.calls.append((list(args), what))
+        return self.printed
+
+
+@pytest.mark.parametrize('printed, expected', [
+    ('v1.30.14\n', 'v1beta3'), ('v1.31.0\n', 'v1beta4'), ('1.35.6', 'v1beta4'), ('v2.0.0', 'v1beta4'),
+    ('v1.9.0', 'v1beta3'),
+])
+def test_api_version_follows_the_kubeadm_release(printed, expected):
+    runner = VersionRunner(printed)
+    assert kubeadm_certificate_key.api_version(runner) == expected
+    assert runner.calls == [(['version', '-o', 'short'], None)]
+
+
+def test_unreadable_kubeadm_version_is_named():
+    with pytest.raises(ValueError) as err:
+        kubeadm_certificate_key.api_version(VersionRunner('kubeadm: command not found\n'))
+    assert str(err.value) == "kubeadm version printed 'kubeadm: command not found'"
+
+
+def test_invalid_key_message_is_whole(env):
+    fake, args = env
+    result, rc = run(args, certificate_key='abc')
+    assert result['msg'] == 'certificate_key must be 64 hexadecimal characters (32 bytes); the value is not shown'
+
+
+def test_missing_files_are_named_whole(env, tmp_path):
+    fake, args = env
+    missing = str(tmp_path / 'missing.conf')
+    result, rc = run(args, kubeconfig=missing)
+    assert rc == 1 and result['msg'] == ('kubeconfig %s does not exist: run this on a control-plane node '
+                                         '(or set kubeconfig)' % missing)
+    result, rc = run(args, config=str(tmp_path / 'missing.yaml'))
+    assert rc == 1 and result['msg'] == 'config %s does not exist' % (tmp_path / 'missing.yaml')
+
+
+def test_a_config_without_kubeadm_documents_is_refused_by_name(env, tmp_path):
+    fake, args = env
+    config = lib.write(tmp_path / 'other.yaml', b'apiVersion: v1\nkind: ConfigMap\n')
+    result, rc = run(args, certificate_key=KEY, config=config)
+    assert rc == 1 and result['msg'] == ('cannot prepare the upload-certs configuration from %s: '
+                                         'no kubeadm.k8s.io document in the configuration' % config)
+    assert uploads(fake) == []
+
+
+def test_an_unreadable_kubeadm_version_stops_before_the_upload(env):
+    fake, args = env
+    fake.misbehave(['version'], stdout='unknown\n')
+    result, rc = run(args, certificate_key=KEY)
+    assert rc == 1 and result['msg'] == ("cannot prepare the upload-certs configuration from defaults: "
+                                         "kubeadm version printed 'unknown'")
+    assert uploads(fake) == []
+
+
+def test_an_unexpected_error_is_reported_without_the_key(env, monkeypatch):
+    fake, args = env
+
+    class Full(object):
+        def __init__(self, content):
+            self.content = content
+
+        def __enter__(self):
+            raise RuntimeError('no room for %s' % self.content)
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(kubeadm_certificate_key.kubeadm_utils, 'ConfigFile', Full)
+    result, rc = run(args, certificate_key=KEY)
+    assert rc == 1 and result['msg'].startswith('kubeadm init phase upload-certs failed: no room for apiVersion: ')
+    assert KEY not in result['_raw']
+
+
+def test_a_kubeadm_that_echoes_its_config_does_not_show_the_generated_key(env):
+    fake, args = env
+    # argv: init phase upload-certs --upload-certs --config PATH ...: print the file, then fail.
+    with open(fake.path) as handle:
+        launcher = handle.read()
+    with open(fake.path, 'w') as handle:
+        handle.write('#!/bin/sh\ncase "$*" in\n"init phase upload-certs"*) cat "$6" >&2; exit 1 ;;\nesac\n'
+                     + launcher.split('\n', 1)[1])
+    result, rc = run(args)
+    assert rc == 1 and result['msg'].startswith('kubeadm init phase upload-certs failed (rc=1): ')
+    assert 'certificateKey: ' in result['msg'] and not re.search(r'[0-9a-f]{64}', result['_raw'])
+
+
+def test_key_mismatch_message_is_whole(env):
+    fake, args = env
+    fake.misbehave(['init', 'phase', 'upload-certs'],
+                   stdout='[upload-certs] Using certificate key:\n%s\n' % ('f' * 64))
+    result, rc = run(args, certificate_key=KEY)
+    assert result['msg'] == 'kubeadm uploaded the certificates with another key than the one given'
