@@ -63,8 +63,8 @@ class Pki:
         return key.private_bytes(self._ser.Encoding.PEM, self._ser.PrivateFormat.PKCS8,
                                  self._ser.NoEncryption())
 
-    def issue(self, cn, orgs=(), server=False):
-        """(cert PEM, key PEM) signed by the CA."""
+    def issue(self, cn, orgs=(), server=False, ips=("127.0.0.1",)):
+        """(cert PEM, key PEM) signed by the CA; a server certificate names localhost and ``ips``."""
         x509 = self._x509
         key = self._ec.generate_private_key(self._ec.SECP256R1())
         attrs = [x509.NameAttribute(self._oid.ORGANIZATION_NAME, o) for o in orgs]
@@ -78,7 +78,7 @@ class Pki:
                                                         else [self._eku.CLIENT_AUTH]), critical=False))
         if server:
             builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                [x509.DNSName("localhost")] + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]), critical=False)
         cert = builder.sign(self.ca_key, self._hashes.SHA256())
         return cert.public_bytes(self._ser.Encoding.PEM), self.key_pem(key)
 
