@@ -219,8 +219,12 @@ def plan(item, version_text=None, existing=None):
 
 
 def _ensure_directory(directory):
+    """Missing directories up to ``directory``, each 0755 whatever the umask (makedirs gives the
+    intermediate ones 0777 minus the umask)."""
     if directory and not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
+        _ensure_directory(os.path.dirname(directory))
+        os.mkdir(directory)
+        os.chmod(directory, 0o755)
 
 
 def write_atomic(path, data, mode=None, uid=None, gid=None, context_hook=None):
@@ -247,8 +251,7 @@ def write_atomic(path, data, mode=None, uid=None, gid=None, context_hook=None):
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            if uid is not None or gid is not None:
-                os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
+            _chown(fd, uid, gid)
             os.fchmod(fd, mode)
             os.fsync(fd)
         finally:
@@ -268,9 +271,7 @@ def write_atomic(path, data, mode=None, uid=None, gid=None, context_hook=None):
 
 def _write_in_place(path, data, mode, uid, gid):
     """Rewrite a file that cannot be replaced (a bind mount): attributes first, then the content."""
-    if uid is not None or gid is not None:
-        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
-    os.chmod(path, mode)
+    set_attributes(path, mode, uid, gid)
     with open(path, "r+b") as handle:
         handle.write(data)
         handle.truncate()
@@ -278,10 +279,15 @@ def _write_in_place(path, data, mode, uid, gid):
         os.fsync(handle.fileno())
 
 
+def _chown(target, uid, gid):
+    """Owner and group of a path or an open file descriptor; None keeps the current one."""
+    if uid is not None or gid is not None:
+        os.chown(target, -1 if uid is None else uid, -1 if gid is None else gid)
+
+
 def set_attributes(path, mode=None, uid=None, gid=None):
     """Owner first (chown may clear set-id bits), then the mode."""
-    if uid is not None or gid is not None:
-        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+    _chown(path, uid, gid)
     if mode is not None:
         os.chmod(path, mode)
 

@@ -139,3 +139,196 @@ def test_remove_and_stale(tmp_path):
     assert not (tmp_path / "a").exists()
     nf.remove(str(tmp_path / "missing"))
     assert nf.read_bytes(str(tmp_path)) is None
+
+
+def planned(path, action, before, after, mode=None, uid=None, gid=None, restart=(), diff=True):
+    return {"path": path, "action": action, "before": before, "after": after, "mode": mode, "uid": uid, "gid": gid,
+            "restart": list(restart), "diff": diff}
+
+
+def stat_of(mode, uid=0, gid=0):
+    return os.stat_result((stat.S_IFREG | mode, 0, 0, 1, uid, gid, 0, 0, 0, 0))
+
+
+@pytest.mark.parametrize("item, existing, expected", [
+    ({"path": "/p", "content": "x"}, (None, None), planned("/p", "write", None, "x", 0o644)),
+    ({"path": "/p", "content": "x", "mode": "0600", "owner": "7", "group": "8", "restart": ["containerd"]},
+     (b"x", stat_of(0o644)), planned("/p", "attributes", "x", "x", 0o600, 7, 8, ["containerd"])),
+    ({"path": "/p", "content": "x"}, (b"x", stat_of(0o644)), planned("/p", "none", "x", "x", 0o644)),
+    ({"path": "/p", "content": "x", "diff": False}, (b"y", stat_of(0o600)), planned("/p", "write", "y", "x", 0o644, diff=False)),
+    ({"path": "/p", "content": "x", "diff": None}, (b"x", stat_of(0o644)), planned("/p", "none", "x", "x", 0o644)),
+    ({"path": "/p", "state": "absent"}, (b"x", stat_of(0o600)), planned("/p", "remove", "x", None)),
+    ({"path": "/p", "state": "absent"}, (None, None), planned("/p", "none", None, None)),
+    ({"path": "/p", "state": "absent", "marker": "# {mark} seed"},
+     (b"a\n# BEGIN seed\nb\n# END seed\n", stat_of(0o640)), planned("/p", "write", "a\n# BEGIN seed\nb\n# END seed\n", "a\n", 0o640)),
+    ({"path": "/p", "state": "absent", "marker": "# {mark} seed"}, (b"a\n", stat_of(0o640)), planned("/p", "none", "a\n", "a\n")),
+    # a block in an existing file keeps the file's mode; in a new file it gets 0644
+    ({"path": "/p", "content": "b", "marker": "# {mark} seed"}, (b"a\n", stat_of(0o600)),
+     planned("/p", "write", "a\n", "a\n# BEGIN seed\nb\n# END seed\n")),
+    ({"path": "/p", "content": "b", "marker": "# {mark} seed"}, (None, None),
+     planned("/p", "write", None, "# BEGIN seed\nb\n# END seed\n", 0o644)),
+    ({"path": "/p", "variants": [{"content": "x"}]}, (b"x", stat_of(0o644)), planned("/p", "defer", "x", "x")),
+    ({"path": "/p", "content": "x", "state": None}, (b"\xff", stat_of(0o644)), planned("/p", "write", u"\ufffd", "x", 0o644)),
+])
+def test_plan_returns_the_whole_plan(item, existing, expected):
+    assert nf.plan(item, existing=existing) == expected
+
+
+def test_plan_reads_the_file_and_its_mode(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"old \xff\n")
+    os.chmod(path, 0o600)
+    result = nf.plan({"path": str(path), "state": "absent", "marker": "# {mark} x"})
+    assert result == planned(str(path), "none", u"old \ufffd\n", u"old \ufffd\n")
+    path.write_bytes(b"a\n# BEGIN x\nb\n# END x\n")
+    result = nf.plan({"path": str(path), "state": "absent", "marker": "# {mark} x"})
+    assert result["action"] == "write" and result["mode"] == 0o600 and result["after"] == "a\n"
+
+
+def test_plan_copies_a_file(tmp_path):
+    source = tmp_path / "src"
+    source.write_bytes(b"copied \xff")
+    result = nf.plan({"path": "/p", "copy_from": str(source)}, existing=(None, None))
+    assert result["after"] == u"copied \ufffd" and result["action"] == "write"
+    with pytest.raises(nf.FileError) as err:
+        nf.plan({"path": "/p", "copy_from": str(tmp_path / "missing")}, existing=(None, None))
+    assert str(err.value) == "/p: the file to copy, %s, does not exist" % (tmp_path / "missing")
+    with pytest.raises(nf.FileError) as err:
+        nf.plan({"path": "/p"}, existing=(None, None))
+    assert str(err.value) == "/p: content or variants is required"
+
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
+
+
+@root_only
+def test_write_atomic_sets_and_keeps_owners(tmp_path):
+    path = tmp_path / "f"
+    nf.write_atomic(str(path), b"one", 0o640, 4321, None)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, os.getegid(), 0o640)
+    nf.write_atomic(str(path), b"two", None, None, 8765)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, 8765, 0o640)
+    nf.write_atomic(str(path), b"three")
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, path.read_bytes()) == (4321, 8765, b"three")
+
+
+@root_only
+def test_set_attributes_changes_only_what_is_given(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x")
+    os.chown(path, 11, 12)
+    nf.set_attributes(str(path), None, 21, None)
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (21, 12)
+    nf.set_attributes(str(path), 0o600, None, 22)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (21, 22, 0o600)
+
+
+@root_only
+def test_a_file_that_cannot_be_replaced_is_rewritten_in_place(tmp_path, monkeypatch):
+    import errno
+    path = tmp_path / "resolv.conf"  # a bind mount in a container: rename gives EBUSY
+    path.write_bytes(b"a much longer old content\n")
+    os.chown(path, 11, 12)
+    inode = os.stat(path).st_ino
+
+    def busy(src, dst):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(nf.os, "rename", busy)
+    nf.write_atomic(str(path), b"new\n", 0o600, None, 33)
+    info = os.stat(path)
+    assert (path.read_bytes(), info.st_ino, info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == \
+        (b"new\n", inode, 11, 33, 0o600)
+    assert os.listdir(tmp_path) == ["resolv.conf"]
+
+
+def test_the_temporary_file_is_hidden_beside_the_target(tmp_path, monkeypatch):
+    seen = []
+    nf.write_atomic(str(tmp_path / "config.toml"), b"x", context_hook=lambda tmp, dst: seen.append(tmp))
+    directory, name = os.path.split(seen[0])
+    assert directory == str(tmp_path) and name.startswith(".config.toml.") and name.endswith(".tmp")
+    assert stat.S_IMODE(os.stat(tmp_path / "config.toml").st_mode) == 0o644
+    monkeypatch.chdir(tmp_path)
+    nf.write_atomic("relative", b"y")
+    assert (tmp_path / "relative").read_bytes() == b"y"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("u=rw", "mode must be an octal number such as 0644, got 'u=rw'"),
+    (0o10000, "mode out of range: 4096"),
+    (-1, "mode out of range: -1"),
+])
+def test_parse_mode_messages(value, message):
+    with pytest.raises(nf.FileError) as err:
+        nf.parse_mode(value)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("value, mode", [(0, 0), (0o7777, 0o7777), ("7777", 0o7777)])
+def test_parse_mode_bounds(value, mode):
+    assert nf.parse_mode(value) == mode
+
+
+def test_unknown_owner_and_group_are_named():
+    with pytest.raises(nf.FileError) as err:
+        nf.resolve_gid("no-such-group-seed")
+    assert str(err.value) == "unknown group no-such-group-seed"
+    with pytest.raises(nf.FileError) as err:
+        nf.resolve_uid("no-such-user-seed")
+    assert str(err.value) == "unknown user no-such-user-seed"
+
+
+@pytest.mark.parametrize("old, block, expected", [
+    ("a\n", "b\n\n\n", "a\n# BEGIN m\nb\n# END m\n"),
+    ("a\n", "\n\nb", "a\n# BEGIN m\n\n\nb\n# END m\n"),
+    ("a\n", "\n\n", "a\n"),
+    ("# END m\na\n# BEGIN m\nold\n# END m\n", "new", "# END m\na\n# BEGIN m\nnew\n# END m\n"),
+    ("# BEGIN m\n# END m\n", "", ""),
+])
+def test_render_block_edges(old, block, expected):
+    assert nf.render_block(old, "# {mark} m", block) == expected
+
+
+def test_remove_keeps_the_directory_unless_asked(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f").write_text("x")
+    nf.remove(str(tmp_path / "d" / "f"))
+    assert os.path.isdir(tmp_path / "d")
+    (tmp_path / "d" / "f").write_text("x")
+    nf.remove(str(tmp_path / "d" / "f"), prune_directory=True)
+    assert not os.path.exists(tmp_path / "d")
+
+
+def test_missing_parents_are_0755_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        nf.write_atomic(str(tmp_path / "a" / "b" / "f"), b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "a").st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(tmp_path / "a" / "b").st_mode) == 0o755
+
+
+def test_ensure_directory_refuses_a_file_in_the_way(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(nf.FileError) as err:
+        nf.ensure_directory(str(tmp_path / "f"), 0o755)
+    assert str(err.value) == "%s exists and is not a directory" % (tmp_path / "f")
+
+
+@root_only
+def test_directory_owners(tmp_path):
+    path = str(tmp_path / "d")
+    nf.ensure_directory(path, 0o750, 41, 42)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (41, 42, 0o750)
+    assert nf.directory_differs(path, 0o750, 41, 42) is False
+    assert nf.directory_differs(path, 0o750) is False
+    assert nf.directory_differs(path, 0o750, 40, None) is True
+    assert nf.directory_differs(path, 0o750, None, 40) is True
+    assert nf.directory_differs(path, 0o750, 41, 40) is True
+    assert nf.directory_differs(path, 0o755, 41, 42) is True
