@@ -46,7 +46,7 @@ _DURATION_RE = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h
 
 # --- type descriptions --------------------------------------------------------------------------
 class Scalar:
-    """A leaf value: str, int, bool, float, duration, or duration-or-int; optional allowed values."""
+    """A leaf value: str, int, bool, float, duration, duration-or-int or quantity; optional allowed values."""
 
     def __init__(self, kind, choices=None):
         self.kind = kind
@@ -60,6 +60,7 @@ class Scalar:
             "float": "number",
             "duration": "duration string (e.g. 30s, 4m0s, 1h)",
             "duration_or_int": "duration string or integer nanoseconds",
+            "quantity": "quantity (e.g. 1Gi, 500m) or number",
         }[self.kind]
 
 
@@ -101,6 +102,8 @@ BOOL = Scalar("bool")
 FLOAT = Scalar("float")
 DURATION = Scalar("duration")
 DURATION_OR_INT = Scalar("duration_or_int")
+# resource.Quantity decodes a string or a bare number (its UnmarshalJSON strips optional quotes).
+QUANTITY = Scalar("quantity")
 ANY = AnyValue()
 STR_LIST = ListOf(STR)
 STR_MAP = MapOf(STR)
@@ -400,7 +403,7 @@ KUBELET_CONFIGURATION = Struct(
             Struct({"priority": INT, "shutdownGracePeriodSeconds": INT})
         ),
         "crashLoopBackOff": Struct({"maxContainerRestartPeriod": DURATION}),
-        "reservedMemory": ListOf(Struct({"numaNode": INT, "limits": STR_MAP})),
+        "reservedMemory": ListOf(Struct({"numaNode": INT, "limits": MapOf(QUANTITY)})),
         "enableProfilingHandler": BOOL,
         "enableDebugFlagsHandler": BOOL,
         "seccompDefault": BOOL,
@@ -473,8 +476,6 @@ KUBE_PROXY_CONFIGURATION = Struct(
         ),
         "configSyncPeriod": DURATION,
         "portRange": STR,
-        "syncPeriod": DURATION,
-        "minSyncPeriod": DURATION,
         "windowsRunAsService": BOOL,
     }
 )
@@ -532,6 +533,7 @@ def _check_scalar(model, value, path, errors):
         "duration": isinstance(value, str) and bool(_DURATION_RE.match(value)),
         "duration_or_int": (isinstance(value, str) and bool(_DURATION_RE.match(value)))
         or (isinstance(value, int) and not isinstance(value, bool)),
+        "quantity": isinstance(value, (str, int, float)) and not isinstance(value, bool),
     }[kind]
     if not ok:
         errors.append("%s: expected %s, got %s" % (path, model.describe(), _type_name(value)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import shutil
 import subprocess
 
 import pytest
@@ -503,3 +504,148 @@ def test_container_kind(tmp_path):
     (tmp_path / "run" / "systemd" / "container").write_text("lxc\n")
     assert node_state.container_kind(str(tmp_path)) == "lxc"
     assert node_state.read_text(str(tmp_path / "missing"), "d") == "d"
+
+
+def _run_for_real(args):
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-query"), reason="needs a Debian-family host")
+def test_packages_with_the_real_dpkg_query():
+    # dpkg itself is installed on every Debian host; the other name is no package.
+    expected = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpkg"], capture_output=True, text=True,
+                              check=True).stdout
+    held = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", "dpkg"], capture_output=True, text=True,
+                          check=True).stdout.startswith("hold")
+    result = node_state.package_versions(_run_for_real, ["dpkg", "no-such-package-seed"], dpkg_query=shutil.which("dpkg-query"))
+    assert result == {"dpkg": {"version": expected, "hold": held}, "no-such-package-seed": None}
+
+
+def test_package_queries_are_the_documented_commands():
+    seen = []
+
+    def run(args):
+        seen.append(args)
+        return 0, "1.7.27-3.1.el9\n"
+
+    node_state.package_versions(run, ["containerd.io"], rpm="/usr/bin/rpm")
+    node_state.package_versions(run, ["a", "b"], dpkg_query="/usr/bin/dpkg-query")
+    assert seen == [["/usr/bin/rpm", "-q", "--whatprovides", "containerd.io", "--qf", "%{VERSION}-%{RELEASE}\\n"],
+                    ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev} ${Status}\\n", "a", "b"]]
+
+
+def test_rpm_that_fails_with_output_is_not_installed():
+    # rpm -q prints "no package provides x" with exit 1.
+    result = node_state.package_versions(lambda args: (1, "no package provides kubelet\n"), ["kubelet"], rpm="rpm")
+    assert result == {"kubelet": None}
+
+
+def test_dpkg_lines_with_too_few_fields_are_ignored():
+    out = "kubelet 1.35.0-1.1 ii\nkubeadm 1.35.0-1.1 ii install\n"
+    result = node_state.package_versions(lambda args: (0, out), ["kubelet", "kubeadm"], dpkg_query="dpkg-query")
+    assert result == {"kubelet": None, "kubeadm": {"version": "1.35.0-1.1", "hold": False}}
+
+
+def test_service_states_ask_systemctl_show_for_the_three_properties():
+    seen = []
+
+    def run(args):
+        seen.append(args)
+        return 0, "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
+
+    node_state.service_states(run, ["-kubelet"])
+    node_state.service_states(run, ["containerd"], systemctl="/bin/systemctl")
+    assert seen == [["systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "-kubelet"],
+                    ["/bin/systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "containerd"]]
+
+
+@pytest.mark.parametrize("out", ["", "System has not been booted with systemd as init system (PID 1).\n",
+                                 "LoadState=\nActiveState=\nUnitFileState=\n"])
+def test_a_systemctl_that_cannot_say_reports_nothing_present(out):
+    assert node_state.service_states(lambda args: (1, out), ["kubelet"]) == \
+        {"kubelet": {"present": False, "active": False, "enabled": False}}
+
+
+class SelinuxModule(object):
+    check_mode = False
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.calls = []
+
+    def selinux_enabled(self):
+        return self.enabled
+
+    def selinux_context(self, path):
+        self.calls.append(("context", path))
+        return ["system_u", "object_r", "container_config_t", "s0"]
+
+    def selinux_default_context(self, path):
+        self.calls.append(("default", path))
+        return ["system_u", "object_r", "etc_t", "s0"]
+
+    def set_context_if_different(self, path, context, changed):
+        self.calls.append(("set", path, context, changed))
+        return changed
+
+
+def test_the_temporary_file_gets_the_selinux_context_of_its_target(tmp_path):
+    existing = tmp_path / "config.toml"
+    existing.write_text("x")
+    module = SelinuxModule(True)
+    writer = node_state.FileWriter(module, {}, {})
+    writer.context_hook("/tmp/.x.tmp", str(existing))
+    writer.context_hook("/tmp/.y.tmp", str(tmp_path / "new.conf"))
+    assert module.calls == [("context", str(existing)),
+                            ("set", "/tmp/.x.tmp", ["system_u", "object_r", "container_config_t", "s0"], False),
+                            ("default", str(tmp_path / "new.conf")),
+                            ("set", "/tmp/.y.tmp", ["system_u", "object_r", "etc_t", "s0"], False)]
+    disabled = SelinuxModule(False)
+    node_state.FileWriter(disabled, {}, {}).context_hook("/tmp/.x.tmp", str(existing))
+    assert disabled.calls == []
+
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
+
+
+@root_only
+def test_owners_of_files_and_directories(tmp_path):
+    target, directory = tmp_path / "etc" / "f.conf", tmp_path / "data"
+    args = {"files": [{"path": str(target), "content": "x\n", "owner": "4321", "group": "4322", "mode": "0640"}],
+            "directories": [{"path": str(directory), "owner": "41", "group": "42"}]}
+    result = _run(args)
+    assert result["changed"] is True
+    info, dinfo = os.stat(target), os.stat(directory)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, 4322, 0o640)
+    assert (dinfo.st_uid, dinfo.st_gid, stat.S_IMODE(dinfo.st_mode)) == (41, 42, 0o755)
+    assert _run(args)["changed"] is False
+    # Someone changed the group of both: the next run puts it back, in check mode only reports it.
+    os.chown(target, 4321, 1)
+    os.chown(directory, 41, 1)
+    assert _run(args, check_mode=True)["changed"] is True
+    assert (os.stat(target).st_gid, os.stat(directory).st_gid) == (1, 1)
+    result = _run(args, diff=True)
+    assert result["changed"] is True and "diff" not in result  # attributes only: no content diff
+    assert (os.stat(target).st_uid, os.stat(target).st_gid) == (4321, 4322)
+    assert (os.stat(directory).st_uid, os.stat(directory).st_gid) == (41, 42)
+    os.chown(directory, 1, 42)
+    _run(args)
+    assert os.stat(directory).st_uid == 41
+
+
+def test_hidden_diffs_say_whose_content_is_hidden(tmp_path):
+    old, new = tmp_path / "old.conf", tmp_path / "new.conf"
+    old.write_text("password: a\n")
+    result = _run({"files": [{"path": str(old), "content": "password: b\n", "diff": False},
+                             {"path": str(new), "content": "token: c\n", "diff": False},
+                             {"path": str(tmp_path / "gone.conf"), "state": "absent", "diff": False}]}, diff=True)
+    assert result["diff"] == [
+        {"before_header": str(old), "after_header": str(old), "before": "(content of %s hidden)\n" % old,
+         "after": "(content of %s hidden)\n" % old},
+        {"before_header": str(new), "after_header": str(new), "before": "", "after": "(content of %s hidden)\n" % new},
+    ]
+    (tmp_path / "gone.conf").write_text("key: d\n")
+    result = _run({"files": [{"path": str(tmp_path / "gone.conf"), "state": "absent", "diff": False}]}, diff=True)
+    assert result["diff"] == [{"before_header": str(tmp_path / "gone.conf"), "after_header": str(tmp_path / "gone.conf"),
+                               "before": "(content of %s hidden)\n" % (tmp_path / "gone.conf"), "after": ""}]
