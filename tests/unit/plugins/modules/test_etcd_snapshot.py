@@ -247,3 +247,72 @@ def test_restore_in_check_mode_checks_without_restoring(tmp_path, ctr):
     out = _run(dict(RESTORE, command="restore", path=str(path), data_dir=str(tmp_path / "new")), check_mode=True)
     assert out["changed"] is True and out["status"]["revision"] == 42 and not (tmp_path / "new").exists()
     assert [_tool(call)[:3] for call in ctr()] == [["etcdutl", "snapshot", "status"]]
+
+
+EMPTY = {"status": {}, "sha256": "", "size": 0, "tool": ""}
+
+
+def test_check_mode_save_and_failures_return_every_documented_field(tmp_path, ctr):
+    out = _run({"command": "save", "path": str(tmp_path / "snap.db")}, check_mode=True)
+    assert dict((k, out[k]) for k in EMPTY) == EMPTY
+    out = _run({"command": "save", "path": str(tmp_path / "nodir" / "snap.db")}, rc=1)
+    assert dict((k, out[k]) for k in EMPTY) == EMPTY
+
+
+def test_the_cluster_token_is_no_secret(tmp_path, ctr):
+    # etcd's --initial-cluster-token only keeps clusters apart: it stays readable in the invocation.
+    out = _run({"command": "save", "path": str(tmp_path / "snap.db"), "initial_cluster_token": "etcd-cluster"},
+               check_mode=True)
+    assert out["invocation"]["module_args"]["initial_cluster_token"] == "etcd-cluster"
+
+
+@pytest.mark.parametrize("size", [0, 32, 512 + 31, 512 + 33])
+def test_sizes_that_cannot_be_a_database_and_its_sha256(tmp_path, size):
+    path = tmp_path / "s.db"
+    path.write_bytes(b"\0" * size)
+    with pytest.raises(etcd_snapshot.SnapshotError) as err:
+        etcd_snapshot.verify_file(str(path))
+    assert str(err.value) == ("snapshot %s is damaged or not an etcd snapshot: %d bytes is not a database "
+                              "followed by its sha256 (truncated?)" % (path, size))
+
+
+def test_verify_file_messages_are_whole(tmp_path):
+    bad = tmp_path / "flip.db"
+    _snapshot(bad, "flip")
+    with pytest.raises(etcd_snapshot.SnapshotError) as err:
+        etcd_snapshot.verify_file(str(bad))
+    assert str(err.value) == "snapshot %s is damaged: the sha256 etcd appended does not match its content" % bad
+    with pytest.raises(etcd_snapshot.SnapshotError) as err:
+        etcd_snapshot.verify_file(str(tmp_path / "missing.db"))
+    assert str(err.value) == ("snapshot %s cannot be read: [Errno 2] No such file or directory: '%s'"
+                              % (tmp_path / "missing.db", tmp_path / "missing.db"))
+
+
+def test_a_file_that_shrinks_while_read_ended_early(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    _snapshot(path)
+    monkeypatch.setattr(etcd_snapshot.os.path, "getsize", lambda p: 512 * 5 + 32)
+    with pytest.raises(etcd_snapshot.SnapshotError) as err:
+        etcd_snapshot.verify_file(str(path), chunk=512)
+    assert str(err.value) == "snapshot %s ended early" % path
+
+
+def test_a_one_byte_chunk_reads_the_whole_database(tmp_path):
+    path = tmp_path / "s.db"
+    digest = _snapshot(path)
+    assert etcd_snapshot.verify_file(str(path), chunk=1) == (digest, 512 * 3 + 32)
+
+
+@pytest.mark.parametrize("output, expected", [
+    ('{"hash": 1, "revision": 2}\n', {"hash": 1, "revision": 2}),
+    ('Deprecated: use `etcdutl snapshot status` instead.\n{"hash": 1, "revision": 2}\n', {"hash": 1, "revision": 2}),
+    ('{"hash": 1, "revision": 2}\n{"level":"warn","msg":"x"}\n{broken\n', {"hash": 1, "revision": 2}),
+])
+def test_parse_status_finds_the_status_line(output, expected):
+    assert etcd_snapshot.parse_status(output) == expected
+
+
+def test_parse_status_without_status_names_the_output():
+    with pytest.raises(etcd_snapshot.SnapshotError) as err:
+        etcd_snapshot.parse_status("x" * 600 + "\n[\"revision\"]\n")
+    assert str(err.value) == "no status in the output of snapshot status: %s" % (("x" * 600 + "\n[\"revision\"]")[-500:])
