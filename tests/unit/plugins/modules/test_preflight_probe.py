@@ -177,3 +177,72 @@ def test_module_returns_running_versions_and_cgroup(tmp_path):
     assert result["running_versions"] == {"seed-kubeadm-no-such-package": None, "kube-apiserver": "1.35.6"}
     assert result["cgroup_v2"] is False
     assert _run({"apiserver_manifest": ""})["running_versions"] == {"kube-apiserver": None}
+
+
+def test_listening_ports_of_the_real_kernel_ipv4_and_ipv6():
+    sockets = []
+    try:
+        for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                sock.bind((address, 0))
+            except OSError:
+                pytest.skip("no %s loopback here" % address)
+            sock.listen(1)
+            sockets.append(sock)
+        ports = preflight_probe.listening_ports()
+        assert all(sock.getsockname()[1] in ports for sock in sockets)
+        assert preflight_probe.listening_ports(("/proc/net/tcp6",)) >= {sockets[1].getsockname()[1]}
+        assert sockets[1].getsockname()[1] not in preflight_probe.listening_ports(("/proc/net/tcp",))
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_broken_table_does_not_hide_the_next(tmp_path):
+    broken, good = tmp_path / "tcp", tmp_path / "tcp6"
+    broken.write_text("header\n   0: 00000000:ZZZZ 00000000:0000 0A 0\n")
+    good.write_text("header\n   0: 00000000000000000000000000000000:1A0B 00000000000000000000000000000000:0000 0A 0\n"
+                    "   1: 00000000:1A0C 00000000:0000 0A\n")
+    assert preflight_probe.listening_ports((str(broken), str(good))) == {0x1A0B, 0x1A0C}
+
+
+def test_installed_versions_ask_the_documented_commands():
+    seen = []
+
+    def run(args):
+        seen.append(args)
+        return 0, "1.35.6\n"
+
+    preflight_probe.installed_versions(run, ["kubeadm"], rpm="/usr/bin/rpm")
+    preflight_probe.installed_versions(run, ["kubeadm", "kubelet"], dpkg_query="/usr/bin/dpkg-query")
+    assert seen == [["/usr/bin/rpm", "-q", "kubeadm", "--qf", "%{VERSION}\\n"],
+                    ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n", "kubeadm", "kubelet"]]
+    assert preflight_probe.installed_versions(lambda args: (1, "package kubeadm is not installed\n"), ["kubeadm"],
+                                              rpm="rpm") == {"kubeadm": None}
+    held = "kubeadm 1.35.6-1.1 hi\nkubelet 1.35.5-1.1 rc\n"
+    assert preflight_probe.installed_versions(lambda args: (0, held), ["kubeadm", "kubelet"], dpkg_query="d") == \
+        {"kubeadm": "1.35.6", "kubelet": None}
+
+
+@pytest.mark.skipif(not __import__("shutil").which("dpkg-query"), reason="needs a Debian-family host")
+def test_installed_versions_with_the_real_dpkg_query():
+    import subprocess
+
+    def run(args):
+        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        return proc.returncode, proc.stdout
+
+    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpkg"], capture_output=True, text=True,
+                             check=True).stdout
+    result = preflight_probe.installed_versions(run, ["dpkg", "no-such-package-seed"],
+                                                dpkg_query=__import__("shutil").which("dpkg-query"))
+    assert result == {"dpkg": preflight_probe.upstream_version(version), "no-such-package-seed": None}
+    assert result["dpkg"] and result["dpkg"].count(".") == 2
+
+
+def test_manifest_image_version_with_a_digest_and_a_registry_port(tmp_path):
+    manifest = tmp_path / "kube-apiserver.yaml"
+    manifest.write_text("spec:\n  containers:\n  - image: registry.local:5000/k8s/kube-apiserver:v1.35.6@sha256:%s\n"
+                        % ("a" * 64))
+    assert preflight_probe.manifest_image_version(str(manifest)) == "1.35.6"
