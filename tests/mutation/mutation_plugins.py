@@ -93,8 +93,19 @@ def load_equivalent(path=EQUIVALENT):
     return found
 
 
-def collect(workspace, only, equivalent):
-    """Per file: counts of killed, survived and equivalent mutants, and the survivors' names."""
+def same_source(workspace, rel):
+    """Whether the workspace mutated the file as the checkout has it now (else its results are stale)."""
+    try:
+        with open(os.path.join(workspace, PREFIX, rel), "rb") as mutated, open(os.path.join(ROOT, rel), "rb") as now:
+            return mutated.read() == now.read()
+    except OSError:
+        return False
+
+
+def collect(workspace, only, equivalent, stale=None):
+    """Per file: counts of killed, survived and equivalent mutants, and the survivors' names.
+
+    Files changed in the checkout since the workspace was built are left out and named in ``stale``."""
     base = os.path.join(workspace, "mutants", PREFIX)
     report = {}
     for top, _dirs, files in os.walk(os.path.join(base, "plugins")):
@@ -103,6 +114,10 @@ def collect(workspace, only, equivalent):
                 continue
             rel = os.path.relpath(os.path.join(top, name[:-len(".meta")]), base)
             if only and not any(fnmatch.fnmatch(rel, pattern) for pattern in only):
+                continue
+            if not same_source(workspace, rel):
+                if stale is not None:
+                    stale.append(rel)
                 continue
             with open(os.path.join(top, name), encoding="utf-8") as handle:
                 codes = json.load(handle)["exit_code_by_key"]
@@ -149,11 +164,16 @@ def table(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", help="plugins/... files or globs (default: all of plugins/)")
-    parser.add_argument("--workspace", default=os.path.join(ROOT, ".cache", "mutation", "plugins"))
+    parser.add_argument("--workspace", action="append",
+                        help="scratch directory (default .cache/mutation/plugins); with --report-only it may be "
+                             "given again: a file measured in a later workspace replaces its earlier figures")
     parser.add_argument("--results", default=os.path.join(ROOT, ".cache", "test-results"))
     parser.add_argument("--report-only", action="store_true", help="report the last run's workspace again")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args(argv)
+    workspaces = args.workspace or [os.path.join(ROOT, ".cache", "mutation", "plugins")]
+    if len(workspaces) > 1 and not args.report_only:
+        parser.error("a run takes one --workspace; several are for --report-only")
     only = [os.path.relpath(os.path.abspath(f), ROOT) if os.path.exists(f) else f for f in args.files]
     for pattern in only:
         if not pattern.startswith("plugins/"):
@@ -163,29 +183,38 @@ def main(argv=None):
     log_path = os.path.join(args.results, "mutation-plugins.log")
     start = time.time()
     if not args.report_only:
-        build_workspace(args.workspace, only)
+        build_workspace(workspaces[0], only)
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         # mutmut draws a spinner on its output: the log keeps it, the console gets the summary.
         with open(log_path, "w", encoding="utf-8") as log:
             code = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)],
-                                  cwd=args.workspace, env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+                                  cwd=workspaces[0], env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
         if code != 0:
             print("mutmut run failed (exit %d); see %s" % (code, log_path))
             return 1
-    report = collect(args.workspace, only, equivalent)
+    report, stale = {}, []
+    for workspace in workspaces:
+        measured = collect(workspace, only, equivalent, stale)
+        report.update(measured)
+        stale = [rel for rel in stale if rel not in measured]
+    stale = sorted(set(stale) - set(report))
     if not report:
         print("no mutants found for %s" % (" ".join(only) or "plugins/"))
         return 1
     rows, overall = table(report)
     minimum = float(os.environ.get("SEED_MUTATION_MIN", "85"))
     lines = ["%s, %s, %d s" % (mutmut_version(), time.strftime("%Y-%m-%d"), time.time() - start), ""] + rows
+    if stale:
+        lines += ["", "changed since they were measured (left out): " + ", ".join(stale)]
     lines += ["", "survivors:"] + ["  " + name for row in report.values() for name in row["survivors"]]
     with open(os.path.join(args.results, "mutation-plugins.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     print("\n".join(rows))
+    if stale:
+        print("changed since they were measured (left out): " + ", ".join(stale))
     survivors = sum(len(row["survivors"]) for row in report.values())
     print("%d surviving mutants (list: %s; show one: cd %s && mutmut show NAME)" % (
-        survivors, os.path.join(args.results, "mutation-plugins.md"), args.workspace))
+        survivors, os.path.join(args.results, "mutation-plugins.md"), workspaces[-1]))
     if overall < minimum:
         print("kill rate %.1f %% is below %.0f %% (SEED_MUTATION_MIN)" % (overall, minimum))
         return 1
