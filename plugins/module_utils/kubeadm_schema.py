@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A strict, offline model of the kubeadm configuration file.
 
-kubeadm decodes its ``--config`` file strictly: an unknown or misspelled field, a value of the wrong
-type or a kind that the given apiVersion does not serve aborts ``kubeadm init``/``join`` on the node,
-usually after packages are installed and half the play has run. This model catches those mistakes
-on the controller, before anything changes.
+kubeadm decodes its ``--config`` file on the node: a value of the wrong type or a kind that the
+given apiVersion does not serve aborts ``kubeadm init``/``join``, usually after packages are
+installed and half the play has run; an unknown or misspelled field only draws a warning and is
+dropped (``kubeadm config validate`` refuses it), so the setting silently does not apply. This model
+catches both on the controller, before anything changes.
 
 It describes, field by field, the kinds seed.kubeadm renders and that users may extend:
 

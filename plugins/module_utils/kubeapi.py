@@ -155,10 +155,18 @@ def etcd_credentials(pki_dir, endpoint='https://127.0.0.1:2379'):
                        read('apiserver-etcd-client.key'), source='%s/apiserver-etcd-client.crt' % pki_dir)
 
 
+def etcd_error(body):
+    """The message of an error of etcd's JSON gateway: ``{"code": 9, "message": ...}`` (etcd 3.6; 3.5
+    also repeats it as ``error``); any other body as it came."""
+    if isinstance(body, dict):
+        return body.get('message') or body.get('error') or body
+    return body
+
+
 def etcd_members(creds, timeout=5):
     """Names and peer URLs of the etcd members, through etcd's v3 JSON gateway (POST)."""
     status, body = request(creds, '/v3/cluster/member/list', method='POST', body={}, timeout=timeout)
     if status != 200 or not isinstance(body, dict):
-        raise ApiUnreachable('etcd member list answered %s: %s' % (status, body))
+        raise ApiUnreachable('etcd member list answered %s: %s' % (status, etcd_error(body)))
     return [{'name': m.get('name', ''), 'peer_urls': m.get('peerURLs') or [],
              'id': m.get('ID', '')} for m in body.get('members') or []]

@@ -223,7 +223,12 @@ def _ensure_directory(directory):
     intermediate ones 0777 minus the umask)."""
     if directory and not os.path.isdir(directory):
         _ensure_directory(os.path.dirname(directory))
-        os.mkdir(directory)
+        try:
+            os.mkdir(directory, 0o700)
+        except OSError as exc:
+            if exc.errno == errno.EEXIST and os.path.isdir(directory):  # made meanwhile by another writer
+                return
+            raise
         os.chmod(directory, 0o755)
 
 

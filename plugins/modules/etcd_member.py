@@ -71,7 +71,7 @@ members:
   type: list
   elements: str
 removed:
-  description: ID of the removed member (hexadecimal as etcdctl prints it), or null.
+  description: ID of the removed member (hexadecimal, as C(etcdctl member list) prints it), or null.
   returned: always
   type: str
 peer_urls:
@@ -123,7 +123,7 @@ def main():
         except kubeapi.ApiUnreachable as exc:
             module.fail_json(msg='etcd member remove %s failed: %s' % (p['name'], exc))
         if status != 200:
-            module.fail_json(msg='etcd member remove %s answered HTTP %s: %s' % (p['name'], status, body))
+            module.fail_json(msg='etcd member remove %s answered HTTP %s: %s' % (p['name'], status, kubeapi.etcd_error(body)))
         names = [n for n in names if n != p['name']]
         peer_urls.pop(p['name'], None)
     module.exit_json(changed=True, members=names, removed='%x' % member_id, peer_urls=peer_urls)

@@ -47,7 +47,10 @@ options:
   config:
     description:
       - The node's kubeadm configuration; a private copy with the key added is passed as
-        C(--config) to the upload. Without it, a configuration holding only the key is used.
+        C(--config) to the upload. Without it, kubeadm gets the key and a ClusterConfiguration with
+        only C(kubernetesVersion), set to the installed kubeadm's release (so that it does not look
+        up the latest release online); kubeadm then assumes a stacked etcd, so a cluster with an
+        external etcd needs its configuration here.
     type: path
   kubeconfig:
     description:
@@ -112,13 +115,14 @@ KEY_RE = re.compile(r'^[0-9a-fA-F]{64}$')
 PRINTED_KEY_RE = re.compile(r'Using certificate key:\s*([0-9a-fA-F]{64})')
 
 
-def api_version(runner):
-    """kubeadm.k8s.io API version of the installed kubeadm: v1beta4 from 1.31, v1beta3 before."""
+def kubeadm_release(runner):
+    """(kubeadm.k8s.io API version, release) of the installed kubeadm: v1beta4 from 1.31, v1beta3 before."""
     out = runner.run(['version', '-o', 'short']).strip()
-    match = re.match(r'^v?(\d+)\.(\d+)', out)
+    match = re.match(r'^v?(\d+)\.(\d+)\.\d+\S*$', out)
     if not match:
         raise ValueError('kubeadm version printed %r' % out)
-    return 'v1beta4' if (int(match.group(1)), int(match.group(2))) >= (1, 31) else 'v1beta3'
+    api = 'v1beta4' if (int(match.group(1)), int(match.group(2))) >= (1, 31) else 'v1beta3'
+    return api, out if out.startswith('v') else 'v' + out
 
 
 def main():
@@ -158,7 +162,11 @@ def main():
                     with open(params['config']) as handle:
                         base = handle.read()
                 else:
-                    base = 'apiVersion: kubeadm.k8s.io/%s\nkind: InitConfiguration\n' % api_version(runner)
+                    # kubernetesVersion pinned to kubeadm's own release: without it kubeadm asks
+                    # dl.k8s.io for "stable-1", which an offline node waits for in vain.
+                    base = ('apiVersion: kubeadm.k8s.io/{0}\nkind: InitConfiguration\n---\n'
+                            'apiVersion: kubeadm.k8s.io/{0}\nkind: ClusterConfiguration\n'
+                            'kubernetesVersion: {1}\n').format(*kubeadm_release(runner))
                 content = kubeadm_utils.with_document_field(base, 'InitConfiguration', 'certificateKey', key)
             except kubeadm_utils.KubeadmError as exc:
                 module.fail_json(**exc.fail_kwargs())
@@ -171,7 +179,7 @@ def main():
                                       '--kubeconfig', params['kubeconfig']])
             except kubeadm_utils.KubeadmError as exc:
                 module.fail_json(**exc.fail_kwargs())
-            except Exception as exc:  # an unexpected error must not leave a traceback with the key in it
+            except Exception as exc:  # reported through fail_json, where no_log masks the key
                 module.fail_json(msg='kubeadm init phase upload-certs failed: %s' % exc,
                                  exception=traceback.format_exc())
             printed = PRINTED_KEY_RE.search(out)

@@ -196,8 +196,8 @@ def ask_cluster(kdir, node_name, api_port, timeout, others=()):
             cluster['via'] = path
             node = node_status(creds, server, node_name, timeout)
             if name == 'kubelet.conf':
-                # The Node authorizer lets a kubelet read kubeadm-config (kubeadm's Role) but not
-                # cluster-info, Deployments or DaemonSets: what init finished is unknown from here.
+                # kubeadm's Role lets nodes read kubeadm-config; cluster-info, Deployments and
+                # DaemonSets are not theirs to read: what init finished is unknown from here.
                 cluster['done'] = None
                 return cluster, node, nodes
             for phase, marker in INIT_MARKERS:

@@ -9,6 +9,7 @@ it receives is recorded: the method, path, headers, body and the client certific
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import ssl
@@ -145,12 +146,22 @@ def test_the_client_key_file_does_not_outlive_the_request(api, tmp_path, monkeyp
     assert os.listdir(str(scratch)) == []
 
 
+def closed_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+REFUSED = '[Errno %d] %s' % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+
 def test_nobody_listening(tmp_path):
     pki = Pki(tmp_path / 'pki')
-    creds = kubeapi.Credentials('https://127.0.0.1:9', pki.ca_pem)
+    url = 'https://127.0.0.1:%d' % closed_port()
     with pytest.raises(kubeapi.ApiUnreachable) as err:
-        kubeapi.request(creds, '/readyz')
-    assert str(err.value) == 'https://127.0.0.1:9/readyz: [Errno 111] Connection refused'
+        kubeapi.request(kubeapi.Credentials(url, pki.ca_pem), '/readyz')
+    assert str(err.value) == '%s/readyz: %s' % (url, REFUSED)
 
 
 def test_a_silent_server_times_out(tmp_path):
@@ -266,11 +277,13 @@ def test_etcd_members_through_the_json_gateway(api):
         [('POST', '/v3/cluster/member/list', b'{}', 'kube-apiserver-etcd-client')]
 
 
-def test_etcd_members_of_an_unhealthy_etcd(api):
-    api.answers['/v3/cluster/member/list'] = (503, b'{"error": "etcdserver: no leader"}')
+@pytest.mark.parametrize('body', [b'{"code": 14, "message": "etcdserver: no leader"}',  # etcd 3.6
+                                  b'{"error": "etcdserver: no leader", "code": 14, "message": "etcdserver: no leader"}'])
+def test_etcd_members_of_an_unhealthy_etcd(api, body):
+    api.answers['/v3/cluster/member/list'] = (503, body)
     with pytest.raises(kubeapi.ApiUnreachable) as err:
         kubeapi.etcd_members(creds_for(api, api.local))
-    assert str(err.value) == "etcd member list answered 503: {'error': 'etcdserver: no leader'}"
+    assert str(err.value) == 'etcd member list answered 503: etcdserver: no leader'
     api.answers['/v3/cluster/member/list'] = (200, b'"members"')
     with pytest.raises(kubeapi.ApiUnreachable) as err:
         kubeapi.etcd_members(creds_for(api, api.local))

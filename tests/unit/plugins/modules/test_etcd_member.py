@@ -127,9 +127,13 @@ def test_state_absent_needs_a_name(monkeypatch):
 
 @pytest.mark.parametrize('answer, message', [
     (etcd_member.kubeapi.ApiUnreachable('connection reset'), 'etcd member remove cp2 failed: connection reset'),
-    ((412, {'error': 'etcdserver: re-configuration failed due to not enough started members'}),
-     "etcd member remove cp2 answered HTTP 412: {'error': 'etcdserver: re-configuration failed due to not "
-     "enough started members'}"),
+    # etcd 3.6 (grpc-gateway v2): FailedPrecondition is HTTP 400 with code and message
+    ((400, {'code': 9, 'message': 'etcdserver: re-configuration failed due to not enough started members'}),
+     'etcd member remove cp2 answered HTTP 400: etcdserver: re-configuration failed due to not enough started members'),
+    # etcd 3.5 (grpc-gateway v1) repeats the message as "error"
+    ((400, {'error': 'etcdserver: re-configuration failed due to not enough started members', 'code': 9}),
+     'etcd member remove cp2 answered HTTP 400: etcdserver: re-configuration failed due to not enough started members'),
+    ((502, 'Bad Gateway'), 'etcd member remove cp2 answered HTTP 502: Bad Gateway'),
 ])
 def test_a_failed_remove_names_the_member_and_etcd_s_answer(monkeypatch, answer, message):
     Etcd(monkeypatch, answer=answer)

@@ -159,19 +159,40 @@ class VersionRunner(object):
 
 
 @pytest.mark.parametrize('printed, expected', [
-    ('v1.30.14\n', 'v1beta3'), ('v1.31.0\n', 'v1beta4'), ('1.35.6', 'v1beta4'), ('v2.0.0', 'v1beta4'),
-    ('v1.9.0', 'v1beta3'),
+    ('v1.30.14\n', ('v1beta3', 'v1.30.14')), ('v1.31.0\n', ('v1beta4', 'v1.31.0')), ('1.35.6', ('v1beta4', 'v1.35.6')),
+    ('v2.0.0', ('v1beta4', 'v2.0.0')), ('v1.9.0', ('v1beta3', 'v1.9.0')), ('v1.36.0-rc.1', ('v1beta4', 'v1.36.0-rc.1')),
 ])
 def test_api_version_follows_the_kubeadm_release(printed, expected):
     runner = VersionRunner(printed)
-    assert kubeadm_certificate_key.api_version(runner) == expected
+    assert kubeadm_certificate_key.kubeadm_release(runner) == expected
     assert runner.calls == [(['version', '-o', 'short'], None)]
 
 
-def test_unreadable_kubeadm_version_is_named():
+@pytest.mark.parametrize('printed', ['kubeadm: command not found\n', 'v1.35', 'v1.35.6 extra'])
+def test_unreadable_kubeadm_version_is_named(printed):
     with pytest.raises(ValueError) as err:
-        kubeadm_certificate_key.api_version(VersionRunner('kubeadm: command not found\n'))
-    assert str(err.value) == "kubeadm version printed 'kubeadm: command not found'"
+        kubeadm_certificate_key.kubeadm_release(VersionRunner(printed))
+    assert str(err.value) == "kubeadm version printed %r" % printed.strip()
+
+
+def test_without_config_the_release_is_pinned_to_kubeadm_s_own(env, tmp_path):
+    fake, args = env
+    seen = tmp_path / 'seen.yaml'
+    with open(fake.path) as handle:
+        launcher = handle.read()
+    with open(fake.path, 'w') as handle:
+        handle.write('#!/bin/sh\ncase "$*" in\n"init phase upload-certs"*) cp "$6" %s ;;\nesac\n' % seen
+                     + launcher.split('\n', 1)[1])
+    result, rc = run(args, certificate_key=KEY)
+    version = [c for c in fake.calls() if c[0] == 'version']
+    assert rc == 0 and version == [['version', '-o', 'short']]
+    import yaml
+    docs = list(yaml.safe_load_all(seen.read_text()))
+    assert [d['kind'] for d in docs] == ['InitConfiguration', 'ClusterConfiguration']
+    assert docs[0]['certificateKey'] == KEY and docs[0]['apiVersion'] == docs[1]['apiVersion'] == 'kubeadm.k8s.io/v1beta4'
+    import subprocess
+    release = subprocess.run([fake.path, 'version', '-o', 'short'], capture_output=True, text=True, check=True).stdout.strip()
+    assert docs[1]['kubernetesVersion'] == release and set(docs[1]) == {'apiVersion', 'kind', 'kubernetesVersion'}
 
 
 def test_invalid_key_message_is_whole(env):

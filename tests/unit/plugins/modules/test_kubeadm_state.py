@@ -9,6 +9,7 @@ module must ask the local API server (``api_port``) with the same credentials.""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 
@@ -18,7 +19,16 @@ import kubeadm_testlib as lib
 from doubles_harness import Pki, RunningApi
 from ansible_collections.seed.kubeadm.plugins.modules import kubeadm_state
 
-VIP = 'https://vip.invalid:16443'
+def closed_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+# The VIP: a loopback port nobody listens on (refused at once, no name to resolve).
+VIP = 'https://127.0.0.1:%d' % closed_port()
+REFUSED = '[Errno %d] %s' % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
 CLUSTER_CONFIGURATION = ('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n'
                          'kubernetesVersion: v1.35.6\ncontrolPlaneEndpoint: "192.0.2.100:16443"\n'
                          'networking:\n  podSubnet: 10.244.0.0/16\n')
@@ -60,7 +70,16 @@ class Cluster(object):
             'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'RoleBinding',
             'metadata': {'name': 'kubeadm:nodes-kubeadm-config'},
             'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'Role', 'name': 'kubeadm:nodes-kubeadm-config'},
-            'subjects': [{'kind': 'Group', 'name': 'system:nodes'}]})
+            'subjects': [{'kind': 'Group', 'name': 'system:bootstrappers:kubeadm:default-node-token'},
+                         {'kind': 'Group', 'name': 'system:nodes'}]})
+
+    def cluster_admins_binding(self):
+        # What kubeadm init makes first (EnsureAdminClusterRoleBinding): admin.conf's group is cluster-admin.
+        self.admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+            'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'ClusterRoleBinding',
+            'metadata': {'name': 'kubeadm:cluster-admins'},
+            'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'cluster-admin'},
+            'subjects': [{'kind': 'Group', 'name': 'kubeadm:cluster-admins'}]})
 
     def state(self, node_name='cp1', **extra):
         args = {'node_name': node_name, 'kubernetes_dir': self.kdir, 'api_port': self.api.port, 'timeout': 2,
@@ -79,7 +98,8 @@ def cluster(tmp_path):
 
 
 def test_an_initialised_control_plane(cluster):
-    cluster.kubeconfig('admin.conf', 'kubernetes-super-admin', ['system:masters'])
+    cluster.kubeconfig('admin.conf', 'kubernetes-admin', ['kubeadm:cluster-admins'])
+    cluster.cluster_admins_binding()
     cluster.configmap('kube-system', 'kubeadm-config', {'ClusterConfiguration': CLUSTER_CONFIGURATION})
     for collection, obj in MARKERS:
         cluster.admin.create(collection, obj)
@@ -100,7 +120,8 @@ def test_an_initialised_control_plane(cluster):
 
 
 def test_a_forbidden_admin_conf_falls_back_to_super_admin_conf(cluster):
-    # Between init phases admin.conf's group has no ClusterRoleBinding yet: HTTP 403.
+    # admin.conf's group without its ClusterRoleBinding (kubeadm makes it before uploading kubeadm-config,
+    # so only a deleted binding gets here): HTTP 403, and super-admin.conf answers.
     cluster.kubeconfig('admin.conf', 'kubernetes-admin', ['kubeadm:cluster-admins'])
     cluster.kubeconfig('super-admin.conf', 'kubernetes-super-admin', ['system:masters'])
     cluster.configmap('kube-system', 'kubeadm-config', {'ClusterConfiguration': CLUSTER_CONFIGURATION})
@@ -151,7 +172,8 @@ def test_a_broken_kubeconfig_is_reported_and_skipped(cluster):
 
 
 def test_a_cluster_without_kubeadm_config(cluster):
-    cluster.kubeconfig('admin.conf', 'kubernetes-super-admin', ['system:masters'])
+    cluster.kubeconfig('admin.conf', 'kubernetes-admin', ['kubeadm:cluster-admins'])
+    cluster.cluster_admins_binding()
     result = cluster.state()
     facts = result['cluster']
     assert facts['established'] is False and facts['kubernetes_version'] is None
@@ -161,11 +183,13 @@ def test_a_cluster_without_kubeadm_config(cluster):
 
 def test_nothing_answers(tmp_path):
     pki = Pki(tmp_path / 'k' / 'pki')
-    shutil.move(pki.kubeconfig('admin.conf', 'https://127.0.0.1:9', 'kubernetes-admin'), str(tmp_path / 'k' / 'admin.conf'))
-    result, rc = lib.run_module(kubeadm_state, {'node_name': 'cp1', 'kubernetes_dir': str(tmp_path / 'k'), 'api_port': 9,
+    port = closed_port()
+    url = 'https://127.0.0.1:%d' % port
+    shutil.move(pki.kubeconfig('admin.conf', url, 'kubernetes-admin'), str(tmp_path / 'k' / 'admin.conf'))
+    result, rc = lib.run_module(kubeadm_state, {'node_name': 'cp1', 'kubernetes_dir': str(tmp_path / 'k'), 'api_port': port,
                                                 'timeout': 1, 'etcd_data_dir': str(tmp_path / 'etcd')})
     assert result['local_api'] == {'running': False, 'status': None}
-    assert result['cluster']['errors'] == ['https://127.0.0.1:9%s: [Errno 111] Connection refused' % kubeadm_state.KUBEADM_CONFIG] * 2
+    assert result['cluster']['errors'] == ['%s%s: %s' % (url, kubeadm_state.KUBEADM_CONFIG, REFUSED)] * 2
     assert result['node'] == {'registered': None, 'ready': None} and result['nodes'] == {}
     assert result['files'] == {'admin_conf': True, 'super_admin_conf': False, 'kubelet_conf': False,
                                'bootstrap_kubelet_conf': False, 'ca_crt': True, 'ca_key': True, 'manifests': [],
