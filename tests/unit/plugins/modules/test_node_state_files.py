@@ -332,3 +332,20 @@ def test_directory_owners(tmp_path):
     assert nf.directory_differs(path, 0o750, None, 40) is True
     assert nf.directory_differs(path, 0o750, 41, 40) is True
     assert nf.directory_differs(path, 0o755, 41, 42) is True
+
+
+def test_a_parent_made_meanwhile_by_another_writer_is_fine(tmp_path, monkeypatch):
+    import errno
+    real_mkdir = os.mkdir
+
+    def racing_mkdir(path, mode=0o777):
+        real_mkdir(path, 0o755)  # the other writer wins
+        raise OSError(errno.EEXIST, "File exists")
+
+    monkeypatch.setattr(nf.os, "mkdir", racing_mkdir)
+    nf.write_atomic(str(tmp_path / "a" / "f"), b"x")
+    monkeypatch.undo()
+    assert (tmp_path / "a" / "f").read_bytes() == b"x"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError):
+        nf.write_atomic(str(tmp_path / "file" / "f"), b"x")
