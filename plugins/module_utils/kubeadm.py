@@ -259,5 +259,6 @@ def with_document_field(config_text, kind, field, value):
 
 def fail_masked(module, exc, **extra):
     """fail_json for a KubeadmError with tokens and certificate keys masked in message and output."""
-    module.fail_json(msg=redact(exc.msg), rc=exc.rc,
-                     output=redact((exc.stdout or '') + (exc.stderr or ''), 40), **extra)
+    # stdout, then stderr, each from its own line (stdout need not end with a newline)
+    output = '\n'.join(part.rstrip('\n') for part in (exc.stdout, exc.stderr) if part)
+    module.fail_json(msg=redact(exc.msg), rc=exc.rc, output=redact(output, 40), **extra)

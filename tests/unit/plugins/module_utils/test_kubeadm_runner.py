@@ -164,3 +164,75 @@ def test_exit_with_secrets_masks_invocation_only():
     assert module.exited['token'] == 'abcdef.0123456789abcdef'
     assert module.exited['invocation']['module_args'] == {
         'token': kubeadm_utils.NO_LOG_PLACEHOLDER, 'other': 'x'}
+
+
+INIT = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration:\n  name: cp1\n'
+CLUSTER = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.35.6\n'
+KUBELET = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n'
+
+
+@pytest.mark.parametrize('text, expected', [
+    # added at the end of its document, the other documents untouched
+    (CLUSTER + '---\n' + INIT + '---\n' + KUBELET,
+     CLUSTER + '---\n' + INIT + 'certificateKey: "k2"\n---\n' + KUBELET),
+    # replaced where it stands (a nested key of the same name is not the document's)
+    ('apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\ncertificateKey: "old"\nx:\n  certificateKey: y\n',
+     'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\ncertificateKey: "k2"\nx:\n  certificateKey: y\n'),
+    # no InitConfiguration: a new document with the apiVersion of the first kubeadm document
+    (KUBELET + '---\n' + CLUSTER + '\n\n',
+     KUBELET + '---\n' + CLUSTER + '---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\ncertificateKey: "k2"\n'),
+    ('apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n',
+     'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n'
+     '---\napiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\ncertificateKey: "k2"\n'),
+    # a quoted kind, a comment before a block-style document
+    ('# managed\napiVersion: "kubeadm.k8s.io/v1beta4"\nkind: "InitConfiguration"\n',
+     '# managed\napiVersion: "kubeadm.k8s.io/v1beta4"\nkind: "InitConfiguration"\ncertificateKey: "k2"\n'),
+])
+def test_with_document_field_sets_the_field_of_its_document(text, expected):
+    assert kubeadm_utils.with_document_field(text, 'InitConfiguration', 'certificateKey', 'k2') == expected
+
+
+@pytest.mark.parametrize('text, message', [
+    ('{\napiVersion: kubeadm.k8s.io/v1beta4,\nkind: InitConfiguration\n}\n', 'the InitConfiguration document is not block-style YAML'),
+    (KUBELET, 'no kubeadm.k8s.io document in the configuration'),
+    ('apiVersion: v1\nkind: ConfigMap\n', 'no kubeadm.k8s.io document in the configuration'),
+])
+def test_with_document_field_refusals(text, message):
+    with pytest.raises(ValueError) as err:
+        kubeadm_utils.with_document_field(text, 'InitConfiguration', 'certificateKey', 'k2')
+    assert str(err.value) == message
+
+
+def test_redact_masks_tokens_and_keys_and_keeps_the_last_lines():
+    key = 'a' * 64
+    text = 'one\ntoken abcdef.0123456789abcdef\nkey %s\nhash sha256:%s\n' % (key, 'b' * 64)
+    assert kubeadm_utils.redact(text) == 'one\ntoken <token>\nkey <certificate-key>\nhash sha256:%s\n' % ('b' * 64)
+    assert kubeadm_utils.redact(text, 2) == 'key <certificate-key>\nhash sha256:%s' % ('b' * 64)
+    assert kubeadm_utils.redact(None) == ''
+
+
+def test_fail_masked_reports_the_last_40_lines_of_both_streams():
+    module = FakeModule()
+    error = kubeadm_utils.KubeadmError('kubeadm join failed (rc=1): abcdef.0123456789abcdef', rc=1,
+                                       stdout='\n'.join('out %d' % i for i in range(30)),
+                                       stderr='\n'.join('err %d' % i for i in range(30)))
+    with pytest.raises(SystemExit):
+        kubeadm_utils.fail_masked(module, error, commands=['x'])
+    output = module.failed['output'].splitlines()
+    assert module.failed['msg'] == 'kubeadm join failed (rc=1): <token>' and module.failed['rc'] == 1
+    assert len(output) == 40 and output[0] == 'out 20' and output[-1] == 'err 29' and module.failed['commands'] == ['x']
+    error = kubeadm_utils.KubeadmError('x', rc=2, stdout=None, stderr='only err')
+    with pytest.raises(SystemExit):
+        kubeadm_utils.fail_masked(FakeModule(), error)
+
+
+def test_config_file_is_private_hidden_and_removed(tmp_path):
+    with kubeadm_utils.ConfigFile('secret: 1\n', str(tmp_path)) as path:
+        name = os.path.basename(path)
+        assert os.path.dirname(path) == str(tmp_path) and name.startswith('.seed-kubeadm-') and name.endswith('.yaml')
+        assert oct(os.stat(path).st_mode & 0o777) == oct(0o600) and open(path).read() == 'secret: 1\n'
+        os.unlink(path)  # kubeadm (or someone) removed it already: leaving the block is still fine
+    assert os.listdir(str(tmp_path)) == []
+    holder = kubeadm_utils.ConfigFile('x', str(tmp_path / 'missing'))
+    assert holder.directory is None
+    assert holder.__exit__(None, None, None) is False
