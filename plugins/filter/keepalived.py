@@ -108,7 +108,12 @@ def keepalived_auth_pass_file(instance, credentials_dir=""):
     own = instance.get("auth_pass_file")
     if own:
         return str(own)
-    return "%s/keepalived-%s.txt" % (str(credentials_dir or "").rstrip("/"), instance["name"])
+    directory = str(credentials_dir or "")
+    if not directory.strip():
+        raise AnsibleFilterError("keepalived_credentials_dir is empty: set it to the controller directory for the "
+                                 "generated secret of keepalived instance %s (or give the instance auth_pass_file)"
+                                 % instance["name"])
+    return "%s/keepalived-%s.txt" % (directory.rstrip("/"), instance["name"])
 
 
 def _interface_of(facts, address):

@@ -70,6 +70,11 @@ def test_router_id_needs_a_vip(vip):
 def test_auth_pass_file_default_and_own():
     assert keepalived_auth_pass_file({"name": "ingress"}, "/inv/credentials/") == "/inv/credentials/keepalived-ingress.txt"
     assert keepalived_auth_pass_file({"name": "x", "auth_pass_file": "/s/x.txt"}, "/inv") == "/s/x.txt"
+    assert keepalived_auth_pass_file({"name": "x", "auth_pass_file": "/s/x.txt"}, "") == "/s/x.txt"
+    for empty in ("", None, " "):
+        with raises_exactly(AnsibleFilterError, "keepalived_credentials_dir is empty: set it to the controller directory for "
+                            "the generated secret of keepalived instance api (or give the instance auth_pass_file)"):
+            keepalived_auth_pass_file({"name": "api"}, empty)
     with pytest.raises(AnsibleFilterError, match="with a name"):
         keepalived_auth_pass_file({}, "/inv")
 
@@ -114,9 +119,10 @@ def test_hosts_not_in_the_instance_get_nothing():
 
 
 def test_no_interface_without_matching_facts():
-    [inst] = keepalived_instances([API], "cp2", CLUSTER_FACTS, {"interfaces": ["eth0"], "eth0": {"ipv4": {"address": "10.9.9.9"}}})
+    [inst] = keepalived_instances([API], "cp2", CLUSTER_FACTS, {"interfaces": ["eth0"], "eth0": {"ipv4": {"address": "10.9.9.9"}}},
+                                  credentials_dir="/inv")
     assert inst["interface_name"] == ""
-    assert keepalived_instances([API], "cp2", CLUSTER_FACTS)[0]["interface_name"] == ""
+    assert keepalived_instances([API], "cp2", CLUSTER_FACTS, credentials_dir="/inv")[0]["interface_name"] == ""
 
 
 def test_two_instances_on_one_host():
