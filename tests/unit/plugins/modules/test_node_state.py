@@ -649,3 +649,63 @@ def test_hidden_diffs_say_whose_content_is_hidden(tmp_path):
     result = _run({"files": [{"path": str(tmp_path / "gone.conf"), "state": "absent", "diff": False}]}, diff=True)
     assert result["diff"] == [{"before_header": str(tmp_path / "gone.conf"), "after_header": str(tmp_path / "gone.conf"),
                                "before": "(content of %s hidden)\n" % (tmp_path / "gone.conf"), "after": ""}]
+
+
+def test_defaults_read_this_host_s_kernel():
+    # What the module reads without test paths, against the same files read here.
+    with open("/proc/swaps") as handle:
+        assert node_state.swap_active() is bool([line for line in handle.read().splitlines()[1:] if line.strip()])
+    with open("/proc/sys/net/ipv4/ip_forward") as handle:
+        assert node_state.sysctl_values(["net.ipv4.ip_forward"]) == {"net.ipv4.ip_forward": handle.read().strip()}
+    loaded = sorted(os.listdir("/sys/module"))[:3]
+    assert loaded and all(node_state.module_loaded(name) for name in loaded)
+    with open("/proc/filesystems") as handle:
+        overlay = any(line.split()[-1:] == ["overlay"] for line in handle)
+    assert node_state.module_loaded("overlay") is (overlay or os.path.isdir("/sys/module/overlay"))
+
+
+def test_default_paths_are_the_documented_ones():
+    import inspect
+
+    def default(function, name):
+        return inspect.signature(function).parameters[name].default
+
+    assert default(node_state.selinux_mode, "path") == "/sys/fs/selinux/enforce"
+    assert default(node_state.ufw_enabled, "path") == "/etc/ufw/ufw.conf"
+    assert default(node_state.fstab_has_swap, "path") == "/etc/fstab"
+    assert default(node_state.swap_active, "path") == "/proc/swaps"
+    assert default(node_state.sysctl_values, "root") == "/proc/sys"
+    assert default(node_state.module_loaded, "sys_module") == "/sys/module"
+    assert default(node_state.module_loaded, "filesystems") == "/proc/filesystems"
+
+
+def test_missing_files_read_as_nothing(tmp_path):
+    missing = str(tmp_path / "missing")
+    assert node_state.swap_active(missing) is False and node_state.ufw_enabled(missing) is False
+    assert node_state.fstab_has_swap(missing) is False
+
+
+@pytest.mark.parametrize("fstab, expected", [
+    ("/dev/sda2 none swap sw 0 0\n", True),
+    ("/swapfile none swap\n", True),
+    ("# /dev/sda2 none swap sw 0 0\n", False),
+    ("#/dev/sda2 none swap sw 0 0\n", False),
+    ("/dev/sda2 none\n", False),
+    ("UUID=x / ext4 defaults 0 1\n", False),
+])
+def test_fstab_swap_lines(tmp_path, fstab, expected):
+    path = tmp_path / "fstab"
+    path.write_text(fstab)
+    assert node_state.fstab_has_swap(str(path)) is expected
+
+
+def test_services_pending_for_unknown_services():
+    wanted = [{"name": "gone", "active": None, "enabled": False}, {"name": "gone2", "active": False, "enabled": None},
+              {"name": "gone3", "active": None, "enabled": True}]
+    assert node_state.services_pending(wanted, {}) == [{"name": "gone3", "enabled": True}]
+    states = {"s": {"present": True, "active": True, "enabled": False}}
+    assert node_state.services_pending([{"name": "s", "active": True, "enabled": None}], states) == []
+    assert node_state.services_pending([{"name": "s", "active": False, "enabled": None}], states) == \
+        [{"name": "s", "active": False}]
+    assert node_state.services_pending([{"name": "s", "active": None, "enabled": True}], states) == \
+        [{"name": "s", "enabled": True}]
