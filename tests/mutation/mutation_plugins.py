@@ -12,6 +12,10 @@ as ``ansible_collections/seed/kubeadm`` and mutmut runs from the workspace root:
 module names then agree. The unit tests of plugins and roles (tests/unit/plugins, tests/unit/roles)
 are the judges; mutmut runs, for each mutant, only the tests that call the mutated function.
 
+Functions that run while their module is imported (IMPORT_TIME: tables built at import) are out of
+mutmut's reach: it forks its test runs after the import. Their survivors are judged again, one fresh
+pytest process each, with the mutant switched on before the import.
+
 Mutants judged equivalent (no test can tell them from the original) are listed with their reason in
 tests/mutation/equivalent.txt; they leave the denominator. The run fails when the kill rate of the
 files it measured is below SEED_MUTATION_MIN percent (default 85).
@@ -36,6 +40,15 @@ TEST_DIRS = ("tests/unit/plugins", "tests/unit/roles")
 # mutmut's exit codes (mutmut.stats.status_by_exit_code) folded into what this report counts.
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37, -11, -9}  # a failed test, a timeout or a crash stops the bug
 SURVIVED = {0, 5, 33}  # the tests passed, or no test calls the function
+# Functions that run while their module is imported (tables built at import time). mutmut forks its
+# test runs after the import, so their mutants never take effect there: their survivors are judged
+# again, each in a fresh pytest process that imports the module with the mutant switched on.
+IMPORT_TIME = {
+    "plugins.module_utils.kubeadm_schema.x__kubeadm_kinds": (
+        "tests/unit/plugins/module_utils/test_kubeadm_schema_upstream.py",
+        "tests/unit/plugins/filter/test_kubeadm_config.py"),
+}
+REJUDGED = "rejudged-import-time.json"
 
 
 def collection_files(root):
@@ -102,12 +115,48 @@ def same_source(workspace, rel):
         return False
 
 
+def import_time_tests(mutant):
+    """The test files that judge ``mutant`` in a fresh process, or None for an ordinary mutant."""
+    for function, tests in IMPORT_TIME.items():
+        if mutant.startswith("%s.%s__mutmut_" % (PREFIX.replace(os.sep, "."), function)):
+            return tests
+    return None
+
+
+def rejudge_import_time(workspace):
+    """Run the survivors of import-time functions again, each in its own pytest process."""
+    mutants_dir = os.path.join(workspace, "mutants")
+    verdicts = {}
+    for top, _dirs, files in os.walk(os.path.join(mutants_dir, PREFIX, "plugins")):
+        for name in files:
+            if not name.endswith(".py.meta"):
+                continue
+            with open(os.path.join(top, name), encoding="utf-8") as handle:
+                codes = json.load(handle)["exit_code_by_key"]
+            for mutant, code in sorted(codes.items()):
+                tests = import_time_tests(mutant)
+                if tests is None or code not in SURVIVED:
+                    continue
+                env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONDONTWRITEBYTECODE="1")
+                verdicts[mutant] = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+                    + [os.path.join(PREFIX, test) for test in tests],
+                    cwd=mutants_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
+    with open(os.path.join(workspace, REJUDGED), "w", encoding="utf-8") as handle:
+        json.dump(verdicts, handle, indent=0, sort_keys=True)
+    return verdicts
+
+
 def collect(workspace, only, equivalent, stale=None):
     """Per file: counts of killed, survived and equivalent mutants, and the survivors' names.
 
     Files changed in the checkout since the workspace was built are left out and named in ``stale``."""
     base = os.path.join(workspace, "mutants", PREFIX)
     report = {}
+    rejudged = {}
+    if os.path.exists(os.path.join(workspace, REJUDGED)):
+        with open(os.path.join(workspace, REJUDGED), encoding="utf-8") as handle:
+            rejudged = json.load(handle)
     for top, _dirs, files in os.walk(os.path.join(base, "plugins")):
         for name in sorted(files):
             if not name.endswith(".py.meta"):
@@ -123,6 +172,7 @@ def collect(workspace, only, equivalent, stale=None):
                 codes = json.load(handle)["exit_code_by_key"]
             if not codes:
                 continue
+            codes.update((mutant, code) for mutant, code in rejudged.items() if mutant in codes)
             row = {"mutants": len(codes), "killed": 0, "equivalent": 0, "survivors": [], "unchecked": 0}
             for mutant, code in sorted(codes.items()):
                 if mutant in equivalent:
@@ -169,6 +219,8 @@ def main(argv=None):
                              "given again: a file measured in a later workspace replaces its earlier figures")
     parser.add_argument("--results", default=os.path.join(ROOT, ".cache", "test-results"))
     parser.add_argument("--report-only", action="store_true", help="report the last run's workspace again")
+    parser.add_argument("--rejudge", action="store_true",
+                        help="with --report-only: judge the survivors of import-time functions again first")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args(argv)
     workspaces = args.workspace or [os.path.join(ROOT, ".cache", "mutation", "plugins")]
@@ -192,6 +244,9 @@ def main(argv=None):
         if code != 0:
             print("mutmut run failed (exit %d); see %s" % (code, log_path))
             return 1
+    if not args.report_only or args.rejudge:
+        for workspace in workspaces:
+            rejudge_import_time(workspace)
     report, stale = {}, []
     for workspace in workspaces:
         measured = collect(workspace, only, equivalent, stale)
