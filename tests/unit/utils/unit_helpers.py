@@ -11,6 +11,7 @@ ansible_compat (the same test code on ansible-core 2.16 - 2.19).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 
@@ -113,3 +114,39 @@ def filter_names(filter_module):
 def raises_exactly(exception, message):
     """``pytest.raises`` for exactly this message: users read the whole of it, not a fragment."""
     return pytest.raises(exception, match="^%s$" % re.escape(message))
+
+
+class CommandRecorder(object):
+    """A ``run(args) -> (rc, stdout)`` that records each command line and answers ``answer``."""
+
+    def __init__(self, answer=(0, "")):
+        self.answer = answer
+        self.seen = []
+
+    def __call__(self, args):
+        self.seen.append(list(args))
+        return self.answer
+
+
+def run_for_real(args):
+    """A ``run(args) -> (rc, stdout)`` that runs the command on this host."""
+    import subprocess
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout
+
+
+def dpkg_field(package, field):
+    """``${field}`` of an installed package, as this host's dpkg-query prints it."""
+    return run_for_real(["dpkg-query", "-W", "-f", "${%s}" % field, package])[1]
+
+
+def closed_port():
+    """A loopback TCP port nobody listens on (bound, then released)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# What connecting to a closed port raises, as this platform words it.
+REFUSED = "[Errno %d] %s" % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))

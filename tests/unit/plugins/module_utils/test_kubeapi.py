@@ -9,7 +9,6 @@ it receives is recorded: the method, path, headers, body and the client certific
 from __future__ import annotations
 
 import base64
-import errno
 import json
 import os
 import ssl
@@ -19,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from doubles_harness import Pki
+from unit_helpers import REFUSED, closed_port
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeapi
 
 
@@ -146,14 +146,7 @@ def test_the_client_key_file_does_not_outlive_the_request(api, tmp_path, monkeyp
     assert os.listdir(str(scratch)) == []
 
 
-def closed_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
-
-REFUSED = '[Errno %d] %s' % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
 
 
 def test_nobody_listening(tmp_path):

@@ -9,7 +9,6 @@ module must ask the local API server (``api_port``) with the same credentials.""
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 
@@ -17,18 +16,12 @@ import pytest
 
 import kubeadm_testlib as lib
 from doubles_harness import Pki, RunningApi
+from unit_helpers import REFUSED, closed_port
 from ansible_collections.seed.kubeadm.plugins.modules import kubeadm_state
-
-def closed_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 # The VIP: a loopback port nobody listens on (refused at once, no name to resolve).
 VIP = 'https://127.0.0.1:%d' % closed_port()
-REFUSED = '[Errno %d] %s' % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
 CLUSTER_CONFIGURATION = ('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n'
                          'kubernetesVersion: v1.35.6\ncontrolPlaneEndpoint: "192.0.2.100:16443"\n'
                          'networking:\n  podSubnet: 10.244.0.0/16\n')

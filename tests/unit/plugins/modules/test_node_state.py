@@ -19,6 +19,7 @@ import subprocess
 import pytest
 
 import kubeadm_testlib as lib
+from unit_helpers import CommandRecorder, dpkg_field, run_for_real
 from ansible_collections.seed.kubeadm.plugins.modules import node_state
 
 UID = str(os.getuid())
@@ -506,32 +507,19 @@ def test_container_kind(tmp_path):
     assert node_state.read_text(str(tmp_path / "missing"), "d") == "d"
 
 
-def _run_for_real(args):
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout
-
-
 @pytest.mark.skipif(not shutil.which("dpkg-query"), reason="needs a Debian-family host")
 def test_packages_with_the_real_dpkg_query():
     # dpkg itself is installed on every Debian host; the other name is no package.
-    expected = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpkg"], capture_output=True, text=True,
-                              check=True).stdout
-    held = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", "dpkg"], capture_output=True, text=True,
-                          check=True).stdout.startswith("hold")
-    result = node_state.package_versions(_run_for_real, ["dpkg", "no-such-package-seed"], dpkg_query=shutil.which("dpkg-query"))
-    assert result == {"dpkg": {"version": expected, "hold": held}, "no-such-package-seed": None}
+    expected = {"version": dpkg_field("dpkg", "Version"), "hold": dpkg_field("dpkg", "Status").startswith("hold")}
+    result = node_state.package_versions(run_for_real, ["dpkg", "no-such-package-seed"], dpkg_query=shutil.which("dpkg-query"))
+    assert result == {"dpkg": expected, "no-such-package-seed": None}
 
 
 def test_package_queries_are_the_documented_commands():
-    seen = []
-
-    def run(args):
-        seen.append(args)
-        return 0, "1.7.27-3.1.el9\n"
-
+    run = CommandRecorder((0, "1.7.27-3.1.el9\n"))
     node_state.package_versions(run, ["containerd.io"], rpm="/usr/bin/rpm")
     node_state.package_versions(run, ["a", "b"], dpkg_query="/usr/bin/dpkg-query")
-    assert seen == [["/usr/bin/rpm", "-q", "--whatprovides", "containerd.io", "--qf", "%{VERSION}-%{RELEASE}\\n"],
+    assert run.seen == [["/usr/bin/rpm", "-q", "--whatprovides", "containerd.io", "--qf", "%{VERSION}-%{RELEASE}\\n"],
                     ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev} ${Status}\\n", "a", "b"]]
 
 
@@ -548,15 +536,10 @@ def test_dpkg_lines_with_too_few_fields_are_ignored():
 
 
 def test_service_states_ask_systemctl_show_for_the_three_properties():
-    seen = []
-
-    def run(args):
-        seen.append(args)
-        return 0, "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
-
+    run = CommandRecorder((0, "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"))
     node_state.service_states(run, ["-kubelet"])
     node_state.service_states(run, ["containerd"], systemctl="/bin/systemctl")
-    assert seen == [["systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "-kubelet"],
+    assert run.seen == [["systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "-kubelet"],
                     ["/bin/systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "containerd"]]
 
 

@@ -11,6 +11,7 @@ import socket
 import pytest
 
 import kubeadm_testlib as lib
+from unit_helpers import CommandRecorder, dpkg_field, run_for_real
 from ansible_collections.seed.kubeadm.plugins.modules import preflight_probe
 
 
@@ -208,15 +209,10 @@ def test_a_broken_table_does_not_hide_the_next(tmp_path):
 
 
 def test_installed_versions_ask_the_documented_commands():
-    seen = []
-
-    def run(args):
-        seen.append(args)
-        return 0, "1.35.6\n"
-
+    run = CommandRecorder((0, "1.35.6\n"))
     preflight_probe.installed_versions(run, ["kubeadm"], rpm="/usr/bin/rpm")
     preflight_probe.installed_versions(run, ["kubeadm", "kubelet"], dpkg_query="/usr/bin/dpkg-query")
-    assert seen == [["/usr/bin/rpm", "-q", "kubeadm", "--qf", "%{VERSION}\\n"],
+    assert run.seen == [["/usr/bin/rpm", "-q", "kubeadm", "--qf", "%{VERSION}\\n"],
                     ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n", "kubeadm", "kubelet"]]
     assert preflight_probe.installed_versions(lambda args: (1, "package kubeadm is not installed\n"), ["kubeadm"],
                                               rpm="rpm") == {"kubeadm": None}
@@ -227,15 +223,8 @@ def test_installed_versions_ask_the_documented_commands():
 
 @pytest.mark.skipif(not __import__("shutil").which("dpkg-query"), reason="needs a Debian-family host")
 def test_installed_versions_with_the_real_dpkg_query():
-    import subprocess
-
-    def run(args):
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
-        return proc.returncode, proc.stdout
-
-    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpkg"], capture_output=True, text=True,
-                             check=True).stdout
-    result = preflight_probe.installed_versions(run, ["dpkg", "no-such-package-seed"],
+    version = dpkg_field("dpkg", "Version")
+    result = preflight_probe.installed_versions(run_for_real, ["dpkg", "no-such-package-seed"],
                                                 dpkg_query=__import__("shutil").which("dpkg-query"))
     assert result == {"dpkg": preflight_probe.upstream_version(version), "no-such-package-seed": None}
     assert result["dpkg"] and result["dpkg"].count(".") == 2
