@@ -292,7 +292,7 @@ def test_report_counts_from_the_given_moment(tmp_path):
 def test_whole_messages_of_pki_and_kubeconfig_errors(tmp_path):
     missing = str(tmp_path / 'nope')
     with raises_exactly(pki.PKIError, '%s: PKI directory does not exist; this is not a kubeadm control-plane node '
-                    '(or set cert_dir)' % missing):
+                                      '(or set cert_dir)' % missing):
         pki.expiration_report(missing, str(tmp_path))
     empty = lib.write(tmp_path / 'empty.conf', b'apiVersion: v1\nkind: Config\n')
     with raises_exactly(pki.PKIError, '%s: no cluster server in this kubeconfig' % empty):

@@ -146,9 +146,6 @@ def test_the_client_key_file_does_not_outlive_the_request(api, tmp_path, monkeyp
     assert os.listdir(str(scratch)) == []
 
 
-
-
-
 def test_nobody_listening(tmp_path):
     pki = Pki(tmp_path / 'pki')
     url = 'https://127.0.0.1:%d' % closed_port()

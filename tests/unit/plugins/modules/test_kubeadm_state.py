@@ -170,8 +170,8 @@ def test_a_cluster_without_kubeadm_config(cluster):
     result = cluster.state()
     facts = result['cluster']
     assert facts['established'] is False and facts['kubernetes_version'] is None
-    assert facts['errors'][0] == '%s via %s: HTTP 404' % (kubeadm_state.KUBEADM_CONFIG,
-                                                           os.path.join(cluster.kdir, 'admin.conf'))
+    admin = os.path.join(cluster.kdir, 'admin.conf')
+    assert facts['errors'][0] == '%s via %s: HTTP 404' % (kubeadm_state.KUBEADM_CONFIG, admin)
 
 
 def test_nothing_answers(tmp_path):

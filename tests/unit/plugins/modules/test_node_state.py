@@ -520,7 +520,7 @@ def test_package_queries_are_the_documented_commands():
     node_state.package_versions(run, ["containerd.io"], rpm="/usr/bin/rpm")
     node_state.package_versions(run, ["a", "b"], dpkg_query="/usr/bin/dpkg-query")
     assert run.seen == [["/usr/bin/rpm", "-q", "--whatprovides", "containerd.io", "--qf", "%{VERSION}-%{RELEASE}\\n"],
-                    ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev} ${Status}\\n", "a", "b"]]
+                        ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev} ${Status}\\n", "a", "b"]]
 
 
 def test_rpm_that_fails_with_output_is_not_installed():
@@ -540,7 +540,7 @@ def test_service_states_ask_systemctl_show_for_the_three_properties():
     node_state.service_states(run, ["-kubelet"])
     node_state.service_states(run, ["containerd"], systemctl="/bin/systemctl")
     assert run.seen == [["systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "-kubelet"],
-                    ["/bin/systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "containerd"]]
+                        ["/bin/systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", "--", "containerd"]]
 
 
 @pytest.mark.parametrize("out", ["", "System has not been booted with systemd as init system (PID 1).\n",

@@ -213,7 +213,7 @@ def test_installed_versions_ask_the_documented_commands():
     preflight_probe.installed_versions(run, ["kubeadm"], rpm="/usr/bin/rpm")
     preflight_probe.installed_versions(run, ["kubeadm", "kubelet"], dpkg_query="/usr/bin/dpkg-query")
     assert run.seen == [["/usr/bin/rpm", "-q", "kubeadm", "--qf", "%{VERSION}\\n"],
-                    ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n", "kubeadm", "kubelet"]]
+                        ["/usr/bin/dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n", "kubeadm", "kubelet"]]
     assert preflight_probe.installed_versions(lambda args: (1, "package kubeadm is not installed\n"), ["kubeadm"],
                                               rpm="rpm") == {"kubeadm": None}
     held = "kubeadm 1.35.6-1.1 hi\nkubelet 1.35.5-1.1 rc\n"
