@@ -236,3 +236,19 @@ def test_config_file_is_private_hidden_and_removed(tmp_path):
     holder = kubeadm_utils.ConfigFile('x', str(tmp_path / 'missing'))
     assert holder.directory is None
     assert holder.__exit__(None, None, None) is False
+
+
+def test_failure_output_is_stdout_then_stderr_line_by_line():
+    module = FakeModule()
+    error = kubeadm_utils.KubeadmError('x', rc=1, stdout='a\nb', stderr='c\n')
+    with pytest.raises(SystemExit):
+        kubeadm_utils.fail_masked(module, error)
+    assert module.failed['output'] == 'a\nb\nc'
+    assert kubeadm_utils.KubeadmError('m', 2, 'o', 'e').fail_kwargs() == {'msg': 'm', 'rc': 2, 'stdout': 'o', 'stderr': 'e'}
+    assert kubeadm_utils.KubeadmError('m').fail_kwargs() == {'msg': 'm', 'rc': None, 'stdout': '', 'stderr': ''}
+
+
+def test_parse_time_names_what_is_no_time():
+    with pytest.raises(ValueError) as err:
+        kubeadm_utils.parse_time('yesterday')
+    assert str(err.value) == "'yesterday' is not an RFC 3339 time"

@@ -349,3 +349,48 @@ def test_a_parent_made_meanwhile_by_another_writer_is_fine(tmp_path, monkeypatch
     (tmp_path / "file").write_text("x")
     with pytest.raises(OSError):
         nf.write_atomic(str(tmp_path / "file" / "f"), b"x")
+
+
+def test_a_relative_path_is_written_beside_nothing_else(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    nf.write_atomic("relative.conf", b"y")
+    assert os.listdir(tmp_path) == ["relative.conf"]
+
+
+@root_only
+def test_given_owners_replace_those_of_an_existing_file(tmp_path, monkeypatch):
+    import errno
+    path = tmp_path / "f"
+    path.write_bytes(b"old")
+    os.chown(path, 11, 12)
+    nf.write_atomic(str(path), b"new", None, 21, 22)
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (21, 22)
+
+    def busy(src, dst):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(nf.os, "rename", busy)
+    nf.write_atomic(str(path), b"in place", None, 31, 32)
+    assert (os.stat(path).st_uid, os.stat(path).st_gid, path.read_bytes()) == (31, 32, b"in place")
+
+
+def test_an_empty_block_is_replaced_where_it_stands():
+    assert nf.render_block("a\n# BEGIN m\n# END m\nb\n", "# {mark} m", "x") == "a\n# BEGIN m\nx\n# END m\nb\n"
+
+
+def test_a_variant_applies_from_its_min_version_on():
+    variants = [{"min_version": "2.1", "content": "new"}, {"content": "old"}]
+    assert nf.choose_variant(variants, "containerd 2.1.0") == "new"
+    assert nf.choose_variant(variants, "containerd 2.0.9") == "old"
+    with pytest.raises(nf.FileError) as err:
+        nf.choose_variant([{"min_version": "2.1", "content": "new"}], "containerd 1.7.0")
+    assert str(err.value) == "no variant matches version 'containerd 1.7.0'"
+    with pytest.raises(nf.FileError) as err:
+        nf.choose_variant([{"min_version": "two", "content": "new"}], "containerd 1.7.0")
+    assert str(err.value) == "min_version must look like 2.1 or 2.1.0, got 'two'"
+
+
+def test_files_with_line_reads_files_that_are_not_utf8(tmp_path):
+    (tmp_path / "a.conf").write_bytes(b"# caf\xe9\nSystemdCgroup = false\n")
+    (tmp_path / "b.conf").write_bytes(b"SystemdCgroup = true\n")
+    assert nf.files_with_line(str(tmp_path / "*.conf"), r"^SystemdCgroup = false") == [str(tmp_path / "a.conf")]
