@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 import kubeadm_testlib as lib
-from unit_helpers import raises_exactly as raises_exactly
+from unit_helpers import raises_exactly
 from ansible_collections.seed.kubeadm.plugins.module_utils import pki
 
 OPENSSL = shutil.which('openssl')
