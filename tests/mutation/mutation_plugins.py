@@ -126,7 +126,14 @@ def import_time_tests(mutant):
 def rejudge_import_time(workspace):
     """Run the survivors of import-time functions again, each in its own pytest process."""
     mutants_dir = os.path.join(workspace, "mutants")
-    verdicts = {}
+    verdicts, baseline = {}, {}
+
+    def judge(mutant, tests):
+        env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONDONTWRITEBYTECODE="1")
+        return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+                              + [os.path.join(PREFIX, test) for test in tests],
+                              cwd=mutants_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              check=False).returncode
     for top, _dirs, files in os.walk(os.path.join(mutants_dir, PREFIX, "plugins")):
         for name in files:
             if not name.endswith(".py.meta"):
@@ -137,11 +144,12 @@ def rejudge_import_time(workspace):
                 tests = import_time_tests(mutant)
                 if tests is None or code not in SURVIVED:
                     continue
-                env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONDONTWRITEBYTECODE="1")
-                verdicts[mutant] = subprocess.run(
-                    [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-                    + [os.path.join(PREFIX, test) for test in tests],
-                    cwd=mutants_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
+                if tests not in baseline:
+                    # The same tests with no mutant switched on must pass, or no verdict means anything.
+                    baseline[tests] = judge("", tests)
+                    if baseline[tests] != 0:
+                        raise SystemExit("%s fail without a mutant in %s: no import-time verdicts" % (" ".join(tests), workspace))
+                verdicts[mutant] = judge(mutant, tests)
     with open(os.path.join(workspace, REJUDGED), "w", encoding="utf-8") as handle:
         json.dump(verdicts, handle, indent=0, sort_keys=True)
     return verdicts
