@@ -320,7 +320,9 @@ def upgrade_failure(result, host, hop, old, stage):
     if rc in (-9, 137):
         return ("%s: kubeadm was killed. Its backups are in /etc/kubernetes/tmp on %s; %s" % (head, host, resume))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower() or "fatal" in line.lower() or "[ERROR" in line]
+    # kubeadm lists the reasons of an error one per line as "\t- reason" (kubeadmutil.FormatErrMsg).
+    errors = [line for line in lines if "error" in line.lower() or "fatal" in line.lower() or "[ERROR" in line
+              or line.startswith("- ")]
     detail = " | ".join((errors or lines)[-5:]) or "no output"
     return "%s: %s. %s" % (head, detail, resume)
 

@@ -251,6 +251,12 @@ def test_upgrade_failure_diagnoses_the_hash_hang_and_a_kill():
     ({"stdout": "".join("error %d\n" % i for i in range(7))}, "error 2 | error 3 | error 4 | error 5 | error 6"),
     # Without such lines, the last lines as they are; without output, says so.
     ({"stdout": "a\n\n  b  \n", "stderr": "c"}, "a | b | c"),
+    # kubeadm's list of reasons ("\t- reason" lines) is part of the error.
+    ({"stderr": "error execution phase preflight: the version argument is invalid due to these errors:\n\n"
+                "\t- There are kubelets in this cluster that are too old that have these versions [v1.32.0]\n\n"
+                "Can be bypassed if you pass the --force flag\nTo see the stack trace of this error execute with --v=5 or higher\n"},
+     "error execution phase preflight: the version argument is invalid due to these errors: | - There are kubelets in this "
+     "cluster that are too old that have these versions [v1.32.0] | To see the stack trace of this error execute with --v=5 or higher"),
     ({}, "no output"),
     ("not a result", "no output"),
 ])
