@@ -148,11 +148,13 @@ def test_kube_packages_offline_leaves_the_apt_source_to_offline_repo():
     # The one owner: offline_repo's client tasks, with the init node's flat repository.
     client = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
                                              role_path=os.path.join(ROLES, "offline_repo")))
-    assert _lines(client.template("client.list.j2")) == ["deb [trusted=yes] http://%s/debian ./" % INIT]
+    assert _lines(client.template("client.list.j2")) == [
+        "deb [signed-by=/etc/apt/keyrings/seed-offline.asc] http://%s/debian ./" % INIT]
     with open(os.path.join(ROLES, "offline_repo", "tasks", "client.yml"), encoding="utf-8") as handle:
         tasks = yaml.safe_load(handle)
     writes = [t["seed.kubeadm.node_state"]["files"] for t in tasks if "seed.kubeadm.node_state" in t]
-    assert [entry["path"] for entry in writes[0]] == ["{{ offline_repo_client_source_file }}"]
+    assert [entry["path"] for entry in writes[0]] == ["{{ offline_repo_client_keyring }}",
+                                                      "{{ offline_repo_client_source_file }}"]
     for role in ("container_runtime", "kube_packages", "node_prep"):
         for path in Render(role, "offline").files():
             assert not path.startswith("/etc/apt/sources.list.d/seed-offline"), (role, path)

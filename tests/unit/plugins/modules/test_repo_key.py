@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""seed.kubeadm.repo_key against a real HTTP server on the loopback address.
+
+The server hands out Docker's and pkgs.k8s.io's published keys (tests/unit/fixtures/openpgp), can
+fail a number of requests first, answer 404, or cut nothing at all; it records every request, so a
+refusal before any download is visible as zero requests.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import stat
+import threading
+
+import pytest
+
+import kubeadm_testlib as lib
+from unit_helpers import closed_port
+from ansible_collections.seed.kubeadm.plugins.modules import repo_key
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "openpgp")
+DOCKER = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+KUBE = "DE15B14486CD377B9E876E1A234654DA9A296436"
+
+
+def _fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as handle:
+        return handle.read()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        server = self.server
+        server.requests.append(self.path)
+        if server.failures > 0:
+            server.failures -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        body = server.files.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.requests, httpd.failures = [], 0
+    httpd.files = {"/docker/gpg": _fixture("docker.asc"), "/v1.35/deb/Release.key": _fixture("kubernetes-release.asc"),
+                   "/both": _fixture("docker.asc") + _fixture("kubernetes-release.asc"),
+                   "/damaged": _fixture("docker.asc").replace(b"mQINBFit2ioBEADhWpZ8", b"mQINBFit2ioBEADhWpZ9"),
+                   "/html": b"<html>mirror login page</html>"}
+    httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _run(args, check_mode=False, rc=0):
+    result, code = lib.run_module(repo_key, dict({"retries": 0, "delay": 0}, **args), check_mode=check_mode)
+    assert code == rc, result
+    return result
+
+
+def test_a_pinned_key_is_written_once_with_its_mode(server, tmp_path):
+    dest = tmp_path / "docker.asc"
+    old = os.umask(0o077)
+    try:
+        out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": ["9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88"]})
+    finally:
+        os.umask(old)
+    assert out["changed"] is True and out["fingerprints"] == [DOCKER] and out["attempts"] == 1
+    assert out["user_ids"] == ["Docker Release (CE deb) <docker@docker.com>"]
+    assert dest.read_bytes() == _fixture("docker.asc") and stat.S_IMODE(dest.stat().st_mode) == 0o644
+    assert [name for name in os.listdir(tmp_path)] == ["docker.asc"]  # no temporary file left
+    again = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]})
+    assert again["changed"] is False
+    dest.chmod(0o600)
+    assert _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]})["changed"] is True
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o644
+
+
+def test_another_key_is_refused_and_nothing_is_written(server, tmp_path):
+    dest = tmp_path / "kubernetes.asc"
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [KUBE],
+                "pins_variable": "kube_packages_repo_key_fingerprints"}, rc=1)
+    assert out["msg"] == (
+        "the key at %s/docker/gpg has fingerprint %s, which kube_packages_repo_key_fingerprints does not pin (%s). "
+        "If the repository really changed its key, check the new fingerprint with its publisher and add it to "
+        "kube_packages_repo_key_fingerprints" % (server.url, DOCKER, KUBE))
+    assert out["fingerprints"] == [DOCKER] and not dest.exists()
+    # a file with the pinned key AND another one: apt would trust both, so it is refused
+    out = _run({"url": server.url + "/both", "dest": str(dest), "fingerprints": [DOCKER]}, rc=1)
+    assert "has fingerprint %s," % KUBE in out["msg"] and not dest.exists()
+    assert _run({"url": server.url + "/both", "dest": str(dest), "fingerprints": [KUBE, DOCKER]})["fingerprints"] == [DOCKER, KUBE]
+
+
+def test_an_existing_file_with_another_key_is_replaced_only_by_a_pinned_key(server, tmp_path):
+    dest = tmp_path / "k.asc"
+    dest.write_bytes(b"old key")
+    _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [KUBE]}, rc=1)
+    assert dest.read_bytes() == b"old key"
+    assert _run({"url": server.url + "/v1.35/deb/Release.key", "dest": str(dest), "fingerprints": [KUBE]})["changed"] is True
+    assert dest.read_bytes() == _fixture("kubernetes-release.asc")
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/damaged", "is not an OpenPGP public key: the armor checksum does not match the key (the file is damaged or altered)"),
+    ("/html", "is not an OpenPGP public key: byte 0 is not an OpenPGP packet header"),
+])
+def test_what_is_not_a_key_is_refused(server, tmp_path, path, message):
+    out = _run({"url": server.url + path, "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}, rc=1)
+    assert out["msg"] == server.url + path + " " + message and not (tmp_path / "k.asc").exists()
+
+
+def test_plain_http_without_pins_is_refused_before_any_download(server, tmp_path):
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [],
+                "pins_variable": "container_runtime_upstream_key_fingerprints"}, rc=1)
+    assert out["msg"] == ("url %s/docker/gpg is plain HTTP and container_runtime_upstream_key_fingerprints is empty: anybody on "
+                          "the way could hand out another key. Pin the key's fingerprint in "
+                          "container_runtime_upstream_key_fingerprints or use https://" % server.url)
+    assert server.requests == [] and out["attempts"] == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"url": "ftp://x/key"}, "url 'ftp://x/key': give an https://, http:// or file:// URL of the repository key"),
+    ({"url": "download.docker.com/gpg"}, "url 'download.docker.com/gpg': give an https://"),
+    ({"fingerprints": ["0EBFCD88"]}, "fingerprints: '0EBFCD88' is not a version 4 key fingerprint (40 hexadecimal digits)"),
+    ({"timeout": 0}, "timeout must be at least 1, not 0"),
+    ({"retries": -1}, "retries must be 0 or more, not -1"),
+    ({"delay": -2}, "delay must be 0 or more, not -2"),
+])
+def test_bad_arguments_are_refused_before_any_download(server, tmp_path, args, message):
+    base = {"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}
+    out = _run(dict(base, **args), rc=1)
+    assert out["msg"].startswith(message), out["msg"]
+    assert server.requests == []
+
+
+def test_failures_are_retried_and_a_404_is_not(server, tmp_path):
+    dest = str(tmp_path / "k.asc")
+    server.failures = 2
+    out = _run({"url": server.url + "/docker/gpg", "dest": dest, "fingerprints": [DOCKER], "retries": 2})
+    assert out["attempts"] == 3 and out["changed"] is True and len(server.requests) == 3
+    server.failures, server.requests[:] = 3, []
+    out = _run({"url": server.url + "/docker/gpg", "dest": dest, "fingerprints": [DOCKER], "retries": 2}, rc=1)
+    assert out["attempts"] == 3 and len(server.requests) == 3
+    assert out["msg"].startswith("could not download the repository key %s/docker/gpg (3 attempts): HTTP 503" % server.url)
+    server.requests[:] = []
+    out = _run({"url": server.url + "/missing", "dest": dest, "fingerprints": [DOCKER], "retries": 5}, rc=1)
+    assert out["attempts"] == 1 and server.requests == ["/missing"]
+    assert out["msg"].startswith("could not download the repository key %s/missing (1 attempt): HTTP 404" % server.url)
+
+
+def test_a_refused_connection_is_retried(tmp_path):
+    url = "http://127.0.0.1:%d/gpg" % closed_port()
+    out = _run({"url": url, "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER], "retries": 1}, rc=1)
+    assert out["attempts"] == 2 and out["msg"].startswith("could not download the repository key %s (2 attempts): " % url)
+
+
+def test_check_mode_downloads_and_checks_but_writes_nothing(server, tmp_path):
+    dest = tmp_path / "k.asc"
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]}, check_mode=True)
+    assert out["changed"] is True and not dest.exists() and server.requests == ["/docker/gpg"]
+    _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [KUBE]}, check_mode=True, rc=1)
+    _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]})
+    dest.chmod(0o600)
+    assert _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]}, check_mode=True)["changed"] is True
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+
+
+def test_file_urls_and_a_missing_directory(tmp_path):
+    source = tmp_path / "docker.asc"
+    source.write_bytes(_fixture("docker.asc"))
+    out = _run({"url": "file://" + str(source), "dest": str(tmp_path / "copy.asc"), "fingerprints": []})
+    assert out["changed"] is True and out["fingerprints"] == [DOCKER]
+    out = _run({"url": "file://" + str(tmp_path / "none.asc"), "dest": str(tmp_path / "copy.asc"), "retries": 1}, rc=1)
+    assert out["attempts"] == 2 and "No such file or directory" in out["msg"]
+    out = _run({"url": "file://" + str(source), "dest": str(tmp_path / "no" / "k.asc")}, rc=1)
+    assert out["msg"] == "the directory of dest %s does not exist" % (tmp_path / "no" / "k.asc")
