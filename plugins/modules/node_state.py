@@ -200,6 +200,23 @@ options:
         type: list
         elements: str
         default: []
+  track_restarts:
+    description:
+      - Keep a restart that is due until it is done. Before a file whose O(files[].restart) (or
+        O(remove_stale[].restart)) names something is written or removed, a marker per name is
+        created in C(/var/lib/seed-kubeadm/pending-restart). Later runs report those names in
+        RV(restart) again (and a change) until O(restarted) names them, so a run killed after the
+        file was written and before its handler ran still restarts the service on the next run.
+      - Only names that this call's O(files) or O(remove_stale) entries list are reported.
+    type: bool
+    default: false
+  restarted:
+    description:
+      - Names whose restart has been done (the handler calls the module with this option after
+        restarting); their markers are removed. Names are letters, digits, C(@), C(.), C(_) and C(-).
+    type: list
+    elements: str
+    default: []
   modules:
     description:
       - Kernel modules that must be loaded. A module counts as loaded when C(/sys/module/<name>) exists
@@ -336,11 +353,20 @@ removed:
   type: list
   elements: str
 restart:
-  description: Union of the O(files[].restart) names of the files whose content changed (and of the O(remove_stale) rules that removed a file), sorted.
+  description:
+    - Union of the O(files[].restart) names of the files whose content changed (and of the O(remove_stale) rules that
+      removed a file), sorted.
+    - With O(track_restarts), also the names of this call's entries whose restart an earlier run left undone (RV(pending_restart)).
   returned: always
   type: list
   elements: str
   sample: [containerd]
+pending_restart:
+  description: Names of this call's entries whose restart an earlier run left undone (O(track_restarts)).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 pending:
   description:
     - What is not in the wanted state, per kind; every key is always there, empty when nothing is pending.
@@ -631,6 +657,44 @@ def diff_entry(planned):
             "before": before if before is not None else "", "after": after if after is not None else ""}
 
 
+PENDING_RESTART_DIR = "/var/lib/seed-kubeadm/pending-restart"
+_RESTART_NAME = re.compile(r"^[A-Za-z0-9@._-]+$")
+
+
+class PendingRestarts:
+    """Markers of restarts that are due (O(track_restarts)): one empty file per name."""
+
+    def __init__(self, directory=None):
+        self.directory = directory or PENDING_RESTART_DIR
+
+    @staticmethod
+    def check(names):
+        bad = [name for name in names if not _RESTART_NAME.match(name) or name in (".", "..")]
+        if bad:
+            raise node_files.FileError("restart names must be letters, digits, @, ., _ and -: %s" % ", ".join(bad))
+
+    def pending(self, names):
+        """The names among ``names`` whose marker exists."""
+        return sorted(name for name in set(names) if os.path.exists(os.path.join(self.directory, name)))
+
+    def mark(self, names):
+        node_files.ensure_directory(self.directory, 0o755)
+        for name in names:
+            with open(os.path.join(self.directory, name), "a"):
+                pass
+
+    def clear(self, names):
+        """Remove the markers of ``names``; the names whose marker existed."""
+        cleared = []
+        for name in names:
+            try:
+                os.unlink(os.path.join(self.directory, name))
+                cleared.append(name)
+            except FileNotFoundError:
+                pass
+        return cleared
+
+
 class ProgramMissing(Exception):
     """The program a file's O(files[].validate) command needs is not installed yet."""
 
@@ -638,11 +702,17 @@ class ProgramMissing(Exception):
 class FileWriter:
     """Plans and applies the O(files) and O(remove_stale) of one module run."""
 
-    def __init__(self, module, versions, installed):
+    def __init__(self, module, versions, installed, restarts=None):
         self.module = module
         self.versions = versions
         self.installed = installed
+        self.restarts = restarts
         self.written, self.removed, self.deferred, self.restart, self.diffs = [], [], [], set(), []
+
+    def due(self, names):
+        """Record that ``names`` must restart, before the file that needs it changes."""
+        if self.restarts is not None and names and not self.module.check_mode:
+            self.restarts.mark(names)
 
     def context_hook(self, tmp, path):
         module = self.module
@@ -705,9 +775,12 @@ class FileWriter:
         if action == "remove":
             self.removed.append(path)
             self.restart.update(planned["restart"])
+            self.due(planned["restart"])
             if not self.module.check_mode:
                 node_files.remove(path)
         else:
+            if action == "write":
+                self.due(planned["restart"])
             if action == "write" and not self.module.check_mode:
                 hook = self.validating_hook(item["validate"]) if item.get("validate") else self.context_hook
                 try:
@@ -728,6 +801,7 @@ class FileWriter:
         for path, rule in node_files.stale(rules, keep):
             self.removed.append(path)
             self.restart.update(rule.get("restart") or [])
+            self.due(rule.get("restart") or [])
             self.diffs.append({"before_header": path, "after_header": path, "before": node_files.read_bytes(path).decode("utf-8", "replace"),
                                "after": ""})
             if not self.module.check_mode:
@@ -788,6 +862,8 @@ ARGUMENT_SPEC = dict(
     ufw=dict(type="str", choices=["enabled", "disabled"]),
     versions=dict(type="list", elements="str", default=[]),
     wanted=dict(type="dict", default={}),
+    track_restarts=dict(type="bool", default=False),
+    restarted=dict(type="list", elements="str", default=[]),
 )
 
 # Keys of O(wanted) that stand for the options of the same name.
@@ -841,7 +917,20 @@ def main():
         if clashes:
             module.fail_json(msg="%s (found in %s)" % (rule["msg"], ", ".join(clashes)), conflicts=clashes)
 
-    writer = FileWriter(module, versions, found)
+    restarts = PendingRestarts()
+    named = [name for item in params["files"] for name in item["restart"]]
+    named += [name for rule in params["remove_stale"] for name in rule.get("restart") or []]
+    try:
+        PendingRestarts.check(named + params["restarted"])
+    except node_files.FileError as exc:
+        module.fail_json(msg=to_native(exc))
+    cleared = []
+    if params["restarted"]:
+        cleared = restarts.pending(params["restarted"]) if module.check_mode else restarts.clear(params["restarted"])
+    carried = restarts.pending(named) if params["track_restarts"] else []
+
+    writer = FileWriter(module, versions, found, restarts if params["track_restarts"] else None)
+    writer.restart.update(carried)
     try:
         for entry in params["directories"]:
             writer.directory(entry)
@@ -880,10 +969,11 @@ def main():
         ufw=[params["ufw"]] if params["ufw"] and (params["ufw"] == "enabled") != ufw else [],
     )
     result = dict(
-        changed=bool(writer.written or writer.removed),
+        changed=bool(writer.written or writer.removed or carried or cleared),
         written=writer.written,
         removed=writer.removed,
         restart=sorted(writer.restart),
+        pending_restart=carried,
         pending=pending,
         pending_kinds=[kind for kind in PENDING_KINDS if pending[kind]],
         hostname=hostname,

@@ -143,7 +143,8 @@ def download(module, url, timeout, retries, delay):
         if response is not None and info.get("status") == 200:
             try:
                 return response.read(), attempts
-            except Exception as exc:  # pylint: disable=broad-except  (a connection cut while reading)
+            except Exception as exc:  # pylint: disable=broad-except
+                # a connection cut while reading the body
                 error = str(exc)
                 continue
         error = "HTTP %s: %s" % (info.get("status"), info.get("msg"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 
 import pytest
@@ -343,3 +344,21 @@ def test_node_prep_ufw_before_rules_hold_the_protocols_ufw_does_not_know():
     # Nothing to add: an empty block, which node_state removes.
     assert node_files.choose_variant(only_vrrp.files()["/etc/ufw/before.rules"]["variants"], "ufw 0.36.2").strip() == ""
     assert Render("node_prep", extra={"node_prep_firewall": "disabled"})("__node_prep_wanted.ufw") == "disabled"
+
+
+def test_offline_registry_is_read_only_for_other_hosts():
+    """nginx passes only GET (and so HEAD) to the registry, which listens on the loopback address
+    only and refuses deletes; the init node itself pushes to that loopback port."""
+    role = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
+                                           cluster_offline_registry_port=60080, cluster_offline_http_port=80,
+                                           ansible_managed="managed", role_path=os.path.join(ROLES, "offline_repo")))
+    site = role.template("nginx-site.conf.j2")
+    registry_server = site[site.index("listen 60080"):]
+    assert re.search(r"location /v2/ \{\s+limit_except GET \{\s+deny all;\s+\}\s+proxy_pass http://127\.0\.0\.1:60081;",
+                     registry_server), registry_server
+    assert "location / {\n        return 404;" in registry_server
+    config = yaml.safe_load(role.template("registry-config.yml.j2"))
+    assert config["http"]["addr"] == "127.0.0.1:60081"
+    assert config["storage"]["delete"] == {"enabled": False}
+    with open(os.path.join(ROLES, "offline_repo", "tasks", "images.yml"), encoding="utf-8") as handle:
+        assert "127.0.0.1:{{ offline_repo_registry_backend_port }}" in handle.read()

@@ -82,7 +82,7 @@ def test_a_pinned_key_is_written_once_with_its_mode(server, tmp_path):
     assert out["changed"] is True and out["fingerprints"] == [DOCKER] and out["attempts"] == 1
     assert out["user_ids"] == ["Docker Release (CE deb) <docker@docker.com>"]
     assert dest.read_bytes() == _fixture("docker.asc") and stat.S_IMODE(dest.stat().st_mode) == 0o644
-    assert [name for name in os.listdir(tmp_path)] == ["docker.asc"]  # no temporary file left
+    assert os.listdir(tmp_path) == ["docker.asc"]  # no temporary file left
     again = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]})
     assert again["changed"] is False
     dest.chmod(0o600)
