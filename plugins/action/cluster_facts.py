@@ -59,7 +59,10 @@ class ActionModule(ActionBase):
             if name in task_vars:
                 settings[name] = _plain(self._templar.template(task_vars[name]))
 
-        groups = {name: list(task_vars.get("groups", {}).get(name) or []) for name in cluster.GROUPS}
+        # Every group: seed.kubeadm's own, and the others for the misspelt-group check.
+        groups = {name: list(members or []) for name, members in (task_vars.get("groups") or {}).items()}
+        for name in cluster.GROUPS:
+            groups.setdefault(name, [])
         play_hosts = list(task_vars.get("ansible_play_hosts") or [])
         play_hosts_all = list(task_vars.get("ansible_play_hosts_all") or play_hosts)
         names = []

@@ -85,7 +85,7 @@ def test_inputs_handed_to_compute(play, monkeypatch):
     # Settings: only the collection's own variables, templated.
     assert seen["settings"] == {"cluster_pod_subnet": "10.250.0.0/16", "cluster_cni": "calico"}
     assert seen["groups"] == {"k8s_cluster": ["cp1", "w1"], "control_plane": ["cp1"], "workers": ["w1"],
-                              "apiserver_lb": [], "ingress": [], "nfs_server": ["nfs"], "init": []}
+                              "apiserver_lb": [], "ingress": [], "nfs_server": ["nfs"], "init": [], "ungrouped": ["other"]}
     assert seen["play_hosts"] == ["cp1"] and seen["play_hosts_all"] == ["cp1", "gone", "late"]
     assert seen["with_problems"] is False and seen["current_host"] == "cp1"
     # Hosts: those of the groups, then the play's, each once; a name without hostvars is left out.
