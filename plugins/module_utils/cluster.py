@@ -49,6 +49,7 @@ DEFAULTS = {
     "cluster_admin_kubeconfig": "/etc/kubernetes/admin.conf",
     "cluster_python_kubernetes_package": "python3-kubernetes",
     "cluster_ingress_vip": "",
+    "cluster_dns_domain": "cluster.local",
     # role preflight
     "preflight_kubelet_version": None,  # None: cluster_kubernetes_version
     "preflight_check_resources": True,
@@ -72,6 +73,9 @@ DEFAULTS = {
     "control_plane_ignore_preflight_errors": [],
     "worker_ignore_preflight_errors": [],
     "node_prep_firewall_extra_ports": [],
+    "cni_calico_block_size": 26,
+    "nfs_server_exports": [{"path": "/srv/nfs/k8s"}],
+    "kube_packages_repo_key_fingerprints": ["DE15B14486CD377B9E876E1A234654DA9A296436"],
 }
 
 # Per-host variables read from each host's hostvars (besides ansible_facts and the probe).
@@ -82,6 +86,15 @@ ROLE_HOST_KEYS = ("cni_calico_mode", "cni_flannel_backend", "ingress_http_port",
 
 GROUPS = ("k8s_cluster", "control_plane", "workers", "apiserver_lb", "ingress", "nfs_server", "init")
 SOURCES = ("online", "mirror", "offline")
+# Kubernetes minors the collection renders and tests kubeadm configurations for (README, support matrix).
+SUPPORTED_MINORS = ((1, 28), (1, 36))
+# Group names of other tools and of the original notes, and the seed.kubeadm group each stands for.
+GROUP_ALIASES = {"master": "control_plane", "masters": "control_plane", "kube_control_plane": "control_plane",
+                 "kube-master": "control_plane", "kube_master": "control_plane", "control-plane": "control_plane",
+                 "controlplane": "control_plane", "slave": "workers", "slaves": "workers", "worker": "workers",
+                 "node": "workers", "nodes": "workers", "kube_node": "workers", "kube-node": "workers",
+                 "k8s-cluster": "k8s_cluster", "k8s": "k8s_cluster", "lb": "apiserver_lb", "loadbalancer": "apiserver_lb",
+                 "nfs": "nfs_server", "offline": "init", "registry": "init"}
 CNIS = ("flannel", "calico")
 SOURCE_VARS = {
     "online": ("cluster_online_package_url", "cluster_online_image_repository"),
@@ -100,6 +113,19 @@ def _union(*lists):
             if item not in out:
                 out.append(item)
     return out
+
+
+def _similar(first, second):
+    """Two group names one typo apart: a letter missing, extra, changed, or - for _."""
+    first, second = first.replace("-", "_"), second.replace("-", "_")
+    if first == second:
+        return True
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) == len(second):
+        return sum(1 for a, b in zip(first, second) if a != b) == 1
+    shorter, longer = sorted((first, second), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def _json(value):
@@ -136,6 +162,9 @@ class _Cluster:
         self.hostvars = hosts or {}
         self.current = self.hostvars.get(current_host) or {}
         self.groups = {name: list((groups or {}).get(name) or []) for name in GROUPS}
+        # Every group of the inventory (the action passes them all; seed's own are in self.groups).
+        self.inventory_groups = {name: list(members or []) for name, members in (groups or {}).items()
+                                 if isinstance(members, (list, tuple))}
         self.play_hosts = list(play_hosts or [])
         self.play_hosts_all = list(play_hosts_all or self.play_hosts)
         g = self.groups
@@ -373,8 +402,8 @@ class _Cluster:
 
     # ---- problems ------------------------------------------------------------------------------
     def problems(self):
-        return (self.check_settings() + self.check_inventory() + self.check_networks() + self.check_nodes()
-                + self.check_running() + self.check_cgroup())
+        return (self.check_settings() + self.check_choices() + self.check_inventory() + self.check_groups()
+                + self.check_networks() + self.check_nodes() + self.check_running() + self.check_cgroup())
 
     def check_settings(self):
         s = self.s
@@ -449,6 +478,80 @@ class _Cluster:
                     if not isinstance(url, str) or "://" not in url or not net.source_endpoint(url)["valid"]:
                         p.append("%s: endpoint %s is not an http:// or https:// URL; write it as e.g. https://mirror.example.com"
                                  % (where, _json(url)))
+        return p
+
+    def check_choices(self):
+        """Settings that are well-formed on their own but cannot work together or here."""
+        s = self.s
+        p = []
+        parts = ver.k8s_version_parse(s["cluster_kubernetes_version"]) if ver.k8s_version_valid(s["cluster_kubernetes_version"]) else None
+        if parts:
+            minor = (parts["major"], parts["minor"])
+            low, high = SUPPORTED_MINORS
+            if not low <= minor <= high:
+                p.append("cluster_kubernetes_version: %s is Kubernetes %d.%d, which seed.kubeadm does not support"
+                         " (%d.%d to %d.%d); choose a release in that range" % ((s["cluster_kubernetes_version"],) + minor + low + high))
+        pod, svc = net.network(s["cluster_pod_subnet"]), net.network(s["cluster_service_subnet"])
+        if pod is not None and svc is not None and pod.version != svc.version:
+            p.append("cluster_pod_subnet %s is IPv%d and cluster_service_subnet %s is IPv%d; use one IP family for both"
+                     % (s["cluster_pod_subnet"], pod.version, s["cluster_service_subnet"], svc.version))
+        if pod is not None and pod.version == 6 and s["cluster_cni"] == "flannel":
+            p.append("cluster_pod_subnet %s is IPv6 and the flannel of seed.kubeadm runs IPv4 pod networks only;"
+                     " use an IPv4 pod network, or cluster_cni: calico" % s["cluster_pod_subnet"])
+        if pod is not None and pod.version == 4 and s["cluster_cni"] == "calico":
+            block = s["cni_calico_block_size"]
+            size = _int(block, -1) if not isinstance(block, bool) else -1
+            if not 20 <= size <= 32:
+                p.append("cni_calico_block_size: %s is not an IPv4 block size calico accepts (20 to 32); the default is 26" % _json(block))
+            elif pod.prefixlen > size:
+                p.append("cluster_pod_subnet %s is smaller than one calico address block (cni_calico_block_size %d, a /%d);"
+                         " use a pod network of /%d or larger, or a smaller block" % (s["cluster_pod_subnet"], size, size, size))
+        domain = s["cluster_dns_domain"]
+        if not isinstance(domain, str) or not net.dns1123_subdomain(domain):
+            p.append("cluster_dns_domain: %s is not a lowercase DNS name (RFC 1123); kubeadm refuses it as the"
+                     " cluster's DNS domain; use cluster.local or a name such as k8s.example.internal" % _json(domain))
+        ingress_vip = str(s["cluster_ingress_vip"] or "")
+        if ingress_vip and not net.ip_valid(ingress_vip):
+            p.append('cluster_ingress_vip: %s is not an IP address; set it to a free address in the network of the'
+                     ' ingress hosts, or to "" for no ingress VIP' % _json(ingress_vip))
+        if self.groups["nfs_server"]:
+            exports = s["nfs_server_exports"]
+            if not isinstance(exports, list):
+                p.append("nfs_server_exports: %s is not a list; write [{path: /srv/nfs/k8s}]" % _json(exports))
+            else:
+                for index, export in enumerate(exports):
+                    path = export.get("path") if isinstance(export, dict) else None
+                    if not isinstance(path, str) or not path.startswith("/"):
+                        p.append("nfs_server_exports[%d].path: %s is not an absolute path; write it from the root, e.g. /srv/nfs/k8s"
+                                 % (index, _json(path)))
+        url = str(s["cluster_mirror_package_url"] or "")
+        if s["cluster_source"] == "mirror" and url.lower().startswith("http://") and not s["kube_packages_repo_key_fingerprints"]:
+            p.append("kube_packages_repo_key_fingerprints: empty while cluster_mirror_package_url %s is plain HTTP:"
+                     " anybody on the way could hand out another key; pin the key's fingerprint or use https://" % url)
+        return p
+
+    def check_groups(self):
+        """Groups that look like seed.kubeadm's but are not, and nodes outside k8s_cluster."""
+        p = []
+        ours = set(_union(*[self.groups[name] for name in GROUPS]))
+        for name in sorted(self.inventory_groups):
+            if name in GROUPS or name in ("all", "ungrouped"):
+                continue
+            meant = GROUP_ALIASES.get(name.lower())
+            if not meant:
+                close = [g for g in GROUPS if _similar(name.lower(), g)]
+                meant = close[0] if close else ""
+            left_out = [host for host in self.inventory_groups[name] if host not in ours]
+            if meant and left_out:
+                p.append("group %s: seed.kubeadm has no group of that name (did you mean %s?) and its %s %s %s in none of"
+                         " the cluster's groups; rename the group to %s" % (
+                             name, meant, "host" if len(left_out) == 1 else "hosts", ", ".join(left_out),
+                             "is" if len(left_out) == 1 else "are", meant))
+        outside = [host for host in _union(self.control_plane, self.workers) if host not in self.groups["k8s_cluster"]]
+        if outside:
+            p.append("group k8s_cluster: lacks %s %s of control_plane/workers, so the node plays skip %s; make control_plane"
+                     " and workers children of k8s_cluster (see inventory/sample/hosts.yml)" % (
+                         "host" if len(outside) == 1 else "hosts", ", ".join(outside), "it" if len(outside) == 1 else "them"))
         return p
 
     def check_inventory(self):

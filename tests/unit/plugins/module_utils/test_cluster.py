@@ -309,7 +309,8 @@ def test_address_from_an_ip_inventory_name_and_from_the_ipv6_default_route():
 
 def test_a_control_plane_without_address_is_a_problem_also_outside_the_play():
     hostvars = {"cp1": {"ansible_host": "cp1.example"}, "w1": {"ansible_host": "10.0.0.21"}}
-    problems = cluster.compute({}, hostvars, {"control_plane": ["cp1"], "workers": ["w1"]}, ["w1"])["problems"]
+    problems = cluster.compute({}, hostvars, {"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1", "w1"]},
+                               ["w1"])["problems"]
     assert problems == ["host cp1: no cluster address known (ansible_host is not an IP and the host has no default route);"
                         " set cluster_node_ip for it"]
 
@@ -328,7 +329,7 @@ def test_endpoint_and_certificate_name_problems(settings, expected):
 
 
 def test_inventory_problems():
-    groups = {"control_plane": ["cp1", "cp2"], "workers": ["w1"]}
+    groups = {"control_plane": ["cp1", "cp2"], "workers": ["w1"], "k8s_cluster": ["cp1", "cp2", "w1"]}
     problems = compute(groups=groups, hosts={"cp1": "10.0.0.11", "cp2": "10.0.0.11", "w1": "10.0.0.21"},
                        host_extra={"w1": {"cluster_node_name": "Worker_1"}})["problems"]
     assert problems == [
@@ -337,7 +338,8 @@ def test_inventory_problems():
         " rename the host in the inventory or set cluster_node_name for it",
         "hosts cp1, cp2: all have the address 10.0.0.11; give each node its own address (ansible_host or cluster_node_ip)"]
     assert compute({"cluster_allow_even_control_plane": True}, groups=groups)["problems"] == []
-    assert compute(groups={"workers": ["w1"]})["problems"][0].startswith("group control_plane: empty;")
+    assert compute(groups={"workers": ["w1"], "k8s_cluster": ["w1"]})["problems"] == [
+        "group control_plane: empty; put at least one host in it (its first host runs kubeadm init)"]
     unreachable = compute(play_hosts=["cp1", "cp2", "cp3"])["problems"]
     assert unreachable == ["host w1: unreachable or failed before the checks; fix the connection (see the error above) and run again"]
 
@@ -418,3 +420,107 @@ def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_
     assert len(problems) == 1 and problems[0].startswith("host w1: cgroup v1")
     own = dict(shared, w1={"worker_ignore_preflight_errors": ["all"]})
     assert compute(dict(extra, worker_ignore_preflight_errors=[]), probes={"w1": V1}, host_extra=own)["problems"] == []
+
+
+# --- problems: settings that cannot work together, groups ----------------------------------------
+@pytest.mark.parametrize("settings, expected", [
+    ({"cluster_kubernetes_version": "1.40.0"}, ["cluster_kubernetes_version: 1.40.0 is Kubernetes 1.40, which seed.kubeadm does"
+                                                 " not support (1.28 to 1.36); choose a release in that range"]),
+    ({"cluster_kubernetes_version": "2.0.1"}, ["cluster_kubernetes_version: 2.0.1 is Kubernetes 2.0, which seed.kubeadm does"
+                                                " not support (1.28 to 1.36); choose a release in that range"]),
+    ({"cluster_kubernetes_version": "1.20.4", "preflight_kubelet_version": "1.20.4"},
+     ["cluster_kubernetes_version: 1.20.4 is Kubernetes 1.20, which seed.kubeadm does not support (1.28 to 1.36);"
+      " choose a release in that range"]),
+    ({"cluster_kubernetes_version": "1.28.0"}, []),
+    ({"cluster_kubernetes_version": "1.36.2"}, []),
+    ({"cluster_pod_subnet": "fd00:10::/56"},
+     ["cluster_pod_subnet fd00:10::/56 is IPv6 and cluster_service_subnet 10.96.0.0/12 is IPv4; use one IP family for both",
+      "cluster_pod_subnet fd00:10::/56 is IPv6 and the flannel of seed.kubeadm runs IPv4 pod networks only;"
+      " use an IPv4 pod network, or cluster_cni: calico"]),
+    ({"cluster_service_subnet": "fd00:96::/108"},
+     ["cluster_pod_subnet 10.244.0.0/16 is IPv4 and cluster_service_subnet fd00:96::/108 is IPv6; use one IP family for both"]),
+    ({"cluster_pod_subnet": "fd00:10::/56", "cluster_service_subnet": "fd00:96::/108", "cluster_cni": "calico"}, []),
+    ({"cluster_cni": "calico", "cluster_pod_subnet": "10.244.0.0/27"},
+     ["cluster_pod_subnet 10.244.0.0/27 is smaller than one calico address block (cni_calico_block_size 26, a /26);"
+      " use a pod network of /26 or larger, or a smaller block"]),
+    ({"cluster_cni": "calico", "cluster_pod_subnet": "10.244.0.0/26"}, []),
+    ({"cluster_cni": "calico", "cni_calico_block_size": 33},
+     ["cni_calico_block_size: 33 is not an IPv4 block size calico accepts (20 to 32); the default is 26"]),
+    ({"cluster_cni": "calico", "cni_calico_block_size": "x"},
+     ['cni_calico_block_size: "x" is not an IPv4 block size calico accepts (20 to 32); the default is 26']),
+    ({"cluster_cni": "calico", "cni_calico_block_size": True},
+     ["cni_calico_block_size: true is not an IPv4 block size calico accepts (20 to 32); the default is 26"]),
+    ({"cluster_cni": "flannel", "cni_calico_block_size": 99}, []),
+    ({"cluster_dns_domain": "Cluster_Local"},
+     ['cluster_dns_domain: "Cluster_Local" is not a lowercase DNS name (RFC 1123); kubeadm refuses it as the cluster\'s'
+      " DNS domain; use cluster.local or a name such as k8s.example.internal"]),
+    ({"cluster_dns_domain": ""}, ['cluster_dns_domain: "" is not a lowercase DNS name (RFC 1123); kubeadm refuses it as the'
+                                  " cluster's DNS domain; use cluster.local or a name such as k8s.example.internal"]),
+    ({"cluster_dns_domain": "k8s.example.internal"}, []),
+    ({"cluster_ingress_vip": "10.0.0.300"}, ['cluster_ingress_vip: "10.0.0.300" is not an IP address; set it to a free address'
+                                             ' in the network of the ingress hosts, or to "" for no ingress VIP']),
+    ({"cluster_ingress_vip": "10.0.0.50"}, []),
+    ({"cluster_source": "mirror", "cluster_mirror_image_repository": "registry.example.com/k8s",
+      "cluster_mirror_package_url": "http://mirror.example.com/kubernetes", "kube_packages_repo_key_fingerprints": []},
+     ["kube_packages_repo_key_fingerprints: empty while cluster_mirror_package_url http://mirror.example.com/kubernetes is plain"
+      " HTTP: anybody on the way could hand out another key; pin the key's fingerprint or use https://"]),
+    ({"cluster_source": "mirror", "cluster_mirror_image_repository": "registry.example.com/k8s",
+      "cluster_mirror_package_url": "https://mirror.example.com/kubernetes", "kube_packages_repo_key_fingerprints": []}, []),
+    ({"cluster_source": "mirror", "cluster_mirror_image_repository": "registry.example.com/k8s",
+      "cluster_mirror_package_url": "http://mirror.example.com/kubernetes"}, []),
+])
+def test_settings_that_cannot_work_together(settings, expected):
+    assert compute(settings)["problems"] == expected
+
+
+@pytest.mark.parametrize("exports, expected", [
+    ([{"path": "srv/nfs"}], ['nfs_server_exports[0].path: "srv/nfs" is not an absolute path; write it from the root, e.g. /srv/nfs/k8s']),
+    ([{"path": "/srv/a"}, {"clients": ["10.0.0.0/24"]}, "x"],
+     ["nfs_server_exports[1].path: null is not an absolute path; write it from the root, e.g. /srv/nfs/k8s",
+      "nfs_server_exports[2].path: null is not an absolute path; write it from the root, e.g. /srv/nfs/k8s"]),
+    ({"path": "/srv/a"}, ['nfs_server_exports: {"path": "/srv/a"} is not a list; write [{path: /srv/nfs/k8s}]']),
+    ([{"path": "/srv/nfs/k8s"}], []),
+])
+def test_nfs_exports_are_checked_when_there_is_an_nfs_server(exports, expected):
+    hosts = dict(HOSTS, nfs="10.0.0.31")
+    groups = {"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1", "w1"], "nfs_server": ["nfs"]}
+    assert compute({"nfs_server_exports": exports}, hosts=hosts, groups=groups)["problems"] == expected
+    groups.pop("nfs_server")
+    assert compute({"nfs_server_exports": exports}, hosts=hosts, groups=groups)["problems"] == []
+
+
+@pytest.mark.parametrize("groups, expected", [
+    ({"control_plane": ["cp1"], "worker": ["w1"], "k8s_cluster": ["cp1"]},
+     ["group worker: seed.kubeadm has no group of that name (did you mean workers?) and its host w1 is in none of the cluster's"
+      " groups; rename the group to workers"]),
+    ({"control_plane": ["cp1"], "contol_plane": ["cp2", "cp3"], "k8s_cluster": ["cp1"]},
+     ["group contol_plane: seed.kubeadm has no group of that name (did you mean control_plane?) and its hosts cp2, cp3 are in"
+      " none of the cluster's groups; rename the group to control_plane"]),
+    ({"kube_control_plane": ["cp1"], "kube_node": ["w1"]},
+     ["group control_plane: empty; put at least one host in it (its first host runs kubeadm init)",
+      "group kube_control_plane: seed.kubeadm has no group of that name (did you mean control_plane?) and its host cp1 is in"
+      " none of the cluster's groups; rename the group to control_plane",
+      "group kube_node: seed.kubeadm has no group of that name (did you mean workers?) and its host w1 is in none of the"
+      " cluster's groups; rename the group to workers"]),
+    ({"control_plane": ["cp1"], "workers": ["w1"]},
+     ["group k8s_cluster: lacks hosts cp1, w1 of control_plane/workers, so the node plays skip them; make control_plane and"
+      " workers children of k8s_cluster (see inventory/sample/hosts.yml)"]),
+    ({"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1"]},
+     ["group k8s_cluster: lacks host w1 of control_plane/workers, so the node plays skip it; make control_plane and"
+      " workers children of k8s_cluster (see inventory/sample/hosts.yml)"]),
+    # the user's own groups: fine when their hosts are in the cluster's groups, or when the name is unlike ours
+    ({"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1", "w1"], "nodes": ["cp1", "w1"],
+      "ungrouped": [], "all": ["cp1", "w1"], "monitoring": ["w1"], "zone_a": ["x1"]}, []),
+])
+def test_groups_that_look_like_ours_and_nodes_outside_k8s_cluster(groups, expected):
+    hosts = {"cp1": "10.0.0.11", "cp2": "10.0.0.12", "cp3": "10.0.0.13", "w1": "10.0.0.21", "x1": "10.0.0.41"}
+    assert compute({"cluster_allow_even_control_plane": True}, hosts=hosts, groups=groups)["problems"] == expected
+
+
+@pytest.mark.parametrize("first, second, similar", [
+    ("worker", "workers", True), ("contol_plane", "control_plane", True), ("control-plane", "control_plane", True),
+    ("ingres", "ingress", True), ("ingresss", "ingress", True), ("inot", "init", True), ("nfs_servers", "nfs_server", True),
+    ("wrkrs", "workers", False), ("monitoring", "workers", False), ("init", "init", True), ("ab", "abcd", False),
+])
+def test_similar_group_names(first, second, similar):
+    assert cluster._similar(first, second) is similar  # pylint: disable=protected-access
