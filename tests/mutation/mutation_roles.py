@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,27 @@ def verdict(code):
     return "caught" if code != 0 else "missed"
 
 
+def failed_step(log_path, scenario):
+    """The Molecule action that failed (converge, idempotence, verify, ...), from its log; "" if none."""
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return ""
+    found = re.findall(r"ERROR\s+\[%s > ([a-z_]+)\]" % re.escape(scenario), text)
+    return found[0] if found else ""
+
+
+def untracked(root=ROOT):
+    """Files git does not track under the directories the scratch copy needs (they would be missing there)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "roles", "plugins", "playbooks",
+                              "molecule", "tests", "site.yml"], cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line for line in out.splitlines() if line.strip()]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ids", nargs="*", help="mutation ids of tests/mutation/roles.yml (default: all)")
@@ -88,6 +110,10 @@ def main(argv=None):
     if unknown:
         parser.error("unknown mutation ids: %s" % ", ".join(sorted(unknown)))
     wanted = [entry for entry in entries if not args.ids or entry["id"] in args.ids]
+    missing = untracked()
+    if missing:
+        # A scenario that fails because the copy lacks a file would count as a caught mutation.
+        parser.error("git does not track %s: the scratch copies would lack them; add them first" % ", ".join(missing))
     os.makedirs(args.results, exist_ok=True)
     # The copy uses this checkout's virtualenv; its own .collections link and .cache are made there.
     env = dict(os.environ, SEED_VENV=os.path.dirname(os.path.dirname(sys.executable)), SEED_TEST_PARALLEL="0")
@@ -123,6 +149,9 @@ def main(argv=None):
             molecule_log = os.path.join(target, ".cache", "test-results", "molecule-%s.log" % entry["scenario"])
             if os.path.exists(molecule_log):
                 shutil.copy(molecule_log, base + "-molecule-%s.log" % entry["scenario"])
+                step = failed_step(molecule_log, entry["scenario"]) if code != 0 else ""
+                if step:
+                    scenario = scenario.replace("caught (", "caught in %s (" % step, 1)
             caught = caught or code != 0
         print("%s  %s: fast %s, scenario %s" % ("CAUGHT" if caught else "MISSED", entry["id"], fast, scenario))
         rows.append("| `%s` | %s | %s | %s | %s |" % (entry["id"], entry["kind"], entry["what"], fast, scenario))
