@@ -21,7 +21,17 @@ import struct
 PUBLIC_KEY = 6
 PUBLIC_SUBKEY = 14
 USER_ID = 13
-_ARMOR = re.compile(r"-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n(.*?)-----END PGP PUBLIC KEY BLOCK-----", re.DOTALL)
+# Packets a transferable public key may hold (RFC 9580 10.1): keys, user IDs and attributes, signatures;
+# trust (12) and marker (10) packets are ignored and dropped. Anything else (a secret key, compressed
+# data, ...) is refused: some verifiers trust a secret-key packet's public part.
+ALLOWED = {PUBLIC_KEY: "public key", PUBLIC_SUBKEY: "public subkey", USER_ID: "user ID", 17: "user attribute", 2: "signature"}
+DROPPED = {12: "trust", 10: "marker"}
+PACKET_NAMES = {1: "public-key encrypted session key", 3: "symmetric-key encrypted session key", 4: "one-pass signature",
+                5: "secret key", 7: "secret subkey", 8: "compressed data", 9: "symmetrically encrypted data",
+                11: "literal data", 18: "encrypted and integrity protected data"}
+_ARMOR = re.compile(r"^-----BEGIN PGP PUBLIC KEY BLOCK-----[ \t]*\r?\n(.*?)^-----END PGP PUBLIC KEY BLOCK-----[ \t]*\r?$",
+                    re.DOTALL | re.MULTILINE)
+_ANY_ARMOR = re.compile(r"^-----BEGIN ([^\r\n]*?)-----[ \t]*\r?$", re.MULTILINE)
 _CRC24_INIT = 0xB704CE
 _CRC24_POLY = 0x1864CFB
 _FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
@@ -48,6 +58,11 @@ def dearmor(text):
     blocks = _ARMOR.findall(text)
     if not blocks:
         raise PgpError("no '-----BEGIN PGP PUBLIC KEY BLOCK-----' armor")
+    labels = _ANY_ARMOR.findall(text)
+    others = [label for label in labels if label != "PGP PUBLIC KEY BLOCK"]
+    if others or len(labels) != len(blocks) or "-----BEGIN" in _ARMOR.sub("", text):
+        # apt reads every armored block of the file, whatever its label: one the check skipped could carry another key
+        raise PgpError("the file holds armor other than complete PUBLIC KEY BLOCKs (%s)" % ", ".join(repr(label) for label in others or labels))
     data = b""
     for block in blocks:
         lines = [line.strip() for line in block.replace("\r\n", "\n").split("\n")]
@@ -118,6 +133,8 @@ def fingerprint(body):
         raise PgpError("empty public-key packet")
     if body[0] != 4:
         raise PgpError("version %d keys are not supported (apt's gpgv reads version 4 keys)" % body[0])
+    if len(body) > 0xFFFF:
+        raise PgpError("public-key packet of %d bytes is too long for a version 4 key" % len(body))
     return hashlib.sha1(b"\x99" + struct.pack(">H", len(body)) + body).hexdigest().upper()  # OpenPGP v4 defines it
 
 
@@ -135,6 +152,8 @@ def read_keys(data):
         raise PgpError("the key file is empty")
     keys = []
     for tag, body in packets(data):
+        if tag not in ALLOWED and tag not in DROPPED:
+            raise PgpError("packet type %d (%s) does not belong in a public key file" % (tag, PACKET_NAMES.get(tag, "unknown")))
         if tag == PUBLIC_KEY:
             if len(body) < 6:
                 raise PgpError("public-key packet of %d bytes is too short" % len(body))
@@ -149,6 +168,39 @@ def read_keys(data):
     if not keys:
         raise PgpError("no public key in the key material")
     return keys
+
+
+def public_packets(data):
+    """The binary packets of key material that belong in a keyring (trust and marker packets dropped)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if data.lstrip()[:5] == b"-----":
+        data = dearmor(data.decode("utf-8", "replace"))
+    out = b""
+    for tag, body in packets(data):
+        if tag in DROPPED:
+            continue
+        if tag not in ALLOWED:
+            raise PgpError("packet type %d (%s) does not belong in a public key file" % (tag, PACKET_NAMES.get(tag, "unknown")))
+        out += _header(tag, len(body)) + body
+    return out
+
+
+def _header(tag, length):
+    """A new-format packet header (RFC 4880 4.2.2)."""
+    if length < 192:
+        return bytes([0xC0 | tag, length])
+    if length < 8384:
+        return bytes([0xC0 | tag, ((length - 192) >> 8) + 192, (length - 192) & 0xFF])
+    return bytes([0xC0 | tag, 0xFF]) + struct.pack(">I", length)
+
+
+def armor(binary):
+    """One PUBLIC KEY BLOCK of binary packets: 64-column base64 and the CRC-24 line (RFC 4880 6.2)."""
+    text = base64.b64encode(binary).decode("ascii")
+    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+    checksum = base64.b64encode(crc24(binary).to_bytes(3, "big")).decode("ascii")
+    return "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n%s\n=%s\n-----END PGP PUBLIC KEY BLOCK-----\n" % ("\n".join(lines), checksum)
 
 
 def normalize_fingerprint(value):

@@ -16,9 +16,13 @@ description:
     when each of them has one of the pinned O(fingerprints). A mirror or a man in the middle that
     serves another key is refused before apt or dnf would trust it.
   - The key is read in Python (armor checksum, packets, version 4 fingerprints); gpg is not needed
-    on the host.
-  - Without pins the download must use C(https://); a plain C(http://) key is refused, since
-    nothing would then tell a forged key from the real one.
+    on the host. What is written is the checked key material itself, encoded again: one armored
+    block (binary for a C(.gpg) O(dest)), so apt reads exactly the keys that were checked. A file
+    with other armor (another label, a block the check would skip) or with packets that do not
+    belong in a public key file (a secret key, compressed data) is refused.
+  - Without pins the download must use C(https://) and end there (a redirect to C(http://) is
+    refused); a plain C(http://) key is refused, since nothing would then tell a forged key from the
+    real one.
   - Network failures are retried O(retries) times, O(delay) seconds apart.
 author:
   - Seed developers (!UNKNOWN)
@@ -36,7 +40,9 @@ options:
     type: str
     required: true
   dest:
-    description: The keyring file to write (armored, as downloaded), for example C(/etc/apt/keyrings/docker.asc).
+    description:
+      - The keyring file to write, for example C(/etc/apt/keyrings/docker.asc). Armored, or binary when the name ends in C(.gpg)
+        (apt tells the two apart by the extension).
     type: path
     required: true
   fingerprints:
@@ -119,10 +125,14 @@ attempts:
 import os
 import time
 
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
 
-from ansible_collections.seed.kubeadm.plugins.module_utils.openpgp import PgpError, normalize_fingerprint, read_keys, unpinned
+from ansible_collections.seed.kubeadm.plugins.module_utils.openpgp import (PgpError, armor, normalize_fingerprint, public_packets,
+                                                                          read_keys, unpinned)
 
 
 def download(module, url, timeout, retries, delay):
@@ -132,14 +142,20 @@ def download(module, url, timeout, retries, delay):
         if attempts:
             time.sleep(delay)
         attempts += 1
-        if url.startswith("file://"):
+        if url.lower().startswith("file://"):
+            parsed = urlparse(url)
             try:
-                with open(url[len("file://"):], "rb") as handle:
+                with open(url2pathname(parsed.path), "rb") as handle:
                     return handle.read(), attempts
             except OSError as exc:
                 error = str(exc)
-                continue
+                break  # a local file does not come back by waiting
         response, info = fetch_url(module, url, timeout=timeout, method="GET")
+        final = str(info.get("url") or url)
+        if response is not None and not module.params["fingerprints"] and not final.lower().startswith("https://"):
+            module.fail_json(msg="url %s was redirected to %s, which is not https://, and %s is empty; pin the key's "
+                                 "fingerprint or give the final https:// URL" % (url, final, module.params["pins_variable"]),
+                             dest=module.params["dest"], attempts=attempts)
         if response is not None and info.get("status") == 200:
             try:
                 return response.read(), attempts
@@ -190,6 +206,7 @@ def main():
     data, attempts = download(module, url, p["timeout"], p["retries"], p["delay"])
     try:
         keys = read_keys(data)
+        packets = public_packets(data)
     except PgpError as exc:
         module.fail_json(msg="%s is not an OpenPGP public key: %s" % (url, exc), dest=dest, attempts=attempts)
     found = [key["fingerprint"] for key in keys]
@@ -201,20 +218,26 @@ def main():
                              % (url, ", ".join(foreign), variable, ", ".join(pins), variable),
                              dest=dest, attempts=attempts, fingerprints=found)
 
+    # What apt reads is what was checked: the checked packets, encoded again.
+    wanted = packets if dest.endswith(".gpg") else armor(packets).encode("ascii")
     try:
         with open(dest, "rb") as handle:
             current = handle.read()
     except OSError:
         current = None
-    changed = current != data
+    changed = current != wanted
     if changed and not module.check_mode:
         directory = os.path.dirname(dest) or "."
         if not os.path.isdir(directory):
             module.fail_json(msg="the directory of dest %s does not exist" % dest, dest=dest, attempts=attempts)
         temp = os.path.join(directory, ".%s.seed-new" % os.path.basename(dest))
-        with open(temp, "wb") as handle:
-            handle.write(data)
-        module.atomic_move(temp, dest)
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(wanted)
+            module.atomic_move(temp, dest)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
     file_args = module.load_file_common_arguments({"path": dest, "mode": p["mode"]})
     if not module.check_mode or not changed:
         changed = module.set_fs_attributes_if_different(file_args, changed)

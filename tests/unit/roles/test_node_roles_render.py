@@ -150,7 +150,7 @@ def test_kube_packages_offline_leaves_the_apt_source_to_offline_repo():
     client = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
                                              role_path=os.path.join(ROLES, "offline_repo")))
     assert _lines(client.template("client.list.j2")) == [
-        "deb [signed-by=/etc/apt/keyrings/seed-offline.asc] http://%s/debian ./" % INIT]
+        "deb [signed-by=/etc/apt/keyrings/seed-offline.asc check-date=no] http://%s/debian ./" % INIT]
     with open(os.path.join(ROLES, "offline_repo", "tasks", "client.yml"), encoding="utf-8") as handle:
         tasks = yaml.safe_load(handle)
     writes = [t["seed.kubeadm.node_state"]["files"] for t in tasks if "seed.kubeadm.node_state" in t]

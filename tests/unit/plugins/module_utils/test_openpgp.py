@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import struct
+import subprocess
 
 import pytest
 
@@ -172,3 +174,39 @@ def test_every_primary_key_must_be_pinned():
     assert openpgp.unpinned(keys, []) == [docker, kube]
     # a subkey's fingerprint does not stand for its primary key
     assert openpgp.unpinned(keys, ["D3306A018370199E527AE7997EA0A9C3F273FCD8", kube]) == [docker]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_key_written_again_is_the_same_key_for_gpg(name, tmp_path):
+    """armor(public_packets(...)) is what repo_key writes: it must read back to the same keys, here and,
+    where GnuPG is installed, for gpg itself."""
+    again = openpgp.armor(openpgp.public_packets(_read(name)))
+    assert openpgp.read_keys(again) == EXPECTED[name]
+    gpg = shutil.which("gpg")
+    if gpg:
+        path = tmp_path / "again.asc"
+        path.write_text(again)
+        out = subprocess.run([gpg, "--homedir", str(tmp_path), "--batch", "--show-keys", "--with-colons", str(path)],
+                             capture_output=True, text=True, check=True).stdout
+        assert [line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:")][0] == EXPECTED[name][0]["fingerprint"]
+
+
+def test_trust_and_marker_packets_are_dropped_and_the_rest_kept():
+    binary = _read("seed-test-two.gpg")
+    packed = openpgp.public_packets(binary + b"\xb0\x02\x00\x00" + b"\xa8\x03PGP")
+    assert [tag for tag, _ in openpgp.packets(packed)] == [tag for tag, _ in openpgp.packets(binary)]
+
+
+@pytest.mark.parametrize("tag, name", [(5, "secret key"), (7, "secret subkey"), (8, "compressed data"), (11, "literal data"),
+                                       (60, "unknown")])
+def test_packets_that_do_not_belong_in_a_public_key_file(tag, name):
+    binary = _read("seed-test-two.gpg") + bytes([0xC0 | tag, 1, 0])
+    for reader in (openpgp.read_keys, openpgp.public_packets):
+        with pytest.raises(openpgp.PgpError, match=r"packet type %d \(%s\) does not belong" % (tag, name)):
+            reader(binary)
+
+
+def test_a_version_4_key_packet_longer_than_its_length_field_is_refused():
+    body = b"\x04" + b"\x00" * 0x10000
+    with pytest.raises(openpgp.PgpError, match="too long for a version 4 key"):
+        openpgp.read_keys(b"\xc6\xff" + len(body).to_bytes(4, "big") + body)

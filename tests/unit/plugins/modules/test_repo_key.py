@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import http.server
 import os
+import ssl
 import stat
 import threading
 
 import pytest
 
 import kubeadm_testlib as lib
+from doubles_harness import Pki
 from unit_helpers import closed_port
+from ansible_collections.seed.kubeadm.plugins.module_utils import openpgp
 from ansible_collections.seed.kubeadm.plugins.modules import repo_key
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "openpgp")
@@ -31,10 +34,21 @@ def _fixture(name):
         return handle.read()
 
 
+def _written(name):
+    """What the module writes for a fixture: its checked packets as one armored block."""
+    return openpgp.armor(openpgp.public_packets(_fixture(name))).encode("ascii")
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         server = self.server
         server.requests.append(self.path)
+        if self.path in server.redirects:
+            self.send_response(302)
+            self.send_header("Location", server.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if server.failures > 0:
             server.failures -= 1
             self.send_response(503)
@@ -53,7 +67,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.requests, httpd.failures = [], 0
+    httpd.requests, httpd.failures, httpd.redirects = [], 0, {}
     httpd.files = {"/docker/gpg": _fixture("docker.asc"), "/v1.35/deb/Release.key": _fixture("kubernetes-release.asc"),
                    "/both": _fixture("docker.asc") + _fixture("kubernetes-release.asc"),
                    "/damaged": _fixture("docker.asc").replace(b"mQINBFit2ioBEADhWpZ8", b"mQINBFit2ioBEADhWpZ9"),
@@ -81,7 +95,8 @@ def test_a_pinned_key_is_written_once_with_its_mode(server, tmp_path):
         os.umask(old)
     assert out["changed"] is True and out["fingerprints"] == [DOCKER] and out["attempts"] == 1
     assert out["user_ids"] == ["Docker Release (CE deb) <docker@docker.com>"]
-    assert dest.read_bytes() == _fixture("docker.asc") and stat.S_IMODE(dest.stat().st_mode) == 0o644
+    assert dest.read_bytes() == _written("docker.asc") and stat.S_IMODE(dest.stat().st_mode) == 0o644
+    assert openpgp.read_keys(dest.read_bytes()) == openpgp.read_keys(_fixture("docker.asc"))
     assert os.listdir(tmp_path) == ["docker.asc"]  # no temporary file left
     again = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER]})
     assert again["changed"] is False
@@ -111,7 +126,7 @@ def test_an_existing_file_with_another_key_is_replaced_only_by_a_pinned_key(serv
     _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [KUBE]}, rc=1)
     assert dest.read_bytes() == b"old key"
     assert _run({"url": server.url + "/v1.35/deb/Release.key", "dest": str(dest), "fingerprints": [KUBE]})["changed"] is True
-    assert dest.read_bytes() == _fixture("kubernetes-release.asc")
+    assert dest.read_bytes() == _written("kubernetes-release.asc")
 
 
 @pytest.mark.parametrize("path, message", [
@@ -184,7 +199,97 @@ def test_file_urls_and_a_missing_directory(tmp_path):
     source.write_bytes(_fixture("docker.asc"))
     out = _run({"url": "file://" + str(source), "dest": str(tmp_path / "copy.asc"), "fingerprints": []})
     assert out["changed"] is True and out["fingerprints"] == [DOCKER]
-    out = _run({"url": "file://" + str(tmp_path / "none.asc"), "dest": str(tmp_path / "copy.asc"), "retries": 1}, rc=1)
-    assert out["attempts"] == 2 and "No such file or directory" in out["msg"]
+    out = _run({"url": "file://" + str(tmp_path / "none.asc"), "dest": str(tmp_path / "copy.asc"), "retries": 3}, rc=1)
+    assert out["attempts"] == 1 and "No such file or directory" in out["msg"]
     out = _run({"url": "file://" + str(source), "dest": str(tmp_path / "no" / "k.asc")}, rc=1)
     assert out["msg"] == "the directory of dest %s does not exist" % (tmp_path / "no" / "k.asc")
+
+
+def _block(binary, label="PGP PUBLIC KEY BLOCK"):
+    return openpgp.armor(binary).replace("PGP PUBLIC KEY BLOCK", label)
+
+
+@pytest.mark.parametrize("extra, message", [
+    # a second block with another label, which apt reads and the check would skip
+    (lambda other: _block(other, "PGP ARMORED FILE"), "armor other than complete PUBLIC KEY BLOCKs"),
+    (lambda other: _block(other).replace("-----END PGP PUBLIC KEY BLOCK-----", ""), "armor other than complete PUBLIC KEY BLOCKs"),
+    (lambda other: "  " + _block(other), "armor other than complete PUBLIC KEY BLOCKs"),
+])
+def test_armor_the_check_would_not_read_is_refused(server, tmp_path, extra, message):
+    other = openpgp.public_packets(_fixture("seed-test-two.gpg"))
+    server.files["/evil"] = _fixture("docker.asc") + extra(other).encode()
+    out = _run({"url": server.url + "/evil", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}, rc=1)
+    assert message in out["msg"] and not (tmp_path / "k.asc").exists()
+
+
+def test_trailing_whitespace_on_armor_lines_is_read_and_every_block_checked(server, tmp_path):
+    other = openpgp.public_packets(_fixture("seed-test-two.gpg"))
+    server.files["/spaces"] = _fixture("docker.asc") + _block(other).replace("BLOCK-----\n", "BLOCK----- \n").encode()
+    out = _run({"url": server.url + "/spaces", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}, rc=1)
+    assert "has fingerprint FFE55D0D150D8AD7E164F9632C5B294924BC47CE," in out["msg"]
+
+
+def test_a_secret_key_packet_is_refused(server, tmp_path):
+    binary = openpgp.public_packets(_fixture("docker.asc"))
+    tag, body = next(openpgp.packets(binary))
+    secret = bytes([0xC5, 0xFF]) + len(body).to_bytes(4, "big") + body  # the same key material as a secret-key packet
+    server.files["/secret"] = openpgp.armor(binary + secret).encode()
+    out = _run({"url": server.url + "/secret", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}, rc=1)
+    assert "packet type 5 (secret key) does not belong in a public key file" in out["msg"] and tag == 6
+
+
+def test_a_binary_key_is_written_armored_and_what_it_hides_is_not(server, tmp_path):
+    """A user ID whose text is an armored block: apt reads a .asc file as armor, so the raw bytes must
+    never reach it; the module writes the checked packets, armored, where that text is base64."""
+    binary = openpgp.public_packets(_fixture("docker.asc"))
+    hidden = _block(openpgp.public_packets(_fixture("seed-test-two.gpg"))).encode()
+    server.files["/binary"] = binary + bytes([0xCD, 0xFF]) + len(hidden).to_bytes(4, "big") + hidden
+    dest = tmp_path / "k.asc"
+    out = _run({"url": server.url + "/binary", "dest": str(dest), "fingerprints": [DOCKER]})
+    assert out["fingerprints"] == [DOCKER]
+    text = dest.read_text()
+    assert text.count("-----BEGIN") == 1 and text.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n")
+    assert [k["fingerprint"] for k in openpgp.read_keys(text)] == [DOCKER]
+    gpg = tmp_path / "k.gpg"
+    _run({"url": server.url + "/docker/gpg", "dest": str(gpg), "fingerprints": [DOCKER]})
+    assert gpg.read_bytes() == openpgp.public_packets(_fixture("docker.asc"))
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    pki = Pki(tmp_path / "pki")
+    cert, key = pki.issue("keys", server=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.write("s.crt", cert), pki.write("s.key", key))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    httpd.requests, httpd.failures, httpd.files = [], 0, dict(server.files)
+    httpd.redirects = {"/to-http": server.url + "/docker/gpg", "/to-https": "/docker/gpg"}
+    httpd.url = "https://127.0.0.1:%d" % httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_without_pins_the_key_must_arrive_over_https(tls_server, server, tmp_path):
+    dest = tmp_path / "k.asc"
+    base = {"dest": str(dest), "fingerprints": [], "validate_certs": False}
+    assert _run(dict(base, url=tls_server.url + "/docker/gpg"))["fingerprints"] == [DOCKER]
+    assert _run(dict(base, url=tls_server.url + "/to-https"))["changed"] is False
+    dest.unlink()
+    out = _run(dict(base, url=tls_server.url + "/to-http", pins_variable="kube_packages_repo_key_fingerprints"), rc=1)
+    assert out["msg"] == ("url %s/to-http was redirected to %s/docker/gpg, which is not https://, and "
+                          "kube_packages_repo_key_fingerprints is empty; pin the key's fingerprint or give the final https:// URL"
+                          % (tls_server.url, server.url))
+    assert not dest.exists()
+    # with a pin, where the key came from does not matter: its fingerprint does
+    assert _run(dict(base, url=tls_server.url + "/to-http", fingerprints=[DOCKER]))["changed"] is True
+
+
+def test_file_url_forms(tmp_path):
+    source = tmp_path / "a key.asc"
+    source.write_bytes(_fixture("docker.asc"))
+    for url in ("file://" + str(source).replace(" ", "%20"), "file://localhost" + str(source).replace(" ", "%20")):
+        assert _run({"url": url, "dest": str(tmp_path / "copy.asc")})["fingerprints"] == [DOCKER]
