@@ -16,7 +16,7 @@ description:
     when each of them has one of the pinned O(fingerprints). A mirror or a man in the middle that
     serves another key is refused before apt or dnf would trust it.
   - The key is read in Python (armor checksum, packets, version 4 fingerprints); gpg is not needed
-    on the host. What is written is the checked key material itself, encoded again: one armored
+    on the host. What is written is the checked key material itself, encoded again as one armored
     block (binary for a C(.gpg) O(dest)), so apt reads exactly the keys that were checked. A file
     with other armor (another label, a block the check would skip) or with packets that do not
     belong in a public key file (a secret key, compressed data) is refused.
@@ -131,8 +131,8 @@ from urllib.request import url2pathname
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
 
-from ansible_collections.seed.kubeadm.plugins.module_utils.openpgp import (PgpError, armor, normalize_fingerprint, public_packets,
-                                                                          read_keys, unpinned)
+from ansible_collections.seed.kubeadm.plugins.module_utils.openpgp import PgpError, armor, normalize_fingerprint
+from ansible_collections.seed.kubeadm.plugins.module_utils.openpgp import public_packets, read_keys, unpinned
 
 
 def download(module, url, timeout, retries, delay):

@@ -424,10 +424,10 @@ def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_
 
 # --- problems: settings that cannot work together, groups ----------------------------------------
 @pytest.mark.parametrize("settings, expected", [
-    ({"cluster_kubernetes_version": "1.40.0"}, ["cluster_kubernetes_version: 1.40.0 is Kubernetes 1.40, which seed.kubeadm does"
-                                                 " not support (1.28 to 1.36); choose a release in that range"]),
-    ({"cluster_kubernetes_version": "2.0.1"}, ["cluster_kubernetes_version: 2.0.1 is Kubernetes 2.0, which seed.kubeadm does"
-                                                " not support (1.28 to 1.36); choose a release in that range"]),
+    ({"cluster_kubernetes_version": "1.40.0"},
+     ["cluster_kubernetes_version: 1.40.0 is Kubernetes 1.40, which seed.kubeadm does not support (1.28 to 1.36); choose a release in that range"]),
+    ({"cluster_kubernetes_version": "2.0.1"},
+     ["cluster_kubernetes_version: 2.0.1 is Kubernetes 2.0, which seed.kubeadm does not support (1.28 to 1.36); choose a release in that range"]),
     ({"cluster_kubernetes_version": "1.20.4", "preflight_kubelet_version": "1.20.4"},
      ["cluster_kubernetes_version: 1.20.4 is Kubernetes 1.20, which seed.kubeadm does not support (1.28 to 1.36);"
       " choose a release in that range"]),

@@ -194,7 +194,7 @@ def test_the_key_written_again_is_the_same_key_for_gpg(name, tmp_path):
 def test_trust_and_marker_packets_are_dropped_and_the_rest_kept():
     binary = _read("seed-test-two.gpg")
     packed = openpgp.public_packets(binary + b"\xb0\x02\x00\x00" + b"\xa8\x03PGP")
-    assert [tag for tag, _ in openpgp.packets(packed)] == [tag for tag, _ in openpgp.packets(binary)]
+    assert [packet[0] for packet in openpgp.packets(packed)] == [packet[0] for packet in openpgp.packets(binary)]
 
 
 @pytest.mark.parametrize("tag, name", [(5, "secret key"), (7, "secret subkey"), (8, "compressed data"), (11, "literal data"),
