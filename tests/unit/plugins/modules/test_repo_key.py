@@ -64,6 +64,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _serving(httpd):
+    """Serve in a thread for the length of a fixture."""
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @pytest.fixture
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -73,11 +82,7 @@ def server():
                    "/damaged": _fixture("docker.asc").replace(b"mQINBFit2ioBEADhWpZ8", b"mQINBFit2ioBEADhWpZ9"),
                    "/html": b"<html>mirror login page</html>"}
     httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serving(httpd)
 
 
 def _run(args, check_mode=False, rc=0):
@@ -266,11 +271,7 @@ def tls_server(server, tmp_path):
     httpd.requests, httpd.failures, httpd.files = [], 0, dict(server.files)
     httpd.redirects = {"/to-http": server.url + "/docker/gpg", "/to-https": "/docker/gpg"}
     httpd.url = "https://127.0.0.1:%d" % httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serving(httpd)
 
 
 def test_without_pins_the_key_must_arrive_over_https(tls_server, server, tmp_path):
