@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check docs/diagrams/plays.dot against the tree (run by docs/diagrams/render.sh --check).
 
-- its plays (number, name, hosts, roles) are the plays of playbooks/site.yml, in order;
+- its plays (number, name, hosts, roles) are the plays of playbooks/site.yml, in order (imported
+  playbooks expanded; a play on localhost without roles, such as the inventory check, is a guard and
+  is not drawn);
 - its table has one row per role of roles/, and a role's marks are exactly the cluster_facts keys
   the role's files read (``cluster_facts.KEY`` or ``cluster_facts['KEY']`` outside comments, in
   defaults, vars, tasks, handlers and templates). A role that hands the whole ``cluster_facts`` to a
@@ -45,12 +47,24 @@ def role_name(name):
     return name[len(COLLECTION):] if name.startswith(COLLECTION) else name
 
 
+def _plays(path):
+    """The plays of a playbook, with ``import_playbook`` entries replaced by the plays they import."""
+    with open(path, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle) or []
+    plays = []
+    for entry in entries:
+        imported = entry.get("ansible.builtin.import_playbook") or entry.get("import_playbook")
+        if imported:
+            plays.extend(_plays(os.path.join(os.path.dirname(path), imported)))
+        else:
+            plays.append(entry)
+    return plays
+
+
 def site_plays():
     """[(name, hosts, sorted roles)] of playbooks/site.yml: roles: and include_role/import_role tasks."""
-    with open(SITE, encoding="utf-8") as handle:
-        plays = yaml.safe_load(handle) or []
     out = []
-    for play in plays:
+    for play in _plays(SITE):
         roles = []
         for entry in play.get("roles") or []:
             roles.append(role_name(entry.get("role") or entry.get("name") if isinstance(entry, dict) else entry))
@@ -59,6 +73,8 @@ def site_plays():
                 for action in ("ansible.builtin.include_role", "ansible.builtin.import_role", "include_role", "import_role"):
                     if action in task:
                         roles.append(role_name(task[action]["name"]))
+        if str(play.get("hosts", "")) == "localhost" and not roles:
+            continue  # a guard (playbooks/inventory_check.yml), not a step of the data flow
         out.append((str(play.get("name", "")).split(" - ", maxsplit=1)[0].strip(), str(play.get("hosts", "")), sorted(set(roles))))
     return out
 
