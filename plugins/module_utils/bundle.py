@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The offline bundle: its manifest, its one archive, and their checks.
+
+A bundle is a directory tree of regular files (``debian/<release>/*.deb``, ``images/*.tar``,
+``images.yml``) plus ``manifest.json``, which names every other file with its size and SHA-256 and
+says what it is (kind, name, version, source). The builder writes the manifest and packs the tree
+into one tar archive; the init node unpacks the archive into a fresh directory and refuses it,
+naming the files, unless every file is exactly the one the manifest describes and nothing else is
+there. The same inputs give the same manifest and the same archive (sorted members, no time
+stamps, no owners).
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import re
+import shutil
+import tarfile
+import tempfile
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+KINDS = ("deb", "image", "index", "file")
+_CHUNK = 1024 * 1024
+# apt's file names: <name>_<version with ':' as %3a>_<arch>.deb
+_DEB_NAME = re.compile(r"^([a-z0-9][a-z0-9+.-]*)_([^_/]+)_([a-z0-9-]+)\.deb$")
+
+
+class BundleError(Exception):
+    """A bundle that cannot be used; the message names the files and the fix."""
+
+
+def file_digest(path):
+    """(size, sha256 hex) of one file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+def safe_path(path):
+    """True for a relative, normalised POSIX path that stays inside the bundle."""
+    if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
+        return False
+    if path.startswith("/") or posixpath.normpath(path) != path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def scan(root):
+    """Every file of the tree below root except the manifest, as sorted relative paths.
+
+    Symbolic links and special files are refused: a bundle holds regular files only.
+    """
+    found, refused = [], []
+    for directory, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            full = os.path.join(directory, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if os.path.islink(full):
+                refused.append(rel)
+            elif name in files:
+                if os.path.isfile(full):
+                    if rel != MANIFEST:
+                        found.append(rel)
+                else:
+                    refused.append(rel)
+    if refused:
+        raise BundleError("the bundle may hold regular files and directories only; not: %s" % ", ".join(sorted(refused)))
+    return sorted(found)
+
+
+def deb_fields(path):
+    """(name, version, architecture) from apt's file name of a package, or None."""
+    match = _DEB_NAME.match(posixpath.basename(path))
+    if not match:
+        return None
+    return match.group(1), match.group(2).replace("%3a", ":").replace("%3A", ":"), match.group(3)
+
+
+def describe(path, described):
+    """The manifest entry fields of one file: what the builder said, else what its name tells."""
+    entry = dict(described or {})
+    if "kind" not in entry:
+        if path.endswith(".deb"):
+            entry["kind"] = "deb"
+        elif path.startswith("images/") and path.endswith(".tar"):
+            entry["kind"] = "image"
+        else:
+            entry["kind"] = "file"
+    if entry["kind"] == "deb":
+        fields = deb_fields(path)
+        if fields:
+            entry.setdefault("name", fields[0])
+            entry.setdefault("version", fields[1])
+            entry.setdefault("architecture", fields[2])
+            parts = path.split("/")
+            if len(parts) == 3 and parts[0] == "debian":
+                entry.setdefault("release", parts[1])
+    entry.setdefault("name", posixpath.basename(path))
+    entry.setdefault("version", "")
+    entry.setdefault("source", "")
+    return entry
+
+
+def build_manifest(root, artifacts=None, info=None):
+    """The manifest of the tree below root (a dict); artifacts describe files by path.
+
+    Every entry of artifacts must name a file that exists; a file no entry names is described
+    from its name (a .deb gives name, version, architecture and release).
+    """
+    files = scan(root)
+    described = {}
+    problems = []
+    for item in artifacts or []:
+        if not isinstance(item, dict) or not safe_path(item.get("path")):
+            problems.append("artifact %r needs a relative path inside the bundle" % (item,))
+            continue
+        if item.get("kind") and item["kind"] not in KINDS:
+            problems.append("artifact %s: kind must be one of %s, got %r" % (item["path"], ", ".join(KINDS), item["kind"]))
+        described[item["path"]] = dict((k, v) for k, v in item.items() if k != "path")
+    missing = sorted(set(described) - set(files))
+    if missing:
+        problems.append("described but not in the bundle: %s" % ", ".join(missing))
+    if problems:
+        raise BundleError("; ".join(problems))
+    entries = []
+    total = 0
+    for path in files:
+        size, sha = file_digest(os.path.join(root, path))
+        total += size
+        entry = describe(path, described.get(path))
+        entry.update({"path": path, "size": size, "sha256": sha})
+        entries.append(entry)
+    return {"format": FORMAT, "bundle": dict(info or {}), "size": total, "files": entries}
+
+
+def dump_manifest(manifest):
+    """The manifest's bytes: the same manifest always gives the same bytes."""
+    return (json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def bundle_id(manifest_bytes):
+    """A short name for a bundle: the start of its manifest's SHA-256."""
+    return hashlib.sha256(manifest_bytes).hexdigest()[:16]
+
+
+def load_manifest(root):
+    """Read and check the shape of root/manifest.json."""
+    path = os.path.join(root, MANIFEST)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        manifest = json.loads(data.decode("utf-8"))
+    except (IOError, OSError) as exc:
+        raise BundleError("the bundle has no readable %s (%s): build it with playbooks/offline_bundle.yml" % (MANIFEST, exc))
+    except ValueError as exc:
+        raise BundleError("%s is not valid JSON (%s)" % (MANIFEST, exc))
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
+        raise BundleError("%s is not a seed.kubeadm bundle manifest of format %d" % (MANIFEST, FORMAT))
+    for entry in manifest["files"]:
+        if (not isinstance(entry, dict) or not safe_path(entry.get("path")) or entry.get("path") == MANIFEST
+                or not isinstance(entry.get("size"), int) or not re.match(r"^[0-9a-f]{64}$", str(entry.get("sha256")))):
+            raise BundleError("%s has a malformed entry: %r" % (MANIFEST, entry))
+    return manifest, data
+
+
+def entry_problem(path, size, sha, entry):
+    """What is wrong with a file of this size and SHA-256 against its manifest entry, or None."""
+    if size != entry["size"]:
+        return "%s: %d bytes, the manifest says %d (truncated or replaced)" % (path, size, entry["size"])
+    if sha != entry["sha256"]:
+        return "%s: SHA-256 %s, the manifest says %s (altered)" % (path, sha, entry["sha256"])
+    return None
+
+
+def verify_archive(archive, manifest):
+    """Every problem of an archive against its manifest, read without writing anything."""
+    wanted = dict((e["path"], e) for e in manifest["files"])
+    seen = set()
+    problems = []
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            for member in tar:
+                name = member.name[:-1] if member.name.endswith("/") else member.name
+                if not safe_path(name) or not (member.isfile() or member.isdir()):
+                    problems.append("%s: a member a bundle may not have (link, device, path outside it)" % member.name)
+                    continue
+                if member.isdir() or name == MANIFEST:
+                    continue
+                if name not in wanted:
+                    problems.append("%s: not in the manifest" % name)
+                    continue
+                seen.add(name)
+                digest = hashlib.sha256()
+                handle = tar.extractfile(member)
+                size = 0
+                for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                    size += len(chunk)
+                    digest.update(chunk)
+                problem = entry_problem(name, size, digest.hexdigest(), wanted[name])
+                if problem:
+                    problems.append(problem)
+    except (tarfile.TarError, EOFError, IOError, OSError) as exc:
+        problems.append("%s is truncated or damaged (%s)" % (archive, exc))
+    problems.extend("%s: missing" % path for path in sorted(set(wanted) - seen))
+    return problems
+
+
+def verify(root, manifest):
+    """Every problem of the tree below root against the manifest (an empty list: it is intact)."""
+    problems = []
+    try:
+        present = set(scan(root))
+    except BundleError as exc:
+        return [str(exc)]
+    listed = set()
+    for entry in manifest["files"]:
+        path = entry["path"]
+        if path in listed:
+            problems.append("%s: listed twice in the manifest" % path)
+            continue
+        listed.add(path)
+        if path not in present:
+            problems.append("%s: missing" % path)
+            continue
+        size, sha = file_digest(os.path.join(root, path))
+        problem = entry_problem(path, size, sha, entry)
+        if problem:
+            problems.append(problem)
+    for path in sorted(present - listed):
+        problems.append("%s: not in the manifest" % path)
+    return problems
+
+
+def _tar_info(name, size=0, directory=False):
+    info = tarfile.TarInfo(name)
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    if directory:
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+    else:
+        info.size = size
+        info.mode = 0o644
+    return info
+
+
+def pack(root, manifest_bytes, archive):
+    """Write the manifest and every file the manifest lists into ONE tar archive, reproducibly.
+
+    Members are sorted, without time stamps or owners; the archive is written to a temporary
+    name and renamed, so a reader never sees half of it. Returns the archive's SHA-256.
+    """
+    manifest = json.loads(manifest_bytes.decode("ascii"))
+    paths = sorted(entry["path"] for entry in manifest["files"])
+    directories = set()
+    for path in paths:
+        parent = posixpath.dirname(path)
+        while parent:
+            directories.add(parent)
+            parent = posixpath.dirname(parent)
+    target_dir = os.path.dirname(os.path.abspath(archive))
+    fd, tmp = tempfile.mkstemp(prefix=".seed-bundle.", dir=target_dir)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+                tar.addfile(_tar_info(MANIFEST, len(manifest_bytes)), io.BytesIO(manifest_bytes))
+                for directory in sorted(directories):
+                    tar.addfile(_tar_info(directory + "/", directory=True))
+                for path in paths:
+                    full = os.path.join(root, path)
+                    with open(full, "rb") as handle:
+                        tar.addfile(_tar_info(path, os.fstat(handle.fileno()).st_size), handle)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, archive)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return file_digest(archive)[1]
+
+
+def unpack(archive, parent):
+    """Unpack a bundle archive into a new directory below parent and verify it.
+
+    Only regular files and directories with safe paths are taken from the archive. The tree is
+    unpacked into a temporary directory; if any file differs from the manifest the directory is
+    removed and BundleError names every bad file. Returns (bundle id, final directory, manifest);
+    an id that is already unpacked and intact is left as it is.
+    """
+    work = tempfile.mkdtemp(prefix=".unpack.", dir=parent)
+    try:
+        try:
+            tar = tarfile.open(archive, mode="r:*")
+        except (tarfile.TarError, IOError, OSError) as exc:
+            raise BundleError("%s is not a readable tar archive (%s)" % (archive, exc))
+        refused = []
+        with tar:
+            try:
+                for member in tar:
+                    name = member.name[:-1] if member.name.endswith("/") else member.name
+                    if not safe_path(name) or not (member.isfile() or member.isdir()):
+                        refused.append(member.name)
+                        continue
+                    dest = os.path.join(work, *name.split("/"))
+                    if member.isdir():
+                        if not os.path.isdir(dest):
+                            os.makedirs(dest, 0o755)
+                        continue
+                    if not os.path.isdir(os.path.dirname(dest)):
+                        os.makedirs(os.path.dirname(dest), 0o755)
+                    source = tar.extractfile(member)
+                    with open(dest, "wb") as handle:
+                        shutil.copyfileobj(source, handle, _CHUNK)
+                    os.chmod(dest, 0o644)
+            except (tarfile.TarError, EOFError, IOError, OSError) as exc:
+                raise BundleError("%s is truncated or damaged (%s)" % (archive, exc))
+        if refused:
+            raise BundleError("%s holds members a bundle may not have (links, devices, paths outside it): %s"
+                              % (archive, ", ".join(sorted(refused))))
+        manifest, data = load_manifest(work)
+        problems = verify(work, manifest)
+        if problems:
+            raise BundleError("the bundle %s is refused, nothing of it is served: %s" % (archive, "; ".join(problems)))
+        ident = bundle_id(data)
+        final = os.path.join(parent, ident)
+        if os.path.isdir(final):
+            old, old_data = load_manifest(final)
+            if old_data == data and not verify(final, old):
+                shutil.rmtree(work)
+                return ident, final, manifest
+            shutil.rmtree(final)
+        os.rename(work, final)
+        return ident, final, manifest
+    except BaseException:
+        if os.path.isdir(work):
+            shutil.rmtree(work)
+        raise

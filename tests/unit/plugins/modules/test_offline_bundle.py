@@ -1,0 +1,234 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""seed.kubeadm.offline_bundle on real trees and real tar archives.
+
+The archives are also read with GNU tar, and an archive is tampered with in every way a file on a
+USB stick or a half-finished copy can differ: a byte changed, a file cut short, a file added, a
+file taken out, a symbolic link or a path leaving the tree slipped in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+import kubeadm_testlib as lib
+from ansible_collections.seed.kubeadm.plugins.module_utils import bundle as bdl
+from ansible_collections.seed.kubeadm.plugins.modules import offline_bundle
+
+
+def _tree(root, extra=None):
+    files = {
+        "debian/bookworm/containerd_1.6.20~ds1-1+b1_amd64.deb": b"containerd package" * 100,
+        "debian/bookworm/kubeadm_1.35.6-1.1_amd64.deb": b"kubeadm package",
+        "debian/bookworm/libc6_2.36-9%3a2_amd64.deb": b"epoch in the name",
+        "images/pause_3.10.1.tar": b"image archive",
+        "images.yml": b"- {archive: pause_3.10.1.tar, image: registry.k8s.io/pause:3.10.1}\n",
+    }
+    files.update(extra or {})
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return files
+
+
+def _run(args, check_mode=False):
+    return lib.run_module(offline_bundle, args, check_mode=check_mode)
+
+
+ARTIFACTS = [{"path": "images/pause_3.10.1.tar", "kind": "image", "name": "registry.k8s.io/pause",
+              "version": "3.10.1", "source": "registry.k8s.io/pause:3.10.1"}]
+
+
+def _packed(tmp_path, name="bundle.tar"):
+    root = tmp_path / "tree"
+    files = _tree(root)
+    archive = tmp_path / name
+    result, code = _run({"state": "packed", "path": str(root), "archive": str(archive), "artifacts": ARTIFACTS,
+                         "info": {"kubernetes_versions": ["1.35.6"]}})
+    assert code == 0, result
+    return root, files, archive, result
+
+
+def test_manifest_describes_every_file(tmp_path):
+    root, files, archive, result = _packed(tmp_path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["format"] == 1 and manifest["bundle"] == {"kubernetes_versions": ["1.35.6"]}
+    by_path = {e["path"]: e for e in manifest["files"]}
+    assert sorted(by_path) == sorted(files)
+    for path, data in files.items():
+        assert by_path[path]["size"] == len(data)
+        assert by_path[path]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert by_path["debian/bookworm/libc6_2.36-9%3a2_amd64.deb"]["version"] == "2.36-9:2"
+    kubeadm = by_path["debian/bookworm/kubeadm_1.35.6-1.1_amd64.deb"]
+    assert (kubeadm["kind"], kubeadm["name"], kubeadm["version"], kubeadm["release"], kubeadm["architecture"]) == (
+        "deb", "kubeadm", "1.35.6-1.1", "bookworm", "amd64")
+    assert by_path["images/pause_3.10.1.tar"]["source"] == "registry.k8s.io/pause:3.10.1"
+    assert by_path["images.yml"]["kind"] == "file"
+    assert result["files"] == {"deb": 3, "image": 1, "file": 1}
+    assert result["bundle_size"] == sum(len(d) for d in files.values())
+    assert result["bundle_id"] == hashlib.sha256((root / "manifest.json").read_bytes()).hexdigest()[:16]
+    # GNU tar reads it: the manifest first, then every file, no owners, no time stamps.
+    listing = subprocess.run(["tar", "-tvf", str(archive)], check=True, capture_output=True, text=True).stdout
+    names = [line.split()[-1] for line in listing.splitlines()]
+    assert names[0] == "manifest.json"
+    assert sorted(n for n in names if not n.endswith("/")) == sorted(list(files) + ["manifest.json"])
+    assert all(" 0/0 " in line and "1970-01-01" in line for line in listing.splitlines())
+    assert result["archive_sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_same_inputs_same_manifest_and_archive_and_idempotent(tmp_path):
+    _, _, first, one = _packed(tmp_path / "a")
+    _, _, second, two = _packed(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    assert one["bundle_id"] == two["bundle_id"]
+    again, code = _run({"state": "packed", "path": str(tmp_path / "a" / "tree"), "archive": str(first), "artifacts": ARTIFACTS,
+                        "info": {"kubernetes_versions": ["1.35.6"]}})
+    assert code == 0 and again["changed"] is False
+    # One changed byte in one file: another manifest, another archive, reported as a change.
+    (tmp_path / "a" / "tree" / "images.yml").write_bytes(b"[]\n")
+    changed, code = _run({"state": "packed", "path": str(tmp_path / "a" / "tree"), "archive": str(first),
+                          "artifacts": ARTIFACTS, "info": {"kubernetes_versions": ["1.35.6"]}}, check_mode=True)
+    assert code == 0 and changed["changed"] is True and changed["bundle_id"] != one["bundle_id"]
+    assert first.read_bytes() == second.read_bytes(), "check mode wrote the archive"
+
+
+def test_unpack_verifies_and_is_idempotent(tmp_path):
+    _, files, archive, packed = _packed(tmp_path)
+    dest = tmp_path / "bundles"
+    check, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)}, check_mode=True)
+    assert code == 0 and check["changed"] is True and not dest.exists()
+    result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0 and result["changed"] is True
+    assert result["bundle_path"] == str(dest / packed["bundle_id"])
+    for path, data in files.items():
+        assert (dest / packed["bundle_id"] / path).read_bytes() == data
+    assert sorted(os.listdir(dest)) == [packed["bundle_id"]], "a temporary directory was left behind"
+    again, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0 and again["changed"] is False
+    verified, code = _run({"state": "verified", "path": result["bundle_path"]})
+    assert code == 0 and verified["bundle_id"] == packed["bundle_id"]
+    # A file altered after unpacking: verified fails naming it, unpacked again repairs the tree.
+    (dest / packed["bundle_id"] / "images.yml").write_bytes(b"- evil\n")
+    bad, code = _run({"state": "verified", "path": result["bundle_path"]})
+    assert code == 1 and "images.yml" in bad["msg"] and bad["problems"] == [p for p in bad["problems"] if "images.yml" in p]
+    repaired, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0 and repaired["changed"] is True
+    assert (dest / packed["bundle_id"] / "images.yml").read_bytes() == files["images.yml"]
+
+
+def _rewrite(archive, target, change):
+    """Copy an archive member by member, letting change(member, data) alter, drop (None) or add members."""
+    out = io.BytesIO()
+    with tarfile.open(archive) as src, tarfile.open(fileobj=out, mode="w") as dst:
+        for member in src:
+            data = src.extractfile(member).read() if member.isfile() else None
+            for new_member, new_data in change(member, data):
+                if new_data is not None:
+                    new_member.size = len(new_data)
+                    dst.addfile(new_member, io.BytesIO(new_data))
+                else:
+                    dst.addfile(new_member)
+    target.write_bytes(out.getvalue())
+
+
+def _link(name, target):
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.SYMTYPE
+    info.linkname = target
+    return info
+
+
+def _file(name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+TAMPERING = {
+    "byte changed": (lambda m, d: [(m, d.replace(b"kubeadm", b"kubeadx") if m.name.endswith(".deb") else d)], ["kubeadm_1.35.6-1.1_amd64.deb: SHA-256"]),
+    "file cut short": (lambda m, d: [(m, d[:5] if d and m.name.startswith("images/") else d)], ["images/pause_3.10.1.tar: 5 bytes"]),
+    "file added": (lambda m, d: [(m, d)] + ([_file("debian/bookworm/evil_1_all.deb", b"x")] if m.name == "images.yml" else []),
+                   ["debian/bookworm/evil_1_all.deb: not in the manifest"]),
+    "file taken out": (lambda m, d: [] if m.name == "images.yml" else [(m, d)], ["images.yml: missing"]),
+    "symbolic link": (lambda m, d: [(m, d)] + ([(_link("debian/bookworm/passwd", "/etc/passwd"), None)] if m.name == "images.yml" else []),
+                      ["debian/bookworm/passwd"]),
+    "path leaving the tree": (lambda m, d: [(m, d)] + ([_file("../outside", b"x")] if m.name == "images.yml" else []), ["../outside"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERING))
+def test_tampered_archive_is_refused_naming_the_file(tmp_path, case):
+    change, expected = TAMPERING[case]
+    _, _, archive, packed = _packed(tmp_path)
+    bad = tmp_path / "bad.tar"
+    _rewrite(archive, bad, change)
+    dest = tmp_path / "bundles"
+    dest.mkdir()
+    for check_mode in (True, False):
+        result, code = _run({"state": "unpacked", "archive": str(bad), "dest": str(dest)}, check_mode=check_mode)
+        assert code == 1, (case, check_mode, result)
+        for text in expected:
+            assert text in result["msg"], (case, check_mode, result["msg"])
+    assert os.listdir(dest) == [], "a refused bundle left files behind"
+    assert not (tmp_path / "outside").exists()
+
+
+def test_truncated_archive_and_foreign_archive_are_refused(tmp_path):
+    _, _, archive, _ = _packed(tmp_path)
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(archive.read_bytes()[:3000])  # inside the files, not in the padding
+    dest = tmp_path / "bundles"
+    result, code = _run({"state": "unpacked", "archive": str(cut), "dest": str(dest)})
+    assert code == 1 and ("truncated" in result["msg"] or "missing" in result["msg"]), result["msg"]
+    assert not dest.exists() or os.listdir(dest) == []
+    foreign = tmp_path / "foreign.tar"
+    with tarfile.open(foreign, "w") as tar:
+        info, data = _file("debian/x.deb", b"x")
+        tar.addfile(info, io.BytesIO(data))
+    result, code = _run({"state": "unpacked", "archive": str(foreign), "dest": str(dest)})
+    assert code == 1 and "does not start with a bundle manifest" in result["msg"]
+    result, code = _run({"state": "unpacked", "archive": str(tmp_path / "nothing.tar"), "dest": str(dest)})
+    assert code == 1 and "does not exist" in result["msg"]
+
+
+def test_bad_inputs_are_named(tmp_path):
+    root = tmp_path / "tree"
+    _tree(root)
+    result, code = _run({"state": "packed", "path": str(root)})
+    assert code == 1 and "archive" in result["msg"]
+    result, code = _run({"state": "manifest", "path": str(tmp_path / "none")})
+    assert code == 1 and "not a directory" in result["msg"]
+    result, code = _run({"state": "manifest", "path": str(root), "artifacts": [{"path": "images/other.tar"}]})
+    assert code == 1 and "described but not in the bundle: images/other.tar" in result["msg"]
+    result, code = _run({"state": "manifest", "path": str(root), "artifacts": [{"path": "../x"}]})
+    assert code == 1 and "relative path" in result["msg"]
+    result, code = _run({"state": "manifest", "path": str(root), "artifacts": [{"path": "images.yml", "kind": "rpm"}]})
+    assert code == 1 and "kind must be one of" in result["msg"]
+    os.symlink("/etc/passwd", root / "debian" / "link.deb")
+    result, code = _run({"state": "manifest", "path": str(root)})
+    assert code == 1 and "debian/link.deb" in result["msg"]
+    result, code = _run({"state": "verified", "path": str(tmp_path)})
+    assert code == 1 and "no readable manifest.json" in result["msg"]
+    (tmp_path / "manifest.json").write_text("{")
+    result, code = _run({"state": "verified", "path": str(tmp_path)})
+    assert code == 1 and "not valid JSON" in result["msg"]
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": 1, "files": [{"path": "/etc/passwd", "size": 1, "sha256": "0" * 64}]}))
+    result, code = _run({"state": "verified", "path": str(tmp_path)})
+    assert code == 1 and "malformed entry" in result["msg"]
+
+
+@pytest.mark.parametrize("path,ok", [
+    ("debian/x.deb", True), ("a", True), ("", False), ("/abs", False), ("a/../b", False), ("./a", False),
+    ("a//b", False), ("a/", False), ("..", False), ("a\\b", False), ("a\x00", False), (None, False),
+])
+def test_safe_path(path, ok):
+    assert bdl.safe_path(path) is ok
