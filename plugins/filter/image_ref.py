@@ -139,8 +139,54 @@ def kubeadm_image_aliases(ref):
     return []
 
 
+def _endpoint_host(url):
+    """host[:port][/path] of a registry mirror endpoint URL, and whether it is plain HTTP."""
+    text = str(url).strip().rstrip("/")
+    plain = text.startswith("http://")
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            text = text[len(scheme):]
+    return text, plain
+
+
+def bundle_images(refs, settings, mirrors=None):
+    """What the offline bundle builder saves for each image: upstream name, source, archive name.
+
+    ``refs`` are images by their upstream names (as the roles and kubeadm name them); ``settings``
+    is the builder's C(cluster_facts.sources.image_rewrite) (online or mirror). In mirror mode an
+    image outside registry.k8s.io is pulled from the first endpoint of its entry in ``mirrors``
+    (C(cluster_registry_mirrors)), when there is one.
+    """
+    if not isinstance(settings, dict) or settings.get("source") not in ("online", "mirror"):
+        raise AnsibleFilterError("bundle_images builds from the online or mirror source, got %r" % (settings,))
+    by_registry = {}
+    for mirror in mirrors or []:
+        if isinstance(mirror, dict) and mirror.get("registry") and mirror.get("endpoints"):
+            by_registry.setdefault(str(mirror["registry"]), list(mirror["endpoints"])[0])
+    out, seen = [], set()
+    for ref in refs or []:
+        registry, path, suffix = split_image(str(ref))
+        if suffix.startswith("@"):
+            raise AnsibleFilterError("image %s is pinned by digest; the bundle stores images by tag, give it with its tag" % ref)
+        image = "%s/%s%s" % (registry, path, suffix)
+        if image in seen:
+            continue
+        seen.add(image)
+        source, plain = image_ref(image, settings), False
+        if settings["source"] == "mirror" and source == image and registry in by_registry:
+            host, plain = _endpoint_host(by_registry[registry])
+            source = "%s/%s%s" % (host, path, suffix)
+        archive = re.sub(r"[^A-Za-z0-9_.-]+", "_", image) + ".tar"
+        out.append({"image": image, "source": source, "archive": archive, "plain_http": plain,
+                    "triple": "%s=%s=%s" % (archive, source, image),
+                    "entry": {"archive": archive, "image": image},
+                    "artifact": {"path": "images/" + archive, "kind": "image", "name": "%s/%s" % (registry, path),
+                                 "version": suffix[1:], "source": source}})
+    return out
+
+
 class FilterModule:
     """Image reference filters."""
 
     def filters(self):
-        return {"image_ref": image_ref, "kubeadm_image_aliases": kubeadm_image_aliases}
+        return {"image_ref": image_ref, "kubeadm_image_aliases": kubeadm_image_aliases, "bundle_images": bundle_images}

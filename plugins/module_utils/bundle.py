@@ -296,6 +296,17 @@ def pack(root, manifest_bytes, archive):
     return file_digest(archive)[1]
 
 
+def _directory(top, path):
+    """Create path and its parents below top as 0755 whatever the umask (the web server reads them)."""
+    missing = []
+    while path != top and not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        os.mkdir(directory)
+        os.chmod(directory, 0o755)
+
+
 def unpack(archive, parent):
     """Unpack a bundle archive into a new directory below parent and verify it.
 
@@ -306,6 +317,7 @@ def unpack(archive, parent):
     """
     work = tempfile.mkdtemp(prefix=".unpack.", dir=parent)
     try:
+        os.chmod(work, 0o755)  # served: readable by the web server like the files in it
         try:
             tar = tarfile.open(archive, mode="r:*")
         except (tarfile.TarError, IOError, OSError) as exc:
@@ -320,11 +332,9 @@ def unpack(archive, parent):
                         continue
                     dest = os.path.join(work, *name.split("/"))
                     if member.isdir():
-                        if not os.path.isdir(dest):
-                            os.makedirs(dest, 0o755)
+                        _directory(work, dest)
                         continue
-                    if not os.path.isdir(os.path.dirname(dest)):
-                        os.makedirs(os.path.dirname(dest), 0o755)
+                    _directory(work, os.path.dirname(dest))
                     source = tar.extractfile(member)
                     with open(dest, "wb") as handle:
                         shutil.copyfileobj(source, handle, _CHUNK)

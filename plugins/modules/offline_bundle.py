@@ -22,6 +22,8 @@ description:
     manifest's SHA-256) and checks it. A file that is missing, truncated, altered or not in the
     manifest, a link or a path outside the tree makes the module fail naming every such file, and
     nothing of that archive is left behind.
+  - O(state=read) returns the manifest of O(archive) (or of the tree at O(path)) without checking
+    the files, for example to list the Kubernetes versions a bundle carries.
 author:
   - Seed developers (!UNKNOWN)
 extends_documentation_fragment:
@@ -38,7 +40,7 @@ options:
   state:
     description: What to do (see the description).
     type: str
-    choices: [manifest, packed, verified, unpacked]
+    choices: [manifest, packed, verified, unpacked, read]
     default: verified
   path:
     description: The bundle's tree (O(state=manifest), O(state=packed), O(state=verified)).
@@ -111,6 +113,10 @@ archive_sha256:
   description: SHA-256 of the archive (O(state=packed) and O(state=unpacked)).
   returned: when an archive was written or read
   type: str
+manifest:
+  description: The whole manifest (O(state=read)); C(files) lists every file with path, kind, name, version, source, size and sha256.
+  returned: O(state=read)
+  type: dict
 problems:
   description: Every file that differs from the manifest (O(state=verified)); the module fails when it is not empty.
   returned: failure
@@ -227,10 +233,25 @@ def run_unpacked(module, p):
     return result
 
 
+def run_read(module, p):
+    if p["archive"]:
+        data = archive_manifest(p["archive"])
+        if data is None:
+            module.fail_json(msg="%s is not a bundle archive (it does not start with %s)" % (p["archive"], bdl.MANIFEST))
+        manifest = json.loads(data.decode("utf-8"))
+    elif p["path"]:
+        manifest, data = bdl.load_manifest(p["path"])
+    else:
+        module.fail_json(msg="state=read needs archive or path")
+    result = summary(manifest, data)
+    result.update(changed=False, manifest=manifest)
+    return result
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            state=dict(type="str", default="verified", choices=["manifest", "packed", "verified", "unpacked"]),
+            state=dict(type="str", default="verified", choices=["manifest", "packed", "verified", "unpacked", "read"]),
             path=dict(type="path"),
             archive=dict(type="path"),
             dest=dict(type="path"),
@@ -245,6 +266,8 @@ def main():
             result = run_write(module, p)
         elif p["state"] == "verified":
             result = run_verified(module, p)
+        elif p["state"] == "read":
+            result = run_read(module, p)
         else:
             result = run_unpacked(module, p)
     except bdl.BundleError as exc:

@@ -2,14 +2,15 @@
 # Keep the init node's apt repository signed with the init node's own key.
 # Usage: sign-repository.sh ROOT [--check]
 #   ROOT/signing              GnuPG home (0700) holding the key pair, generated once
-#   ROOT/www/debian/Release   signed into InRelease and Release.gpg whenever Release or the key
-#                             changed since the last signature (ROOT/www/debian/.seed-signed)
+#   ROOT/index/*/*/Release    each bundle's index per release (index-bundle.sh), signed into
+#                             InRelease and Release.gpg whenever Release or the key changed since
+#                             the last signature (.seed-signed beside it)
 #   ROOT/www/seed-offline.asc the public key, for people; nodes get it through Ansible
-# Prints "generated KEY" and "signed Release" for what it changed, "fingerprint FPR", then the
+# Prints "generated KEY" and "signed index/ID/RELEASE/Release" for what it changed, "fingerprint FPR", then the
 # public key. With --check it changes nothing and prints "would ..." instead.
 set -euo pipefail
 root=$1 check=${2:-}
-home=$root/signing repo=$root/www/debian public=$root/www/seed-offline.asc
+home=$root/signing public=$root/www/seed-offline.asc
 export GNUPGHOME=$home
 trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || true' EXIT
 
@@ -32,11 +33,13 @@ if [[ -z "$fpr" ]]; then
   echo "generated $fpr"
 fi
 
-if [[ -f "$repo/Release" ]]; then
+shopt -s nullglob
+for release in "$root"/index/*/*/Release; do
+  repo=$(dirname "$release")
   stamp="$fpr $(sha256sum "$repo/Release" | cut -d' ' -f1)"
   if [[ ! -f "$repo/InRelease" || ! -f "$repo/Release.gpg" || "$(cat "$repo/.seed-signed" 2>/dev/null)" != "$stamp" ]]; then
     if [[ -n "$check" ]]; then
-      echo "would sign Release"
+      echo "would sign ${repo#"$root"/}/Release"
     else
       gpg --batch --yes --quiet --local-user "$fpr" --digest-algo SHA512 --clearsign \
         --output "$repo/InRelease.new" "$repo/Release"
@@ -45,10 +48,10 @@ if [[ -f "$repo/Release" ]]; then
       mv -f "$repo/InRelease.new" "$repo/InRelease"
       mv -f "$repo/Release.gpg.new" "$repo/Release.gpg"
       echo "$stamp" > "$repo/.seed-signed"
-      echo "signed Release"
+      echo "signed ${repo#"$root"/}/Release"
     fi
   fi
-fi
+done
 
 key=$(gpg --batch --armor --export "$fpr")
 if [[ "$(cat "$public" 2>/dev/null)" != "$key" ]]; then

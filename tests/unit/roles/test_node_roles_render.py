@@ -147,10 +147,13 @@ def test_kube_packages_offline_leaves_the_apt_source_to_offline_repo():
     assert render.files() == {} and render("__kube_packages_wanted.exists") == []
     assert render("__kube_packages_wanted.offline_client") is True
     # The one owner: offline_repo's client tasks, with the init node's flat repository.
-    client = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
-                                             role_path=os.path.join(ROLES, "offline_repo")))
-    assert _lines(client.template("client.list.j2")) == [
-        "deb [signed-by=/etc/apt/keyrings/seed-offline.asc check-date=no] http://%s/debian ./" % INIT]
+    # One repository per distribution release: the node's own.
+    for release in ("bookworm", "trixie"):
+        client = RoleRender("offline_repo", dict(role_variables("offline_repo"), cluster_facts=cluster_facts("offline"),
+                                                 ansible_facts={"distribution_release": release},
+                                                 role_path=os.path.join(ROLES, "offline_repo")))
+        assert _lines(client.template("client.list.j2")) == [
+            "deb [signed-by=/etc/apt/keyrings/seed-offline.asc check-date=no] http://%s/debian/%s ./" % (INIT, release)]
     with open(os.path.join(ROLES, "offline_repo", "tasks", "client.yml"), encoding="utf-8") as handle:
         tasks = yaml.safe_load(handle)
     writes = [t["seed.kubeadm.node_state"]["files"] for t in tasks if "seed.kubeadm.node_state" in t]

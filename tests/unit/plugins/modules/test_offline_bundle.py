@@ -112,6 +112,10 @@ def test_unpack_verifies_and_is_idempotent(tmp_path):
     for path, data in files.items():
         assert (dest / packed["bundle_id"] / path).read_bytes() == data
     assert sorted(os.listdir(dest)) == [packed["bundle_id"]], "a temporary directory was left behind"
+    # Served by a web server running as another user: every directory and file is world-readable.
+    for directory, dirs, names in os.walk(dest / packed["bundle_id"]):
+        assert os.stat(directory).st_mode & 0o777 == 0o755, directory
+        assert all(os.stat(os.path.join(directory, n)).st_mode & 0o777 == 0o644 for n in names)
     again, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
     assert code == 0 and again["changed"] is False
     verified, code = _run({"state": "verified", "path": result["bundle_path"]})
@@ -232,3 +236,16 @@ def test_bad_inputs_are_named(tmp_path):
 ])
 def test_safe_path(path, ok):
     assert bdl.safe_path(path) is ok
+
+
+def test_read_returns_the_manifest_without_unpacking(tmp_path):
+    root, files, archive, packed = _packed(tmp_path)
+    from_archive, code = _run({"state": "read", "archive": str(archive)})
+    assert code == 0 and from_archive["changed"] is False and from_archive["bundle_id"] == packed["bundle_id"]
+    assert sorted(e["path"] for e in from_archive["manifest"]["files"]) == sorted(files)
+    from_tree, code = _run({"state": "read", "path": str(root)})
+    assert code == 0 and from_tree["manifest"] == from_archive["manifest"]
+    result, code = _run({"state": "read", "archive": str(root / "images.yml")})
+    assert code == 1 and "not a bundle archive" in result["msg"]
+    result, code = _run({"state": "read"})
+    assert code == 1 and "needs archive or path" in result["msg"]
