@@ -209,19 +209,20 @@ def run_unpacked(module, p):
     if data is None:
         module.fail_json(msg="%s does not start with a bundle manifest (%s): build it with playbooks/offline_bundle.yml"
                          % (p["archive"], bdl.MANIFEST))
+    manifest = json.loads(data.decode("ascii"))
+    # The archive itself is always read in full: a damaged copy is reported even when a bundle with
+    # the same manifest is already unpacked and served.
+    problems = bdl.verify_archive(p["archive"], manifest)
+    if problems:
+        module.fail_json(msg="the bundle %s is refused, nothing of it is served: %s" % (p["archive"], "; ".join(problems)),
+                         problems=problems)
     final = os.path.join(p["dest"], bdl.bundle_id(data))
     present = os.path.isdir(final) and os.path.isfile(os.path.join(final, bdl.MANIFEST))
     if present:
         with open(os.path.join(final, bdl.MANIFEST), "rb") as handle:
             present = handle.read() == data
-        present = present and not bdl.verify(final, json.loads(data.decode("ascii")))
+        present = present and not bdl.verify(final, manifest)
     if module.check_mode or present:
-        manifest = json.loads(data.decode("ascii"))
-        if not present:
-            # Read the whole archive without writing: a damaged one fails in check mode too.
-            problems = bdl.verify_archive(p["archive"], manifest)
-            if problems:
-                module.fail_json(msg="the bundle %s is refused: %s" % (p["archive"], "; ".join(problems)), problems=problems)
         result = summary(manifest, data)
         result.update(bundle_path=final, changed=not present)
         return result

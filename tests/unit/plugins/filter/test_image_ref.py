@@ -85,7 +85,7 @@ def test_trailing_slashes_of_prefix_and_repository():
 
 def test_filter_module():
     assert FilterModule().filters()["image_ref"] is image_ref
-    assert filter_names(FilterModule) == {"image_ref", "kubeadm_image_aliases"}
+    assert filter_names(FilterModule) == {"image_ref", "kubeadm_image_aliases", "bundle_images"}
 
 
 @pytest.mark.parametrize("ref, expected", [
@@ -118,3 +118,49 @@ def test_mirror_keeps_the_path_below_registry_k8s_io(ref, expected):
 def test_kubeadm_image_aliases(ref, aliases):
     """Defect 2: kubeadm asks for <repo>/coredns:<tag> under the offline repository; the init node serves it."""
     assert kubeadm_image_aliases(ref) == aliases
+
+
+# bundle_images: what the offline bundle builder saves for each image.
+from ansible_collections.seed.kubeadm.plugins.filter.image_ref import bundle_images  # noqa: E402
+
+
+def test_bundle_images_online_keeps_upstream_names_and_makes_safe_archive_names():
+    out = bundle_images(["registry.k8s.io/pause:3.10.1", "flannel/flannel:v0.26.7", "registry.k8s.io/pause:3.10.1",
+                         "docker.io/flannel/flannel:v0.26.7"], ONLINE)
+    assert [e["image"] for e in out] == ["registry.k8s.io/pause:3.10.1", "docker.io/flannel/flannel:v0.26.7"]
+    assert [e["source"] for e in out] == [e["image"] for e in out]
+    assert [e["archive"] for e in out] == ["registry.k8s.io_pause_3.10.1.tar", "docker.io_flannel_flannel_v0.26.7.tar"]
+    assert out[0]["triple"] == "registry.k8s.io_pause_3.10.1.tar=registry.k8s.io/pause:3.10.1=registry.k8s.io/pause:3.10.1"
+    assert out[0]["entry"] == {"archive": "registry.k8s.io_pause_3.10.1.tar", "image": "registry.k8s.io/pause:3.10.1"}
+    assert out[1]["artifact"] == {"path": "images/docker.io_flannel_flannel_v0.26.7.tar", "kind": "image",
+                                  "name": "docker.io/flannel/flannel", "version": "v0.26.7",
+                                  "source": "docker.io/flannel/flannel:v0.26.7"}
+    assert all(e["plain_http"] is False for e in out)
+
+
+def test_bundle_images_mirror_pulls_from_the_mirror_but_stores_upstream_names():
+    mirrors = [{"registry": "docker.io", "endpoints": ["http://10.1.1.1:5000/", "https://second"]},
+               {"registry": "quay.io", "endpoints": ["https://quay.example.cn"]}, {"registry": "ghcr.io", "endpoints": []}]
+    out = bundle_images(["registry.k8s.io/coredns/coredns:v1.12.0", "registry.k8s.io/sig-storage/nfs:v4",
+                         "docker.io/traefik:v3", "quay.io/calico/node:v3.29", "ghcr.io/flannel-io/flannel:v1"], MIRROR, mirrors)
+    by_image = {e["image"]: e for e in out}
+    # kubeadm's flat CoreDNS path under a custom repository, paths kept otherwise
+    assert by_image["registry.k8s.io/coredns/coredns:v1.12.0"]["source"] == "registry.aliyuncs.com/google_containers/coredns:v1.12.0"
+    assert by_image["registry.k8s.io/sig-storage/nfs:v4"]["source"] == "registry.aliyuncs.com/google_containers/sig-storage/nfs:v4"
+    assert by_image["docker.io/traefik:v3"]["source"] == "10.1.1.1:5000/traefik:v3"
+    assert by_image["docker.io/traefik:v3"]["plain_http"] is True
+    assert by_image["quay.io/calico/node:v3.29"]["source"] == "quay.example.cn/calico/node:v3.29"
+    assert by_image["quay.io/calico/node:v3.29"]["plain_http"] is False
+    # no endpoint: pulled by its upstream name
+    assert by_image["ghcr.io/flannel-io/flannel:v1"]["source"] == "ghcr.io/flannel-io/flannel:v1"
+
+
+@pytest.mark.parametrize("refs,settings,text", [
+    (["registry.k8s.io/pause@sha256:" + "ab" * 32], ONLINE, "pinned by digest"),
+    (["Bad/Name"], ONLINE, "invalid image reference"),
+    (["registry.k8s.io/pause:3.10"], OFFLINE, "online or mirror source"),
+    (["registry.k8s.io/pause:3.10"], None, "online or mirror source"),
+])
+def test_bundle_images_refuses(refs, settings, text):
+    with pytest.raises(AnsibleFilterError, match=text):
+        bundle_images(refs, settings)

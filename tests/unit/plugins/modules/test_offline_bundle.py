@@ -184,6 +184,12 @@ def test_tampered_archive_is_refused_naming_the_file(tmp_path, case):
             assert text in result["msg"], (case, check_mode, result["msg"])
     assert os.listdir(dest) == [], "a refused bundle left files behind"
     assert not (tmp_path / "outside").exists()
+    # The same damage is reported when the intact bundle of that manifest is already unpacked.
+    good, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0
+    result, code = _run({"state": "unpacked", "archive": str(bad), "dest": str(dest)})
+    assert code == 1 and all(text in result["msg"] for text in expected), (case, result)
+    assert os.listdir(dest) == [packed["bundle_id"]]
 
 
 def test_truncated_archive_and_foreign_archive_are_refused(tmp_path):
