@@ -63,9 +63,6 @@ options:
     description: Free-form facts about the bundle kept in the manifest (Kubernetes versions, releases, add-ons).
     type: dict
     default: {}
-seealso:
-  - name: Offline installs
-    description: docs/offline.md of the collection (build, carry, load).
 """
 
 EXAMPLES = r"""

@@ -86,8 +86,8 @@ def test_manifest_describes_every_file(tmp_path):
 
 
 def test_same_inputs_same_manifest_and_archive_and_idempotent(tmp_path):
-    _, _, first, one = _packed(tmp_path / "a")
-    _, _, second, two = _packed(tmp_path / "b")
+    first, one = _packed(tmp_path / "a")[2:]
+    second, two = _packed(tmp_path / "b")[2:]
     assert first.read_bytes() == second.read_bytes()
     assert one["bundle_id"] == two["bundle_id"]
     again, code = _run({"state": "packed", "path": str(tmp_path / "a" / "tree"), "archive": str(first), "artifacts": ARTIFACTS,
@@ -102,7 +102,7 @@ def test_same_inputs_same_manifest_and_archive_and_idempotent(tmp_path):
 
 
 def test_unpack_verifies_and_is_idempotent(tmp_path):
-    _, files, archive, packed = _packed(tmp_path)
+    files, archive, packed = _packed(tmp_path)[1:]
     dest = tmp_path / "bundles"
     check, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)}, check_mode=True)
     assert code == 0 and check["changed"] is True and not dest.exists()
@@ -172,7 +172,7 @@ TAMPERING = {
 @pytest.mark.parametrize("case", sorted(TAMPERING))
 def test_tampered_archive_is_refused_naming_the_file(tmp_path, case):
     change, expected = TAMPERING[case]
-    _, _, archive, packed = _packed(tmp_path)
+    archive, packed = _packed(tmp_path)[2:]
     bad = tmp_path / "bad.tar"
     _rewrite(archive, bad, change)
     dest = tmp_path / "bundles"
@@ -193,7 +193,7 @@ def test_tampered_archive_is_refused_naming_the_file(tmp_path, case):
 
 
 def test_truncated_archive_and_foreign_archive_are_refused(tmp_path):
-    _, _, archive, _ = _packed(tmp_path)
+    archive = _packed(tmp_path)[2]
     cut = tmp_path / "cut.tar"
     cut.write_bytes(archive.read_bytes()[:3000])  # inside the files, not in the padding
     dest = tmp_path / "bundles"
