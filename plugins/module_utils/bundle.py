@@ -15,6 +15,7 @@ stamps, no owners).
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import fnmatch
 import hashlib
 import io
 import json
@@ -312,8 +313,8 @@ def unpack(archive, parent):
 
     Only regular files and directories with safe paths are taken from the archive. The tree is
     unpacked into a temporary directory; if any file differs from the manifest the directory is
-    removed and BundleError names every bad file. Returns (bundle id, final directory, manifest);
-    an id that is already unpacked and intact is left as it is.
+    removed and BundleError names every bad file. Returns (bundle id, final directory, manifest).
+    A directory of that id already there is replaced: callers unpack only when it is not intact.
     """
     work = tempfile.mkdtemp(prefix=".unpack.", dir=parent)
     try:
@@ -351,14 +352,94 @@ def unpack(archive, parent):
         ident = bundle_id(data)
         final = os.path.join(parent, ident)
         if os.path.isdir(final):
-            old, old_data = load_manifest(final)
-            if old_data == data and not verify(final, old):
-                shutil.rmtree(work)
-                return ident, final, manifest
-            shutil.rmtree(final)
+            shutil.rmtree(final)  # the caller found it incomplete or altered
         os.rename(work, final)
         return ident, final, manifest
     except BaseException:
         if os.path.isdir(work):
             shutil.rmtree(work)
         raise
+
+
+def _image_name(ref):
+    """An image reference with its registry made explicit (docker.io and library/ as Docker does)."""
+    ref = str(ref).strip()
+    first, _, rest = ref.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return ref
+    return "docker.io/" + (ref if rest else "library/" + ref)
+
+
+def _version_matches(spec_version, version):
+    return fnmatch.fnmatchcase(version, spec_version) or fnmatch.fnmatchcase(version.split(":", 1)[-1], spec_version)
+
+
+def missing(manifest, hosts, versions=()):
+    """What a run needs and the bundle does not hold, every item at once (an empty list: nothing).
+
+    hosts maps a host name to {"release": its distribution release, "packages": apt specs
+    (name, name=version or name=version-glob), "images": image references}; versions are the
+    Kubernetes versions the run installs. A bundle built by playbooks/offline_bundle.yml records
+    kubeadm's image list per version (bundle.kubeadm_images); each of those images must be in it.
+    """
+    files = manifest.get("files") or []
+    debs = {}
+    for entry in files:
+        if entry.get("kind") == "deb":
+            debs.setdefault((entry.get("release") or "", entry.get("name")), []).append(str(entry.get("version") or ""))
+    releases = sorted(set(release for release, _ in debs))
+    images = set("%s:%s" % (e.get("name"), e.get("version")) for e in files if e.get("kind") == "image")
+    need = {}
+
+    def add(what, host):
+        need.setdefault(what, [])
+        if host not in need[what]:
+            need[what].append(host)
+
+    for host in sorted(hosts):
+        wanted = hosts[host] or {}
+        release = str(wanted.get("release") or "")
+        if release not in releases:
+            add("packages for %s (the bundle has %s)" % (release or "an unknown release", ", ".join(releases) or "none"), host)
+            continue
+        for spec in wanted.get("packages") or []:
+            name, _, version = str(spec).partition("=")
+            found = debs.get((release, name), [])
+            if not found or (version and not any(_version_matches(version, v) for v in found)):
+                add("package %s for %s%s" % (spec, release, " (the bundle has %s)" % ", ".join(sorted(found)) if found else ""), host)
+        for ref in wanted.get("images") or []:
+            if _image_name(ref) not in images:
+                add("image %s" % _image_name(ref), host)
+    recorded = (manifest.get("bundle") or {}).get("kubeadm_images")
+    if isinstance(recorded, dict):
+        for version in versions:
+            key = str(version).lstrip("v")
+            if key not in recorded:
+                add("Kubernetes %s: the bundle was built for %s" % (key, ", ".join(sorted(recorded)) or "no version"), "all")
+                continue
+            for ref in recorded[key]:
+                if _image_name(ref) not in images:
+                    add("image %s (kubeadm %s lists it)" % (_image_name(ref), key), "all")
+    return ["%s, needed by %s" % (what, ", ".join(sorted(need[what]))) for what in sorted(need)]
+
+
+def plan(listed):
+    """One artifact list from what each host's roles listed (a list of {packages, images, kube}).
+
+    Packages and images: sorted, without duplicates. kube: one entry per Kubernetes version, in
+    version order, with the union of the packages every host installs at that version.
+    """
+    packages, images, kube = set(), set(), {}
+    for item in listed or []:
+        item = item or {}
+        packages.update(str(p) for p in item.get("packages") or [] if p)
+        images.update(str(i) for i in item.get("images") or [] if i)
+        for entry in item.get("kube") or []:
+            version = str(entry["version"])
+            merged = kube.setdefault(version, dict(entry, packages=[]))
+            merged["packages"] = sorted(set(merged["packages"]) | set(str(p) for p in entry.get("packages") or []))
+
+    def order(version):
+        return tuple(int(part) if part.isdigit() else 0 for part in version.lstrip("v").split("."))
+    return {"packages": sorted(packages), "images": sorted(images),
+            "kube": [kube[v] for v in sorted(kube, key=order)]}

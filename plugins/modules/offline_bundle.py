@@ -207,12 +207,6 @@ def run_unpacked(module, p):
         module.fail_json(msg="%s does not start with a bundle manifest (%s): build it with playbooks/offline_bundle.yml"
                          % (p["archive"], bdl.MANIFEST))
     manifest = json.loads(data.decode("ascii"))
-    # The archive itself is always read in full: a damaged copy is reported even when a bundle with
-    # the same manifest is already unpacked and served.
-    problems = bdl.verify_archive(p["archive"], manifest)
-    if problems:
-        module.fail_json(msg="the bundle %s is refused, nothing of it is served: %s" % (p["archive"], "; ".join(problems)),
-                         problems=problems)
     final = os.path.join(p["dest"], bdl.bundle_id(data))
     present = os.path.isdir(final) and os.path.isfile(os.path.join(final, bdl.MANIFEST))
     if present:
@@ -220,6 +214,12 @@ def run_unpacked(module, p):
             present = handle.read() == data
         present = present and not bdl.verify(final, manifest)
     if module.check_mode or present:
+        # Nothing to unpack: the archive is still read in full, so a damaged copy is reported even
+        # when a bundle with the same manifest is already unpacked and served.
+        problems = bdl.verify_archive(p["archive"], manifest)
+        if problems:
+            module.fail_json(msg="the bundle %s is refused, nothing of it is served: %s" % (p["archive"], "; ".join(problems)),
+                             problems=problems)
         result = summary(manifest, data)
         result.update(bundle_path=final, changed=not present)
         return result

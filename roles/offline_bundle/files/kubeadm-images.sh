@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # List the images kubeadm of one version asks for, by running that kubeadm: unpacked from the
-# bundle's own package (with the packages it depends on), never installed on this host.
+# downloaded package (with the downloaded packages it needs that this host lacks), never installed.
 # Usage: kubeadm-images.sh DEBS VERSION
 #   DEBS     directory holding kubeadm_<VERSION>-*.deb and its dependencies
 #   VERSION  X.Y.Z
@@ -10,12 +10,23 @@ debs=$1 version=${2#v}
 shopt -s nullglob
 matches=("$debs"/kubeadm_"$version"-*.deb)
 [[ ${#matches[@]} -ge 1 ]] || { echo "no kubeadm $version package among the downloaded packages in $debs" >&2; exit 1; }
-root=$(mktemp -d)
+# Unpacked next to DEBS (the builder's work directory), not in /tmp: /tmp is often noexec.
+root=$(mktemp -d "$(dirname "$debs")/kubeadm.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-dpkg-deb -x "${matches[-1]}" "$root"
-# The packages kubeadm depends on (one level: a static binary needs none, a script its libraries).
-for dep in $(dpkg-deb -f "${matches[-1]}" Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
-  for deb in "$debs"/"$dep"_*.deb; do dpkg-deb -x "$deb" "$root"; done
+# Unpack kubeadm, then every package it depends on (recursively) that is downloaded and not
+# installed here. A static binary needs none; a program in a script language its libraries.
+queue=("${matches[-1]}") done_names=" "
+while [[ ${#queue[@]} -gt 0 ]]; do
+  deb=${queue[0]} queue=("${queue[@]:1}")
+  dpkg-deb -x "$deb" "$root"
+  # one field at a time: asked for several, dpkg-deb prefixes each value with its field name
+  for dep in $( { dpkg-deb -f "$deb" Depends; dpkg-deb -f "$deb" Pre-Depends; } | tr ',' '\n' \
+                | sed -E 's/^ *([^ (|:]+).*/\1/' | sort -u); do
+    [[ $done_names == *" $dep "* ]] && continue
+    done_names+="$dep "
+    dpkg-query -W -f '${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' && continue
+    for found in "$debs"/"$dep"_*.deb; do queue+=("$found"); done
+  done
 done
-PATH="$root/usr/bin:$root/usr/local/bin:$PATH" PYTHONPATH="$root/usr/lib/python3/dist-packages" \
-  kubeadm config images list --kubernetes-version "v$version" --image-repository registry.k8s.io
+PYTHONPATH="$root/usr/lib/python3/dist-packages" \
+  "$root/usr/bin/kubeadm" config images list --kubernetes-version "v$version" --image-repository registry.k8s.io
