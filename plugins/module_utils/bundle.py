@@ -118,6 +118,20 @@ def describe(path, described):
     return entry
 
 
+def _images_list(root):
+    """The entries of root/images.yml ({archive, image}), or [] without the file or PyYAML."""
+    path = os.path.join(root, "images.yml")
+    if not os.path.isfile(path):
+        return []
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return []
+    with open(path) as handle:
+        data = yaml.safe_load(handle)
+    return [item for item in data or [] if isinstance(item, dict)] if isinstance(data, list) else []
+
+
 def build_manifest(root, artifacts=None, info=None):
     """The manifest of the tree below root (a dict); artifacts describe files by path.
 
@@ -134,6 +148,13 @@ def build_manifest(root, artifacts=None, info=None):
         if item.get("kind") and item["kind"] not in KINDS:
             problems.append("artifact %s: kind must be one of %s, got %r" % (item["path"], ", ".join(KINDS), item["kind"]))
         described[item["path"]] = dict((k, v) for k, v in item.items() if k != "path")
+    for item in _images_list(root):
+        # images.yml names each archive's image: the manifest says which image a file is
+        path = "images/" + str(item.get("archive"))
+        name, _, tag = str(item.get("image")).rpartition(":")
+        if path in files and "/" not in tag and name:
+            described.setdefault(path, {}).update((k, v) for k, v in (("kind", "image"), ("name", name), ("version", tag))
+                                                  if k not in described.get(path, {}))
     missing = sorted(set(described) - set(files))
     if missing:
         problems.append("described but not in the bundle: %s" % ", ".join(missing))
@@ -374,12 +395,13 @@ def _version_matches(spec_version, version):
     return fnmatch.fnmatchcase(version, spec_version) or fnmatch.fnmatchcase(version.split(":", 1)[-1], spec_version)
 
 
-def missing(manifest, hosts, versions=()):
+def missing(manifest, hosts, versions=(), releases=None):
     """What a run needs and the bundle does not hold, every item at once (an empty list: nothing).
 
     hosts maps a host name to {"release": its distribution release, "packages": apt specs
-    (name, name=version or name=version-glob), "images": image references}; versions are the
-    Kubernetes versions the run installs. A bundle built by playbooks/offline_bundle.yml records
+    (name, name=version or name=version-glob), "images": image references, "kube": [{"packages":
+    specs}, ...] (as bundle_plan returns them)}; releases, when given, maps host names to their
+    release instead. versions are the Kubernetes versions the run installs. A bundle built by playbooks/offline_bundle.yml records
     kubeadm's image list per version (bundle.kubeadm_images); each of those images must be in it.
     """
     files = manifest.get("files") or []
@@ -387,7 +409,7 @@ def missing(manifest, hosts, versions=()):
     for entry in files:
         if entry.get("kind") == "deb":
             debs.setdefault((entry.get("release") or "", entry.get("name")), []).append(str(entry.get("version") or ""))
-    releases = sorted(set(release for release, _ in debs))
+    in_bundle = sorted(set(release for release, _ in debs))
     images = set("%s:%s" % (e.get("name"), e.get("version")) for e in files if e.get("kind") == "image")
     need = {}
 
@@ -398,11 +420,14 @@ def missing(manifest, hosts, versions=()):
 
     for host in sorted(hosts):
         wanted = hosts[host] or {}
-        release = str(wanted.get("release") or "")
-        if release not in releases:
-            add("packages for %s (the bundle has %s)" % (release or "an unknown release", ", ".join(releases) or "none"), host)
+        release = str((releases or {}).get(host) or wanted.get("release") or "")
+        if release not in in_bundle:
+            add("packages for %s (the bundle has %s)" % (release or "an unknown release", ", ".join(in_bundle) or "none"), host)
             continue
-        for spec in wanted.get("packages") or []:
+        specs = list(wanted.get("packages") or [])
+        for entry in wanted.get("kube") or []:
+            specs.extend(entry.get("packages") or [])
+        for spec in specs:
             name, _, version = str(spec).partition("=")
             found = debs.get((release, name), [])
             if not found or (version and not any(_version_matches(version, v) for v in found)):

@@ -233,6 +233,8 @@ def run_unpacked(module, p):
 
 def run_read(module, p):
     if p["archive"]:
+        if not os.path.isfile(p["archive"]):
+            module.fail_json(msg="archive: %s does not exist" % p["archive"])
         data = archive_manifest(p["archive"])
         if data is None:
             module.fail_json(msg="%s is not a bundle archive (it does not start with %s)" % (p["archive"], bdl.MANIFEST))

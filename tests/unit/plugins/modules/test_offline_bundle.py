@@ -72,6 +72,7 @@ def test_manifest_describes_every_file(tmp_path):
     assert (kubeadm["kind"], kubeadm["name"], kubeadm["version"], kubeadm["release"], kubeadm["architecture"]) == (
         "deb", "kubeadm", "1.35.6-1.1", "bookworm", "amd64")
     assert by_path["images/pause_3.10.1.tar"]["source"] == "registry.k8s.io/pause:3.10.1"
+    assert (by_path["images/pause_3.10.1.tar"]["name"], by_path["images/pause_3.10.1.tar"]["version"]) == ("registry.k8s.io/pause", "3.10.1")
     assert by_path["images.yml"]["kind"] == "file"
     assert result["files"] == {"deb": 3, "image": 1, "file": 1}
     assert result["bundle_size"] == sum(len(d) for d in files.values())
@@ -304,3 +305,19 @@ def test_plan_merges_what_the_roles_of_every_host_listed():
         ("1.34.3", "1.34", ["kubeadm=1.34.3-*"]),
         ("1.35.6", "1.35", ["kubeadm=1.35.6-*", "kubectl=1.35.6-*", "kubelet=1.35.6-*"])]
     assert bdl.plan([]) == {"packages": [], "images": [], "kube": []}
+
+
+def test_missing_reads_kube_entries_and_releases_given_apart():
+    manifest = _manifest([("bookworm", "kubeadm", "1.35.6-1.1")], [])
+    listed = {"cp1": {"packages": [], "kube": [{"version": "1.35.6", "packages": ["kubeadm=1.35.6-*", "kubelet=1.35.6-*"]}]}}
+    assert bdl.missing(manifest, listed, releases={"cp1": "bookworm"}) == ["package kubelet=1.35.6-* for bookworm, needed by cp1"]
+    assert bdl.missing(manifest, listed, releases={"cp1": "trixie"}) == ["packages for trixie (the bundle has bookworm), needed by cp1"]
+
+
+def test_images_are_named_from_images_yml_when_the_builder_did_not_describe_them(tmp_path):
+    root = tmp_path / "tree"
+    _tree(root)
+    result, code = _run({"state": "manifest", "path": str(root)})
+    assert code == 0
+    entry = [e for e in json.loads((root / "manifest.json").read_text())["files"] if e["path"] == "images/pause_3.10.1.tar"][0]
+    assert (entry["kind"], entry["name"], entry["version"], entry["source"]) == ("image", "registry.k8s.io/pause", "3.10.1", "")
