@@ -56,6 +56,7 @@ _value:
   type: str
 """
 
+import hashlib
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -176,7 +177,8 @@ def bundle_images(refs, settings, mirrors=None):
         if settings["source"] == "mirror" and source == image and registry in by_registry:
             host, plain = _endpoint_host(by_registry[registry])
             source = "%s/%s%s" % (host, path, suffix)
-        archive = re.sub(r"[^A-Za-z0-9_.-]+", "_", image) + ".tar"
+        # readable, and unique: quay.io/a/b_c:1 and quay.io/a_b/c:1 read alike, their digests do not
+        archive = "%s-%s.tar" % (re.sub(r"[^A-Za-z0-9_.-]+", "_", image), hashlib.sha256(image.encode("utf-8")).hexdigest()[:8])
         out.append({"image": image, "source": source, "archive": archive, "plain_http": plain,
                     "triple": "%s=%s=%s" % (archive, source, image),
                     "entry": {"archive": archive, "image": image},

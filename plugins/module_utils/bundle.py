@@ -181,24 +181,30 @@ def bundle_id(manifest_bytes):
     return hashlib.sha256(manifest_bytes).hexdigest()[:16]
 
 
+def parse_manifest(data, where=MANIFEST):
+    """The manifest in data (bytes), its shape checked; BundleError names what is wrong."""
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError("%s is not valid JSON (%s)" % (where, exc))
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
+        raise BundleError("%s is not a seed.kubeadm bundle manifest of format %d" % (where, FORMAT))
+    for entry in manifest["files"]:
+        if (not isinstance(entry, dict) or not safe_path(entry.get("path")) or entry.get("path") == MANIFEST
+                or not isinstance(entry.get("size"), int) or not re.match(r"^[0-9a-f]{64}$", str(entry.get("sha256")))):
+            raise BundleError("%s has a malformed entry: %r" % (where, entry))
+    return manifest
+
+
 def load_manifest(root):
     """Read and check the shape of root/manifest.json."""
     path = os.path.join(root, MANIFEST)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        manifest = json.loads(data.decode("utf-8"))
     except (IOError, OSError) as exc:
         raise BundleError("the bundle has no readable %s (%s): build it with playbooks/offline_bundle.yml" % (MANIFEST, exc))
-    except ValueError as exc:
-        raise BundleError("%s is not valid JSON (%s)" % (MANIFEST, exc))
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
-        raise BundleError("%s is not a seed.kubeadm bundle manifest of format %d" % (MANIFEST, FORMAT))
-    for entry in manifest["files"]:
-        if (not isinstance(entry, dict) or not safe_path(entry.get("path")) or entry.get("path") == MANIFEST
-                or not isinstance(entry.get("size"), int) or not re.match(r"^[0-9a-f]{64}$", str(entry.get("sha256")))):
-            raise BundleError("%s has a malformed entry: %r" % (MANIFEST, entry))
-    return manifest, data
+    return parse_manifest(data), data
 
 
 def entry_problem(path, size, sha, entry):
@@ -373,8 +379,13 @@ def unpack(archive, parent):
         ident = bundle_id(data)
         final = os.path.join(parent, ident)
         if os.path.isdir(final):
-            shutil.rmtree(final)  # the caller found it incomplete or altered
-        os.rename(work, final)
+            # the caller found it incomplete or altered: moved aside, replaced, then removed
+            aside = tempfile.mkdtemp(prefix=".replaced.", dir=parent)
+            os.rename(final, os.path.join(aside, ident))
+            os.rename(work, final)
+            shutil.rmtree(aside)
+        else:
+            os.rename(work, final)
         return ident, final, manifest
     except BaseException:
         if os.path.isdir(work):
@@ -386,9 +397,11 @@ def _image_name(ref):
     """An image reference with its registry made explicit (docker.io and library/ as Docker does)."""
     ref = str(ref).strip()
     first, _, rest = ref.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return ref
-    return "docker.io/" + (ref if rest else "library/" + ref)
+    if not (rest and ("." in first or ":" in first or first == "localhost")):
+        ref = "docker.io/" + (ref if rest else "library/" + ref)
+    if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
+        ref += ":latest"
+    return ref
 
 
 def _version_matches(spec_version, version):
@@ -437,6 +450,7 @@ def missing(manifest, hosts, versions=(), releases=None):
                 add("image %s" % _image_name(ref), host)
     recorded = (manifest.get("bundle") or {}).get("kubeadm_images")
     if isinstance(recorded, dict):
+        recorded = dict((str(k).lstrip("v"), v) for k, v in recorded.items())
         for version in versions:
             key = str(version).lstrip("v")
             if key not in recorded:

@@ -121,7 +121,6 @@ problems:
   elements: str
 """
 
-import json
 import os
 import tarfile
 
@@ -206,7 +205,7 @@ def run_unpacked(module, p):
     if data is None:
         module.fail_json(msg="%s does not start with a bundle manifest (%s): build it with playbooks/offline_bundle.yml"
                          % (p["archive"], bdl.MANIFEST))
-    manifest = json.loads(data.decode("ascii"))
+    manifest = bdl.parse_manifest(data, "%s of %s" % (bdl.MANIFEST, p["archive"]))
     final = os.path.join(p["dest"], bdl.bundle_id(data))
     present = os.path.isdir(final) and os.path.isfile(os.path.join(final, bdl.MANIFEST))
     if present:
@@ -238,7 +237,7 @@ def run_read(module, p):
         data = archive_manifest(p["archive"])
         if data is None:
             module.fail_json(msg="%s is not a bundle archive (it does not start with %s)" % (p["archive"], bdl.MANIFEST))
-        manifest = json.loads(data.decode("utf-8"))
+        manifest = bdl.parse_manifest(data, "%s of %s" % (bdl.MANIFEST, p["archive"]))
     elif p["path"]:
         manifest, data = bdl.load_manifest(p["path"])
     else:

@@ -121,6 +121,8 @@ def test_kubeadm_image_aliases(ref, aliases):
 
 
 # bundle_images: what the offline bundle builder saves for each image.
+import hashlib  # noqa: E402
+
 from ansible_collections.seed.kubeadm.plugins.filter.image_ref import bundle_images  # noqa: E402
 
 
@@ -129,10 +131,12 @@ def test_bundle_images_online_keeps_upstream_names_and_makes_safe_archive_names(
                          "docker.io/flannel/flannel:v0.26.7"], ONLINE)
     assert [e["image"] for e in out] == ["registry.k8s.io/pause:3.10.1", "docker.io/flannel/flannel:v0.26.7"]
     assert [e["source"] for e in out] == [e["image"] for e in out]
-    assert [e["archive"] for e in out] == ["registry.k8s.io_pause_3.10.1.tar", "docker.io_flannel_flannel_v0.26.7.tar"]
-    assert out[0]["triple"] == "registry.k8s.io_pause_3.10.1.tar=registry.k8s.io/pause:3.10.1=registry.k8s.io/pause:3.10.1"
-    assert out[0]["entry"] == {"archive": "registry.k8s.io_pause_3.10.1.tar", "image": "registry.k8s.io/pause:3.10.1"}
-    assert out[1]["artifact"] == {"path": "images/docker.io_flannel_flannel_v0.26.7.tar", "kind": "image",
+    pause = "registry.k8s.io_pause_3.10.1-%s.tar" % hashlib.sha256(b"registry.k8s.io/pause:3.10.1").hexdigest()[:8]
+    flannel = "docker.io_flannel_flannel_v0.26.7-%s.tar" % hashlib.sha256(b"docker.io/flannel/flannel:v0.26.7").hexdigest()[:8]
+    assert [e["archive"] for e in out] == [pause, flannel]
+    assert out[0]["triple"] == pause + "=registry.k8s.io/pause:3.10.1=registry.k8s.io/pause:3.10.1"
+    assert out[0]["entry"] == {"archive": pause, "image": "registry.k8s.io/pause:3.10.1"}
+    assert out[1]["artifact"] == {"path": "images/" + flannel, "kind": "image",
                                   "name": "docker.io/flannel/flannel", "version": "v0.26.7",
                                   "source": "docker.io/flannel/flannel:v0.26.7"}
     assert all(e["plain_http"] is False for e in out)
@@ -153,6 +157,12 @@ def test_bundle_images_mirror_pulls_from_the_mirror_but_stores_upstream_names():
     assert by_image["quay.io/calico/node:v3.29"]["plain_http"] is False
     # no endpoint: pulled by its upstream name
     assert by_image["ghcr.io/flannel-io/flannel:v1"]["source"] == "ghcr.io/flannel-io/flannel:v1"
+
+
+def test_bundle_images_archive_names_never_collide():
+    one, two = bundle_images(["quay.io/a/b_c:1", "quay.io/a_b/c:1"], ONLINE)
+    assert one["archive"] != two["archive"]
+    assert one["archive"].startswith("quay.io_a_b_c_1-") and two["archive"].startswith("quay.io_a_b_c_1-")
 
 
 @pytest.mark.parametrize("refs,settings,text", [

@@ -321,3 +321,23 @@ def test_images_are_named_from_images_yml_when_the_builder_did_not_describe_them
     assert code == 0
     entry = [e for e in json.loads((root / "manifest.json").read_text())["files"] if e["path"] == "images/pause_3.10.1.tar"][0]
     assert (entry["kind"], entry["name"], entry["version"], entry["source"]) == ("image", "registry.k8s.io/pause", "3.10.1", "")
+
+
+def test_missing_names_untagged_images_and_versions_with_v():
+    manifest = _manifest([("bookworm", "kubeadm", "1.35.6-1.1")], ["docker.io/library/busybox:latest", "registry.k8s.io/pause:3.10.1"],
+                         {"v1.35.6": ["registry.k8s.io/pause:3.10.1"]})
+    assert bdl.missing(manifest, {"h": {"release": "bookworm", "images": ["busybox"]}}, ["1.35.6"]) == []
+
+
+@pytest.mark.parametrize("data,text", [
+    (b"\xff\xfe", "not valid JSON"), (b"[]", "not a seed.kubeadm bundle manifest"),
+    (b'{"format": 1, "files": [{"path": "a"}]}', "malformed entry"),
+])
+def test_malformed_manifest_in_an_archive_is_named(tmp_path, data, text):
+    archive = tmp_path / "bad.tar"
+    with tarfile.open(archive, "w") as tar:
+        info, payload = _file("manifest.json", data)
+        tar.addfile(info, io.BytesIO(payload))
+    for args in ({"state": "unpacked", "archive": str(archive), "dest": str(tmp_path / "d")}, {"state": "read", "archive": str(archive)}):
+        result, code = _run(args)
+        assert code == 1 and text in result["msg"] and "bad.tar" in result["msg"], result
