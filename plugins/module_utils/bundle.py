@@ -408,20 +408,29 @@ def _version_matches(spec_version, version):
     return fnmatch.fnmatchcase(version, spec_version) or fnmatch.fnmatchcase(version.split(":", 1)[-1], spec_version)
 
 
-def missing(manifest, hosts, versions=(), releases=None):
+# The Debian architecture of each machine name Ansible reports (ansible_facts.architecture).
+DEB_ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "armhf",
+                     "ppc64le": "ppc64el", "s390x": "s390x", "i386": "i386", "i686": "i386", "riscv64": "riscv64"}
+
+
+def missing(manifest, hosts, versions=(), releases=None, architectures=None):
     """What a run needs and the bundle does not hold, every item at once (an empty list: nothing).
 
     hosts maps a host name to {"release": its distribution release, "packages": apt specs
     (name, name=version or name=version-glob), "images": image references, "kube": [{"packages":
     specs}, ...] (as bundle_plan returns them)}; releases, when given, maps host names to their
-    release instead. versions are the Kubernetes versions the run installs. A bundle built by playbooks/offline_bundle.yml records
+    release instead, architectures to their machine (ansible_facts.architecture or a Debian
+    architecture): a package must then be of that architecture or "all", and the bundle's images
+    (bundle.image_architecture) of it. versions are the Kubernetes versions the run installs. A bundle built by playbooks/offline_bundle.yml records
     kubeadm's image list per version (bundle.kubeadm_images); each of those images must be in it.
     """
     files = manifest.get("files") or []
     debs = {}
     for entry in files:
         if entry.get("kind") == "deb":
-            debs.setdefault((entry.get("release") or "", entry.get("name")), []).append(str(entry.get("version") or ""))
+            debs.setdefault((entry.get("release") or "", entry.get("name")), []).append(
+                (str(entry.get("version") or ""), str(entry.get("architecture") or "all")))
+    image_arch = str((manifest.get("bundle") or {}).get("image_architecture") or "")
     in_bundle = sorted(set(release for release, _ in debs))
     images = set("%s:%s" % (e.get("name"), e.get("version")) for e in files if e.get("kind") == "image")
     need = {}
@@ -434,6 +443,8 @@ def missing(manifest, hosts, versions=(), releases=None):
     for host in sorted(hosts):
         wanted = hosts[host] or {}
         release = str((releases or {}).get(host) or wanted.get("release") or "")
+        machine = str((architectures or {}).get(host) or "")
+        arch = DEB_ARCHITECTURES.get(machine, machine)
         if release not in in_bundle:
             add("packages for %s (the bundle has %s)" % (release or "an unknown release", ", ".join(in_bundle) or "none"), host)
             continue
@@ -442,9 +453,12 @@ def missing(manifest, hosts, versions=(), releases=None):
             specs.extend(entry.get("packages") or [])
         for spec in specs:
             name, _, version = str(spec).partition("=")
-            found = debs.get((release, name), [])
+            found = [v for v, a in debs.get((release, name), []) if not arch or a in (arch, "all")]
             if not found or (version and not any(_version_matches(version, v) for v in found)):
-                add("package %s for %s%s" % (spec, release, " (the bundle has %s)" % ", ".join(sorted(found)) if found else ""), host)
+                add("package %s for %s%s%s" % (spec, release, "/" + arch if arch else "",
+                                               " (the bundle has %s)" % ", ".join(sorted(found)) if found else ""), host)
+        if arch and image_arch and (wanted.get("images") or []) and arch != image_arch:
+            add("images for %s (the bundle's images are %s)" % (arch, image_arch), host)
         for ref in wanted.get("images") or []:
             if _image_name(ref) not in images:
                 add("image %s" % _image_name(ref), host)
@@ -466,7 +480,8 @@ def plan(listed):
     """One artifact list from what each host's roles listed (a list of {packages, images, kube}).
 
     Packages and images: sorted, without duplicates. kube: one entry per Kubernetes version, in
-    version order, with the union of the packages every host installs at that version.
+    version order, with the union of the packages every host installs at that version and the
+    other keys of the entries for it (the first value of each: repository, key, kubeadm_config).
     """
     packages, images, kube = set(), set(), {}
     for item in listed or []:
@@ -475,7 +490,8 @@ def plan(listed):
         images.update(str(i) for i in item.get("images") or [] if i)
         for entry in item.get("kube") or []:
             version = str(entry["version"])
-            merged = kube.setdefault(version, dict(entry, packages=[]))
+            merged = kube.setdefault(version, {"version": version, "packages": []})
+            merged.update((k, v) for k, v in entry.items() if k not in ("packages", "version") and k not in merged)
             merged["packages"] = sorted(set(merged["packages"]) | set(str(p) for p in entry.get("packages") or []))
 
     def order(version):

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # List the images kubeadm of one version asks for, by running that kubeadm: unpacked from the
 # downloaded package (with the downloaded packages it needs that this host lacks), never installed.
-# Usage: kubeadm-images.sh DEBS VERSION
+# Usage: kubeadm-images.sh DEBS VERSION [CONFIG]
 #   DEBS     directory holding kubeadm_<VERSION>-*.deb and its dependencies
 #   VERSION  X.Y.Z
+#   CONFIG   the ClusterConfiguration kubeadm init gets (kubernetesVersion vVERSION, imageRepository
+#            registry.k8s.io), so that custom etcd/CoreDNS images and disabled addons count
 # Prints one upstream image name per line (imageRepository registry.k8s.io, kubeadm's defaults).
 set -euo pipefail
-debs=$1 version=${2#v}
+debs=$1 version=${2#v} config=${3:-}
 shopt -s nullglob
 matches=("$debs"/kubeadm_"$version"-*.deb)
 [[ ${#matches[@]} -ge 1 ]] || { echo "no kubeadm $version package among the downloaded packages in $debs" >&2; exit 1; }
@@ -28,5 +30,9 @@ while [[ ${#queue[@]} -gt 0 ]]; do
     for found in "$debs"/"$dep"_*.deb; do queue+=("$found"); done
   done
 done
-PYTHONPATH="$root/usr/lib/python3/dist-packages" \
-  "$root/usr/bin/kubeadm" config images list --kubernetes-version "v$version" --image-repository registry.k8s.io
+if [[ -n $config ]]; then
+  set -- --config "$config"  # kubeadm refuses --config mixed with --kubernetes-version
+else
+  set -- --kubernetes-version "v$version" --image-repository registry.k8s.io
+fi
+PYTHONPATH="$root/usr/lib/python3/dist-packages" "$root/usr/bin/kubeadm" config images list "$@"

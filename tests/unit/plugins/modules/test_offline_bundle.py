@@ -341,3 +341,25 @@ def test_malformed_manifest_in_an_archive_is_named(tmp_path, data, text):
     for args in ({"state": "unpacked", "archive": str(archive), "dest": str(tmp_path / "d")}, {"state": "read", "archive": str(archive)}):
         result, code = _run(args)
         assert code == 1 and text in result["msg"] and "bad.tar" in result["msg"], result
+
+
+def test_missing_checks_the_architecture_of_packages_and_images():
+    manifest = _manifest([("bookworm", "kubeadm", "1.35.6-1.1"), ("bookworm", "tzdata", "2025a")], ["registry.k8s.io/pause:3.10.1"])
+    for entry in manifest["files"]:
+        if entry.get("name") == "kubeadm":
+            entry["architecture"] = "amd64"
+    manifest["bundle"]["image_architecture"] = "amd64"
+    wanted = {"h": {"release": "bookworm", "packages": ["kubeadm=1.35.6-*", "tzdata"], "images": ["registry.k8s.io/pause:3.10.1"]}}
+    assert bdl.missing(manifest, wanted, architectures={"h": "x86_64"}) == []
+    assert bdl.missing(manifest, wanted, architectures={"h": "aarch64"}) == [
+        "images for arm64 (the bundle's images are amd64), needed by h",
+        "package kubeadm=1.35.6-* for bookworm/arm64, needed by h"]
+
+
+def test_plan_keeps_the_other_keys_of_each_version():
+    packages = {"kube": [{"version": "1.35.6", "packages": ["kubeadm=1.35.6-*"], "repository": "r", "minor": "1.35"}]}
+    config = {"kube": [{"version": "1.35.6", "kubeadm_config": {"kind": "ClusterConfiguration"}}]}
+    for listed in ([packages, config], [config, packages]):
+        (entry,) = bdl.plan(listed)["kube"]
+        assert entry == {"version": "1.35.6", "packages": ["kubeadm=1.35.6-*"], "repository": "r", "minor": "1.35",
+                         "kubeadm_config": {"kind": "ClusterConfiguration"}}
