@@ -13,7 +13,7 @@ if [[ -n $previous ]]; then
   [[ "$(cat "$root/bundles/.previous" 2>/dev/null)" == "$previous" ]] || printf '%s\n' "$previous" > "$root/bundles/.previous"
 fi
 shopt -s nullglob dotglob
-for path in "$root"/bundles/* "$root"/index/*; do
+for path in "$root"/bundles/* "$root"/index/* "$root"/pool/*; do
   name=$(basename "$path")
   case $name in
     "$current"|.previous) continue ;;
