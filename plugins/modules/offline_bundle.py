@@ -59,6 +59,12 @@ options:
     type: list
     elements: dict
     default: []
+  archive_changed:
+    description:
+      - With O(state=unpacked) in check mode, that O(archive) is about to change (a copy that check
+        mode did not make): the result is then a change, without reading the file there.
+    type: bool
+    default: false
   info:
     description: Free-form facts about the bundle kept in the manifest (Kubernetes versions, releases, add-ons).
     type: dict
@@ -199,6 +205,8 @@ def run_verified(module, p):
 def run_unpacked(module, p):
     if not p["archive"] or not p["dest"]:
         module.fail_json(msg="state=unpacked needs archive (the bundle's tar file) and dest (where to unpack it)")
+    if module.check_mode and (p["archive_changed"] or not os.path.isfile(p["archive"])):
+        return {"changed": True, "msg": "check mode: %s is not on this host yet; it would be unpacked and verified" % p["archive"]}
     if not os.path.isfile(p["archive"]):
         module.fail_json(msg="archive: %s does not exist" % p["archive"])
     data = archive_manifest(p["archive"])
@@ -256,6 +264,7 @@ def main():
             dest=dict(type="path"),
             artifacts=dict(type="list", elements="dict", default=[]),
             info=dict(type="dict", default={}),
+            archive_changed=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -363,3 +363,15 @@ def test_plan_keeps_the_other_keys_of_each_version():
         (entry,) = bdl.plan(listed)["kube"]
         assert entry == {"version": "1.35.6", "packages": ["kubeadm=1.35.6-*"], "repository": "r", "minor": "1.35",
                          "kubeadm_config": {"kind": "ClusterConfiguration"}}
+
+
+def test_check_mode_before_the_archive_is_there(tmp_path):
+    archive = _packed(tmp_path)[2]
+    dest = tmp_path / "bundles"
+    for args in ({"archive": str(tmp_path / "not-yet.tar")}, {"archive": str(archive), "archive_changed": True}):
+        result, code = _run(dict(args, state="unpacked", dest=str(dest)), check_mode=True)
+        assert code == 0 and result["changed"] is True and "bundle_id" not in result, result
+    assert not dest.exists()
+    # outside check mode the flag changes nothing: the archive is unpacked and verified
+    result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest), "archive_changed": True})
+    assert code == 0 and result["changed"] is True and result["bundle_id"]
