@@ -81,15 +81,16 @@ def main():
     playbook = ["ansible-playbook", "-i", env["MOLECULE_INVENTORY_FILE"]]
     archive = os.path.join(directory, "bench.tar")
     builds, loads, reloads = [], [], []
-    for _ in range(args.repeat):
+    for attempt in range(args.repeat):
+        print("round %d of %d" % (attempt + 1, args.repeat), flush=True)
         run(["docker", "exec", "seed-offline-build", "rm", "-rf", "/var/tmp/seed-offline-bundle"])
-        seconds, _ = timed(playbook + ["playbooks/offline_bundle.yml", "-e", "@" + os.path.join(directory, "builder-vars.yml"),
-                                       "-e", "offline_bundle_output=" + archive], env)
+        seconds = timed(playbook + ["playbooks/offline_bundle.yml", "-e", "@" + os.path.join(directory, "builder-vars.yml"),
+                                       "-e", "offline_bundle_output=" + archive], env)[0]
         builds.append(seconds)
         run(["docker", "exec", "seed-offline-init", "sh", "-c",
              "rm -rf /srv/seed-offline/bundles /srv/seed-offline/index /srv/seed-offline/incoming /srv/seed-offline/www/debian"])
         load = playbook + ["molecule/offline/converge.yml", "--limit", "init", "-e", "offline_repo_bundle_path=" + archive]
-        seconds, _ = timed(load, env)
+        seconds = timed(load, env)[0]
         loads.append(seconds)
         seconds, result = timed(load, env)
         if "changed=0" not in result.stdout:

@@ -151,8 +151,8 @@ def build_manifest(root, artifacts=None, info=None):
     for item in _images_list(root):
         # images.yml names each archive's image: the manifest says which image a file is
         path = "images/" + str(item.get("archive"))
-        name, _, tag = str(item.get("image")).rpartition(":")
-        if path in files and "/" not in tag and name:
+        name, tag = (str(item.get("image")).rsplit(":", 1) + [""])[:2]
+        if path in files and tag and "/" not in tag and name:
             described.setdefault(path, {}).update((k, v) for k, v in (("kind", "image"), ("name", name), ("version", tag))
                                                   if k not in described.get(path, {}))
     missing = sorted(set(described) - set(files))
@@ -396,7 +396,7 @@ def unpack(archive, parent):
 def _image_name(ref):
     """An image reference with its registry made explicit (docker.io and library/ as Docker does)."""
     ref = str(ref).strip()
-    first, _, rest = ref.partition("/")
+    first, rest = (ref.split("/", 1) + [""])[:2]
     if not (rest and ("." in first or ":" in first or first == "localhost")):
         ref = "docker.io/" + (ref if rest else "library/" + ref)
     if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
@@ -431,7 +431,7 @@ def missing(manifest, hosts, versions=(), releases=None, architectures=None):
             debs.setdefault((entry.get("release") or "", entry.get("name")), []).append(
                 (str(entry.get("version") or ""), str(entry.get("architecture") or "all")))
     image_arch = str((manifest.get("bundle") or {}).get("image_architecture") or "")
-    in_bundle = sorted(set(release for release, _ in debs))
+    in_bundle = sorted(set(key[0] for key in debs))
     images = set("%s:%s" % (e.get("name"), e.get("version")) for e in files if e.get("kind") == "image")
     need = {}
 
@@ -452,12 +452,12 @@ def missing(manifest, hosts, versions=(), releases=None, architectures=None):
         for entry in wanted.get("kube") or []:
             specs.extend(entry.get("packages") or [])
         for spec in specs:
-            name, _, version = str(spec).partition("=")
+            name, version = (str(spec).split("=", 1) + [""])[:2]
             found = [v for v, a in debs.get((release, name), []) if not arch or a in (arch, "all")]
             if not found or (version and not any(_version_matches(version, v) for v in found)):
                 add("package %s for %s%s%s" % (spec, release, "/" + arch if arch else "",
                                                " (the bundle has %s)" % ", ".join(sorted(found)) if found else ""), host)
-        if arch and image_arch and (wanted.get("images") or []) and arch != image_arch:
+        if arch and image_arch and wanted.get("images") and arch != image_arch:
             add("images for %s (the bundle's images are %s)" % (arch, image_arch), host)
         for ref in wanted.get("images") or []:
             if _image_name(ref) not in images:
