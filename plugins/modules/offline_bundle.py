@@ -62,7 +62,7 @@ options:
   archive_changed:
     description:
       - With O(state=unpacked) in check mode, that O(archive) is about to change (a copy that check
-        mode did not make): the result is then a change, without reading the file there.
+        mode did not make). The result is then a change, and the file there is not read.
     type: bool
     default: false
   info:
