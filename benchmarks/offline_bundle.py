@@ -84,8 +84,9 @@ def main():
     for attempt in range(args.repeat):
         print("round %d of %d" % (attempt + 1, args.repeat), flush=True)
         run(["docker", "exec", "seed-offline-build", "rm", "-rf", "/var/tmp/seed-offline-bundle"])
-        seconds = timed(playbook + ["playbooks/offline_bundle.yml", "-e", "@" + os.path.join(directory, "builder-vars.yml"),
-                                       "-e", "offline_bundle_output=" + archive], env)[0]
+        build = playbook + ["playbooks/offline_bundle.yml", "-e", "@" + os.path.join(directory, "builder-vars.yml"),
+                            "-e", "offline_bundle_output=" + archive]
+        seconds = timed(build, env)[0]
         builds.append(seconds)
         run(["docker", "exec", "seed-offline-init", "sh", "-c",
              "rm -rf /srv/seed-offline/bundles /srv/seed-offline/index /srv/seed-offline/incoming /srv/seed-offline/www/debian"])
