@@ -46,7 +46,7 @@ def run(argv, env=None, check=True):
 
 
 def molecule_env():
-    listing = run(["molecule", "list", "-s", SCENARIO, "-f", "plain"]).stdout
+    listing = run(["docker", "ps", "--format", "{{.Names}}"]).stdout
     ephemeral = os.path.join(os.path.expanduser("~"), ".ansible", "tmp")
     candidates = [os.path.join(ephemeral, d) for d in os.listdir(ephemeral) if d.endswith("." + SCENARIO)]
     if not candidates or "seed-offline-build" not in listing:
@@ -71,11 +71,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the hosts afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use the scenario's hosts as they are (created and prepared)")
     args = parser.parse_args()
 
-    run(["molecule", "destroy", "-s", SCENARIO])
-    run(["molecule", "create", "-s", SCENARIO])
-    run(["molecule", "prepare", "-s", SCENARIO])
+    if not args.reuse:
+        run(["molecule", "destroy", "-s", SCENARIO])
+        run(["molecule", "create", "-s", SCENARIO])
+        run(["molecule", "prepare", "-s", SCENARIO])
     env, directory = molecule_env()
     run(["molecule", "converge", "-s", SCENARIO])  # the init node's services, installed once
     playbook = ["ansible-playbook", "-i", env["MOLECULE_INVENTORY_FILE"]]
