@@ -5,57 +5,6 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: image_ref
-short_description: Rewrite an image reference for the online, mirror or offline source
-version_added: 0.1.0
-description:
-  - Every image the collection deploys goes through this filter, so one variable
-    (C(cluster_source)) moves all of them.
-  - The reference is first made explicit (C(flannel/flannel:v1) becomes
-    C(docker.io/flannel/flannel:v1), C(busybox) becomes C(docker.io/library/busybox:latest)).
-  - A reference outside the distribution reference grammar (upper case in the path, an empty
-    component, a tag longer than 128 characters, a malformed digest) is refused with its text.
-  - C(online) returns it unchanged.
-  - With a registry prefix (C(offline) always, the init node's registry; C(mirror) when
-    C(cluster_mirror_registry_prefix) is set), the result is C(<prefix>/<registry>/<path>:<tag>).
-  - C(mirror) without a prefix moves C(registry.k8s.io) images to the mirror image repository and
-    leaves other registries to containerd's registry mirrors.
-  - "Path rule of C(mirror): the path below C(registry.k8s.io) is kept under the mirror repository:
-    C(registry.k8s.io/pause:3.10.1) becomes C(<repository>/pause:3.10.1) and
-    C(registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2) becomes
-    C(<repository>/sig-storage/nfs-subdir-external-provisioner:v4.0.2), never
-    C(<repository>/nfs-subdir-external-provisioner) (dropping the path silently collides names such as
-    C(ingress-nginx/controller) into C(<repository>/controller))."
-  - The one exception is what kubeadm itself does for a custom C(imageRepository), where
-    C(registry.k8s.io/coredns/coredns) becomes C(<repository>/coredns).
-  - A flat mirror (for example C(registry.aliyuncs.com/google_containers), which holds the
-    control-plane images only) may not carry an add-on image under that path. Per image, set the
-    role's image variable (C(ingress_nginx_image), C(nfs_provisioner_image), ...) to the full
-    reference in the mirror; a reference outside C(registry.k8s.io) is left unchanged in C(mirror) mode.
-options:
-  _input:
-    description: Image reference.
-    type: str
-    required: true
-  settings:
-    description: The C(cluster_facts.sources.image_rewrite) dictionary (keys C(source), C(repository), C(prefix)).
-    type: dict
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Flannel image for the current source
-  ansible.builtin.debug:
-    msg: "{{ 'docker.io/flannel/flannel:v0.26.7' | seed.kubeadm.image_ref(cluster_facts.sources.image_rewrite) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The image reference to deploy.
-  type: str
-"""
-
 import hashlib
 import re
 

@@ -5,53 +5,6 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: kubeadm_config_errors
-short_description: Check kubeadm configuration documents against a strict model
-version_added: 0.1.0
-description:
-  - Checks a kubeadm C(--config) file, given as a list of parsed documents or as a multi-document
-    YAML string, against a strict offline model of the kubeadm configuration API, the way kubeadm's
-    strict decoder would on the node.
-  - Known kinds are C(InitConfiguration), C(ClusterConfiguration) and C(JoinConfiguration) of
-    C(kubeadm.k8s.io/v1beta3) and C(kubeadm.k8s.io/v1beta4), C(KubeletConfiguration) of
-    C(kubelet.config.k8s.io/v1beta1) and C(KubeProxyConfiguration) of C(kubeproxy.config.k8s.io/v1alpha1).
-  - Reports unknown fields (with the closest known name), values of the wrong type, durations Go
-    cannot parse, values outside a fixed set, missing required fields, a missing C(apiVersion) or
-    C(kind), a kind the given C(apiVersion) does not serve, a kind given twice, and a file mixing two
-    kubeadm API versions.
-  - The same plugin file also provides C(kubeadm_documents), C(kubeadm_join_documents),
-    C(kubeadm_merge) and C(kubeadm_yaml), used by the C(control_plane) and
-    C(worker) roles (see docs/roles/control_plane.md).
-options:
-  _input:
-    description: The documents, a list of mappings (one per document) or a YAML string with C(---) separators.
-    type: raw
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Fail early on a misspelled field in the user's extra kubeadm configuration
-  ansible.builtin.assert:
-    that: errors | length == 0
-    fail_msg: "{{ errors }}"
-  vars:
-    errors: "{{ my_kubeadm_documents | seed.kubeadm.kubeadm_config_errors }}"
-
-- name: Check a configuration file read from disk
-  ansible.builtin.debug:
-    msg: "{{ lookup('ansible.builtin.file', 'kubeadm-config.yaml') | seed.kubeadm.kubeadm_config_errors }}"
-"""
-
-RETURN = r"""
-_value:
-  description:
-    - One message per problem, empty when the configuration is valid.
-    - "Example: C(ClusterConfiguration.networking.podSubnt: unknown field (did you mean podSubnet?))."
-  type: list
-  elements: str
-"""
-
 import copy
 import re
 

@@ -17,7 +17,7 @@ description:
     no DNS name); a removal that would leave the stacked etcd without a quorum of healthy members
     (counting the members etcd itself lists, with the health each control plane read from its member).
   - Picks the control plane that drains, deletes the Node and removes the etcd member
-    (RV(_value.via)) - the host that runs the cluster unless it is the one removed, and with
+    (C(via)) - the host that runs the cluster unless it is the one removed, and with
     stacked etcd a host whose member is healthy.
 positional: _input
 options:

@@ -2304,19 +2304,32 @@ def jp_control_plane(ctx):
         control_plane_phase(comp)(ctx)
 
 
-def etcd_endpoints(client):
-    """Client URLs of the etcd members from the etcd static Pods' annotations (etcdutil.NewFromCluster)."""
-    pods = client.get("/api/v1/namespaces/kube-system/pods",
-                      query={"labelSelector": "component=etcd,tier=control-plane"})
-    urls = []
-    for pod in pods.get("items") or []:
-        url = ((pod.get("metadata") or {}).get("annotations") or {}).get(objs.ETCD_URLS_ANNOTATION)
-        if url and url not in urls:
-            urls.append(url)
-    if not urls:
-        raise KubeadmError("could not retrieve the list of etcd endpoints: no etcd Pods with the annotation %s "
-                           "were found" % go_quote(objs.ETCD_URLS_ANNOTATION))
-    return urls
+def etcd_endpoints(client, timeout=60):
+    """Client URLs of the etcd members from the etcd static Pods' annotations (etcdutil.NewFromCluster ->
+    getRawEtcdEndpointsFromPodAnnotation): polled every KubernetesAPICallRetryInterval for up to the
+    kubernetesAPICall timeout, through API errors and until every etcd Pod carries the annotation."""
+    deadline = time.time() + timeout
+    last = None
+    while True:
+        urls = []
+        try:
+            pods = client.get("/api/v1/namespaces/kube-system/pods",
+                              query={"labelSelector": "component=etcd,tier=control-plane"})
+            items = pods.get("items") or []
+            for pod in items:
+                url = ((pod.get("metadata") or {}).get("annotations") or {}).get(objs.ETCD_URLS_ANNOTATION)
+                if url and url not in urls:
+                    urls.append(url)
+            last = None
+            if urls and len(items) == len(urls):
+                return urls
+        except (kube.ApiError, OSError, ssl.SSLError, ValueError) as exc:
+            last = exc
+        if time.time() >= deadline:
+            break
+        time.sleep(POLL_INTERVAL)
+    reason = api_message(last) if last is not None else "context deadline exceeded"
+    raise KubeadmError("could not retrieve the list of etcd endpoints: %s" % reason)
 
 
 def etcd_client(endpoints, certs_dir, timeout=10):
@@ -2330,7 +2343,7 @@ def jp_check_etcd(ctx):
         return
     out("[check-etcd] Checking that the etcd cluster is healthy")
     try:
-        client = etcd_client(etcd_endpoints(ctx.client()), ctx.certs_dir)
+        client = etcd_client(etcd_endpoints(ctx.client(), ctx.timeout("kubernetesAPICall")), ctx.certs_dir)
         etcdlib.retry(client.members, ctx.timeout("etcdAPICall"))
     except (etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError) as exc:
         raise KubeadmError("etcd cluster is not healthy: %s" % api_message(exc))
@@ -2419,7 +2432,7 @@ def jp_etcd_join(ctx):
     peer = "https://" + objs.host_port(endpoint["advertiseAddress"], 2380)
     timeout = ctx.timeout("etcdAPICall")
     try:
-        client = etcd_client(etcd_endpoints(ctx.client()), ctx.certs_dir)
+        client = etcd_client(etcd_endpoints(ctx.client(), ctx.timeout("kubernetesAPICall")), ctx.certs_dir)
         members = etcdlib.retry(client.members, timeout)
         mine = next((m for m in members if peer in (m.get("peerURLs") or [])), None)
         learner = gate(ctx.cluster, "EtcdLearnerMode")
@@ -3263,7 +3276,7 @@ class StaticPodUpgrade:
 
     # -- etcd
     def etcd_client(self):
-        return etcd_client(etcd_endpoints(self.client), self.ctx.certs_dir)
+        return etcd_client(etcd_endpoints(self.client, self.ctx.api_timeout()), self.ctx.certs_dir)
 
     def wait_etcd(self, client):
         etcdlib.retry(client.members, 150, interval=1)
