@@ -41,10 +41,12 @@ ensure_venv() {
   ensure_collection_link
 }
 
-# The checkout itself is the collection seed.kubeadm: link it where Ansible looks for collections.
+# The checkout itself is the collection seed.kubeadm: .collections/ansible_collections/seed/kubeadm is
+# a relative link to the checkout, committed so that ansible-lint and ansible-playbook work from a
+# plain clone (ansible.cfg's collections_path); this puts it back should it be missing.
 ensure_collection_link() {
   mkdir -p "$COLLECTIONS_DIR/ansible_collections/seed"
-  ln -sfn "$ROOT" "$COLLECTIONS_DIR/ansible_collections/seed/kubeadm"
+  ln -sfn ../../.. "$COLLECTIONS_DIR/ansible_collections/seed/kubeadm"
 }
 
 ensure_docker() {
