@@ -78,9 +78,9 @@ ensure_host_images() {
 # ansible-test bootstraps pip in each sanity virtualenv with a get-pip script it downloads from a
 # host outside the package registries. Provide an equivalent from the standard library instead:
 # ensurepip installs the bundled pip, which then installs the pinned pip from the package index.
-ensure_ansible_test_pip() {
+ensure_ansible_test_pip() { # ensure_ansible_test_pip [PYTHON]: for the ansible-test of PYTHON (default: the venv's)
   local version cache
-  version=$("$VENV/bin/python" - <<'PY'
+  version=$("${1:-$VENV/bin/python}" - <<'PY'
 import re, pathlib, ansible_test
 src = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
 m = re.search(r"pip='([0-9.]+)'", src.read_text())

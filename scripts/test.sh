@@ -8,8 +8,10 @@
 #   scripts/test.sh sanity          ansible-test sanity on the collection
 #   scripts/test.sh units           pytest (tests/unit) with coverage of plugins/
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
-#   scripts/test.sh docs            the pictures of docs/diagrams are up to date with their sources
-#   scripts/test.sh compat          the collection's unit tests (roles, plugins) on ansible-core 2.16, 2.17, 2.18
+#   scripts/test.sh docs            diagrams up to date, antsibull-docs lint, per-filter docs, release tarball
+#                                   and CHANGELOG.rst, ansible-builder create of the execution environment
+#   scripts/test.sh compat          the collection's unit tests (roles, plugins) and ansible-test sanity on
+#                                   ansible-core 2.16, 2.17, 2.18
 #   scripts/test.sh mutation [F..]  mutation testing of plugins/ (mutmut; default: every file; hours on 2 cores)
 #   scripts/test.sh mutation-roles [ID..]  plant the bugs of tests/mutation/roles.yml, run the tests that should catch each
 # With more than one scenario to run, the orchestration and upgrade scenarios run in the background
@@ -41,12 +43,10 @@ run_lint() {
   ansible-lint --offline --profile production ; record ansible-lint $?
 }
 
-run_sanity() {
-  log "ansible-test sanity"
-  ensure_ansible_test_pip
+sanity_with() { # sanity_with NAME PYTHON: ansible-test sanity of the collection with PYTHON's ansible-core
+  local name="$1" python="$2" base build rc
   # ansible-test needs the collection under ansible_collections/<ns>/<name>, outside any git
   # work tree (inside one it only sees files git tracks there).
-  local base build
   base="$(mktemp -d "${TMPDIR:-/tmp}/seed-sanity.XXXXXX")"
   build="$base/ansible_collections/seed/kubeadm"
   mkdir -p "$build"
@@ -55,9 +55,18 @@ run_sanity() {
   tar -C "$ROOT" --exclude=./.venv --exclude=./.collections --exclude=./.cache --exclude=./.git \
     --exclude=./tests/doubles --exclude=./tests/unit/doubles \
     -cf - . | tar -C "$build" -xf -
-  (cd "$build" && ansible-test sanity --python "$(python -c 'import sys;print("%d.%d"%sys.version_info[:2])')" \
-      --requirements --color no 2>&1 | grep -vE '^ *(Collecting|Installing|Requirement|Downloading|Using cached|Looking in|Processing|Successfully|Attempting|Found existing|Uninstalling|WARNING: Location|━)') ; record ansible-test-sanity "${PIPESTATUS[0]}"
+  (cd "$build" && PATH="$(dirname "$python"):$PATH" "$(dirname "$python")/ansible-test" sanity \
+      --python "$("$python" -c 'import sys;print("%d.%d"%sys.version_info[:2])')" \
+      --requirements --color no 2>&1 | grep -vE '^ *(Collecting|Installing|Requirement|Downloading|Using cached|Looking in|Processing|Successfully|Attempting|Found existing|Uninstalling|WARNING: Location|━)')
+  rc=${PIPESTATUS[0]}
   rm -rf "$base"
+  record "$name" "$rc"
+}
+
+run_sanity() {
+  log "ansible-test sanity"
+  ensure_ansible_test_pip
+  sanity_with ansible-test-sanity "$(command -v python)"
 }
 
 run_units() {
@@ -102,6 +111,15 @@ run_docs() {
   apt_install graphviz || { record "graphviz for the docs" 1; return; }
   log "docs diagrams (docs/diagrams/render.sh --check)"
   docs/diagrams/render.sh --check; record "docs diagrams" $?
+  # The docs site: what antsibull-docs builds from the plugins' and roles' documentation.
+  log "antsibull-docs lint-collection-docs --plugin-docs"
+  (cd "$COLLECTIONS_DIR/ansible_collections/seed/kubeadm" &&
+    antsibull-docs lint-collection-docs --plugin-docs .); record "antsibull-docs lint" $?
+  log "every filter has its own documentation (tests/docs/check_plugin_docs.py)"
+  python tests/docs/check_plugin_docs.py; record "filter documentation" $?
+  # The release: changelog, tarball contents, execution environment build context.
+  log "release: CHANGELOG.rst, tarball contents, ansible-builder create (tests/docs/check_release.py)"
+  python tests/docs/check_release.py; record "release tarball and execution environment" $?
 }
 
 # The ansible-core minors README.md claims besides the one pinned in tests/requirements.txt, with
@@ -177,6 +195,16 @@ run_compat() {
     record "compat ansible-core ${minors[$i]}" "$rc"
   done
   echo "compat: tests took $((SECONDS - start)) s"
+  # ansible-test sanity with each ansible-core (its own pinned linters; one at a time: pylint and
+  # validate-modules take both cores).
+  for i in "${!minors[@]}"; do
+    [[ -n "${venvs[$i]}" ]] || continue
+    log "compat: ansible-test sanity on ansible-core ${minors[$i]}"
+    start=$SECONDS
+    ensure_ansible_test_pip "${venvs[$i]}/bin/python"
+    sanity_with "compat sanity ansible-core ${minors[$i]}" "${venvs[$i]}/bin/python"
+    echo "compat: sanity on ansible-core ${minors[$i]} took $((SECONDS - start)) s"
+  done
 }
 
 scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort; }
