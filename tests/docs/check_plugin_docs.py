@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
 """Every filter the collection exports has its own documentation: ansible-doc lists it, and the
 documentation ansible-doc shows for it carries its own name (a DOCUMENTATION block in a file with
 several filters would otherwise be shown for all of them). Needs the collection on

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
 """What a release gives users, checked on a copy of the checkout's tracked files:
 
 1. antsibull-changelog lint, then `antsibull-changelog release` writes CHANGELOG.rst;
