@@ -59,12 +59,14 @@ class Kubeadm(object):
         self.module = module
         self.path = find_kubeadm(module, kubeadm_path)
 
-    def run(self, args, what=None):
+    def run(self, args, what=None, progress=None):
         """Run ``kubeadm <args>`` and return stdout; raise KubeadmError when rc != 0.
 
         ``what`` names the command in messages (default: the leading words of args) so that
         secret arguments never reach an error text. Secrets must also be registered in
         module.no_log_values before calling, which masks them in every logged or returned text.
+        With ``progress`` (a file path), kubeadm's output is also appended there line by line as it
+        comes, tokens and certificate keys masked (see stream_progress).
         """
         if what is None:
             words = []
@@ -73,12 +75,122 @@ class Kubeadm(object):
                     break
                 words.append(arg)
             what = ' '.join(['kubeadm'] + words[:3])
-        rc, stdout, stderr = self.module.run_command(
-            [self.path] + list(args), environ_update={'LC_ALL': 'C', 'LANG': 'C'})
+        if progress:
+            rc, stdout, stderr = stream_progress([self.path] + list(args), progress,
+                                                 header='$ %s' % what)
+        else:
+            rc, stdout, stderr = self.module.run_command(
+                [self.path] + list(args), environ_update={'LC_ALL': 'C', 'LANG': 'C'})
         if rc != 0:
             detail = _STACK_TRACE_HINT.sub('', stderr or stdout or '').strip() or 'no output'
             raise KubeadmError('%s failed (rc=%s): %s' % (what, rc, detail), rc=rc, stdout=stdout, stderr=stderr)
         return stdout
+
+
+def open_progress(path, truncate=False):
+    """The progress file ``path`` opened for appending (emptied first with ``truncate``), created
+    0600 in a 0700 directory."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND), 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'a')
+
+
+def stream_progress(argv, path, header=None):
+    """Run ``argv`` with a C locale; (rc, stdout, stderr) as run_command gives them.
+
+    Every line kubeadm writes, on either stream, is appended to the progress file ``path`` when
+    it comes, with tokens and certificate keys masked, so that a controller can show the phase
+    kubeadm is in (``[wait-control-plane] ...``) while it runs (action seed.kubeadm.kubeadm_init).
+    """
+    import subprocess
+    import threading
+    env = dict(os.environ, LC_ALL='C', LANG='C')
+    lock = threading.Lock()
+    with open_progress(path) as log:
+        if header:
+            log.write(redact(header) + '\n')
+            log.flush()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        chunks = {'out': [], 'err': []}
+
+        def pump(stream, key):
+            for raw in iter(stream.readline, b''):
+                line = raw.decode('utf-8', 'replace')
+                chunks[key].append(line)
+                with lock:
+                    log.write(redact(line.rstrip('\n')) + '\n')
+                    log.flush()
+            stream.close()
+
+        readers = [threading.Thread(target=pump, args=(proc.stdout, 'out')),
+                   threading.Thread(target=pump, args=(proc.stderr, 'err'))]
+        for reader in readers:
+            reader.daemon = True
+            reader.start()
+        rc = proc.wait()
+        for reader in readers:
+            reader.join()
+        log.write('# exit status %s\n' % rc)
+    return rc, ''.join(chunks['out']), ''.join(chunks['err'])
+
+
+def result_path(progress):
+    """Where a module detached with ``detach`` leaves its JSON result: next to its progress file."""
+    return progress + '.result'
+
+
+def detach(module, progress):
+    """Go on with this module in a detached process; the module's own process exits at once.
+
+    The calling process reports ``started`` with the process group of the detached one (the
+    action seed.kubeadm.kubeadm_init stops it there on timeout). The detached process runs the
+    rest of the module with stdin and stderr on /dev/null and stdout on a private file, so the
+    JSON of its exit_json/fail_json lands in ``result_path(progress)`` (0600) when it ends; the
+    file appears under its final name only once complete. SIGTERM ends it through SystemExit,
+    so that private configuration files of the run are still removed.
+    """
+    import atexit
+    import signal
+    import sys
+    final = result_path(progress)
+    partial = final + '.tmp'
+    for path in (final, partial):
+        if os.path.exists(path):
+            os.unlink(path)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        module.exit_json(changed=True, started=True, pid=child, result_file=final)
+    os.setsid()
+    if os.fork():
+        os._exit(0)  # pylint: disable=protected-access
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 2)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.close(fd)
+
+    def publish():
+        sys.stdout.flush()
+        if os.path.getsize(partial):
+            os.rename(partial, final)
+
+    atexit.register(publish)
+
+    def record(result):
+        # The module's code came from a payload file that is gone once the calling process has
+        # returned: write the result with what is loaded already (plain JSON).
+        sys.stdout.write('\n%s\n' % json.dumps(result, default=str))
+
+    module._record_module_result = record  # pylint: disable=protected-access
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 _DURATION_PART = re.compile(r'(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)')

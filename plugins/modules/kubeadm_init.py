@@ -54,6 +54,33 @@ options:
     description: Run C(kubeadm config validate --config) before anything else.
     type: bool
     default: true
+  progress_file:
+    description:
+      - A file on the node that gets every line of kubeadm's output as it comes (tokens and
+        certificate keys masked; mode 0600, directory 0700), emptied when the module starts.
+      - The action of this module reads it while kubeadm runs and prints each new C([phase]) line
+        on the controller (see O(timeout)).
+    type: path
+  timeout:
+    description:
+      - Upper bound, in seconds, of the whole kubeadm run. With a value above 0 and outside check
+        mode, the action runs the module in the background, prints a line each time kubeadm enters
+        a new phase (from O(progress_file)), and fails after this many seconds with the last phase
+        seen. V(0) runs the module in the foreground, silent until it returns.
+    type: int
+    default: 0
+  poll_interval:
+    description: Seconds between two looks at a running kubeadm (with O(timeout)).
+    type: float
+    default: 3
+  background:
+    description:
+      - Set by the action of this module when O(timeout) is above 0; not meant for playbooks.
+      - Runs the rest of the module in a detached process (needs O(progress_file)) and returns
+        at once with RV(started) and RV(pid); the detached process writes the module's result as
+        JSON to O(progress_file) with C(.result) appended.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -80,6 +107,24 @@ output:
   description: The last lines of kubeadm's output, tokens and certificate keys masked.
   returned: always
   type: str
+started:
+  description: With O(background), that the detached run started.
+  returned: when O(background=true)
+  type: bool
+pid:
+  description: With O(background), the process group of the detached run.
+  returned: when O(background=true)
+  type: int
+result_file:
+  description: With O(background), where the detached run leaves its result.
+  returned: when O(background=true)
+  type: str
+progress:
+  description: The states the action saw while kubeadm ran, each with the seconds since the start.
+  returned: when O(timeout) is above 0
+  type: list
+  elements: dict
+  sample: [{after: 0, state: "started kubeadm init"}, {after: 12, state: "[api-check] Waiting for a healthy API server. This can take up to 4m0s"}]
 """
 
 import os
@@ -95,7 +140,8 @@ def run_all(module, runner, commands):
     outputs = []
     for args in commands:
         try:
-            outputs.append(runner.run(args, what='kubeadm ' + ' '.join(a for a in args if not a.startswith('/'))[:60]))
+            outputs.append(runner.run(args, what='kubeadm ' + ' '.join(a for a in args if not a.startswith('/'))[:60],
+                                      progress=module.params['progress_file']))
         except kubeadm_utils.KubeadmError as exc:
             kubeadm_utils.fail_masked(module, exc, commands=commands)
         except Exception as exc:  # pragma: no cover - defensive
@@ -113,6 +159,11 @@ def main():
             cri_socket=dict(type='str', default='unix:///run/containerd/containerd.sock'),
             validate=dict(type='bool', default=True),
             kubeadm_path=dict(type='path'),
+            progress_file=dict(type='path'),
+            background=dict(type='bool', default=False),
+            # Read by the action plugin of the same name, not here.
+            timeout=dict(type='int', default=0),
+            poll_interval=dict(type='float', default=3),
         ),
         supports_check_mode=True,
     )
@@ -122,6 +173,8 @@ def main():
     if p['action'] == 'resume' and not p['phases']:
         module.fail_json(msg='action=resume needs the phases to run')
     runner = kubeadm_utils.Kubeadm(module, p['kubeadm_path'])
+    if p['progress_file'] and not module.check_mode:
+        kubeadm_utils.open_progress(p['progress_file'], truncate=True).close()
     commands = []
     if p['validate']:
         validate = ['config', 'validate', '--config', p['config']]
@@ -137,6 +190,10 @@ def main():
     commands.extend(work)
     if module.check_mode:
         module.exit_json(changed=True, commands=commands, output='')
+    if p['background']:
+        if not p['progress_file']:
+            module.fail_json(msg='background=true needs progress_file')
+        kubeadm_utils.detach(module, p['progress_file'])
     output = run_all(module, runner, work)
     module.exit_json(changed=True, commands=commands, output=output)
 

@@ -45,6 +45,33 @@ options:
     description: Where the temporary configuration file is created.
     type: path
     default: /etc/kubernetes
+  progress_file:
+    description:
+      - A file on the node that gets every line of kubeadm's output as it comes (tokens and
+        certificate keys masked; mode 0600, directory 0700), emptied when the module starts.
+      - The action of this module reads it while kubeadm runs and prints each new C([phase]) line
+        on the controller (see O(timeout)).
+    type: path
+  timeout:
+    description:
+      - Upper bound, in seconds, of the whole kubeadm run. With a value above 0 and outside check
+        mode, the action runs the module in the background, prints a line each time kubeadm enters
+        a new phase (from O(progress_file)), and fails after this many seconds with the last phase
+        seen. V(0) runs the module in the foreground, silent until it returns.
+    type: int
+    default: 0
+  poll_interval:
+    description: Seconds between two looks at a running kubeadm (with O(timeout)).
+    type: float
+    default: 3
+  background:
+    description:
+      - Set by the action of this module when O(timeout) is above 0; not meant for playbooks.
+      - Runs the rest of the module in a detached process (needs O(progress_file)) and returns
+        at once with RV(started) and RV(pid); the detached process writes the module's result as
+        JSON to O(progress_file) with C(.result) appended.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -64,6 +91,24 @@ output:
   description: The last lines of kubeadm's output, tokens and certificate keys masked.
   returned: always
   type: str
+started:
+  description: With O(background), that the detached run started.
+  returned: when O(background=true)
+  type: bool
+pid:
+  description: With O(background), the process group of the detached run.
+  returned: when O(background=true)
+  type: int
+result_file:
+  description: With O(background), where the detached run leaves its result.
+  returned: when O(background=true)
+  type: str
+progress:
+  description: The states the action saw while kubeadm ran, each with the seconds since the start.
+  returned: when O(timeout) is above 0
+  type: list
+  elements: dict
+  sample: [{after: 0, state: "started kubeadm init"}, {after: 12, state: "[api-check] Waiting for a healthy API server. This can take up to 4m0s"}]
 """
 
 import os
@@ -82,6 +127,11 @@ def main():
             validate=dict(type='bool', default=True),
             directory=dict(type='path', default='/etc/kubernetes'),
             kubeadm_path=dict(type='path'),
+            progress_file=dict(type='path'),
+            background=dict(type='bool', default=False),
+            # Read by the action plugin of the same name, not here.
+            timeout=dict(type='int', default=0),
+            poll_interval=dict(type='float', default=3),
         ),
         supports_check_mode=True,
     )
@@ -91,22 +141,29 @@ def main():
         module.exit_json(changed=True, commands=[], output='')
     if not os.path.isdir(p['directory']):
         os.makedirs(p['directory'], 0o755)
+    progress = p['progress_file']
+    if progress:
+        kubeadm_utils.open_progress(progress, truncate=True).close()
+    if p['background']:
+        if not progress:
+            module.fail_json(msg='background=true needs progress_file')
+        kubeadm_utils.detach(module, progress)
     commands = []
     outputs = []
     try:
         if p['reset_first']:
             args = ['reset', '-f', '--cri-socket', p['cri_socket']]
             commands.append(args)
-            outputs.append(runner.run(args))
+            outputs.append(runner.run(args, progress=progress))
         # kubeadm reset empties /etc/kubernetes (the directory stays): the file is written after it.
         with kubeadm_utils.ConfigFile(p['config_content'], p['directory']) as path:
             if p['validate']:
                 args = ['config', 'validate', '--config', path]
                 commands.append(args)
-                outputs.append(runner.run(args))
+                outputs.append(runner.run(args, progress=progress))
             args = ['join', '--config', path]
             commands.append(args)
-            outputs.append(runner.run(args))
+            outputs.append(runner.run(args, progress=progress))
     except kubeadm_utils.KubeadmError as exc:
         kubeadm_utils.fail_masked(module, exc, commands=commands)
     module.exit_json(changed=True, commands=commands, output=kubeadm_utils.redact('\n'.join(outputs), 40))

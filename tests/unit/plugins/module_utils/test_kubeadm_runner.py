@@ -252,3 +252,130 @@ def test_parse_time_names_what_is_no_time():
     with pytest.raises(ValueError) as err:
         kubeadm_utils.parse_time('yesterday')
     assert str(err.value) == "'yesterday' is not an RFC 3339 time"
+
+
+def write_script(path, body):
+    path.write_text('#!/bin/sh\n' + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_run_with_progress_streams_both_streams_masked_into_a_private_file(tmp_path):
+    script = write_script(tmp_path / 'kubeadm', (
+        'echo "[init] Using Kubernetes version: v1.35.6"\n'
+        'echo "W1204 klog warning" >&2\n'
+        'echo "[bootstrap-token] Using token: abcdef.0123456789abcdef"\n'
+        'echo "[upload-certs] Using certificate key:"\n'
+        'echo "%s"\n' % ('ab' * 32)))
+    progress = tmp_path / 'state' / 'progress' / 'init.log'
+    runner = kubeadm_utils.Kubeadm(FakeModule(), script)
+    out = runner.run(['init', '--config', '/x'], progress=str(progress))
+    assert 'abcdef.0123456789abcdef' in out  # the module's own copy; masked by redact() before it returns
+    text = progress.read_text()
+    lines = text.splitlines()
+    assert lines[0] == '$ kubeadm init'
+    assert lines[-1] == '# exit status 0'
+    assert '[bootstrap-token] Using token: <token>' in lines and '<certificate-key>' in lines
+    assert 'W1204 klog warning' in lines
+    assert 'abcdef.0123456789abcdef' not in text and 'ab' * 32 not in text
+    assert oct(progress.stat().st_mode & 0o777) == '0o600'
+    assert oct(progress.parent.stat().st_mode & 0o777) == '0o700'
+    # Appends per command; a module empties it once when it starts.
+    runner.run(['version'], progress=str(progress))
+    assert progress.read_text().startswith(text) and progress.read_text().count('# exit status 0') == 2
+    kubeadm_utils.open_progress(str(progress), truncate=True).close()
+    assert progress.read_text() == ''
+
+
+def test_run_with_progress_failure_keeps_kubeadms_error(tmp_path):
+    script = write_script(tmp_path / 'kubeadm', (
+        'echo "[preflight] Running pre-flight checks"\n'
+        'echo "error execution phase preflight: [preflight] Some fatal errors occurred:" >&2\n'
+        'echo "To see the stack trace of this error execute with --v=5 or higher" >&2\n'
+        'exit 1\n'))
+    progress = tmp_path / 'join.log'
+    with pytest.raises(kubeadm_utils.KubeadmError) as err:
+        kubeadm_utils.Kubeadm(FakeModule(), script).run(['join', '--config', '/x'], progress=str(progress))
+    assert err.value.msg == ('kubeadm join failed (rc=1): error execution phase preflight: [preflight] Some fatal '
+                             'errors occurred:')
+    assert err.value.stdout == '[preflight] Running pre-flight checks\n'
+    assert progress.read_text().splitlines()[-1] == '# exit status 1'
+
+
+DETACHED = r'''
+import json, os, sys, time
+from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm as k
+
+
+class Module(object):
+    def _record_module_result(self, result):
+        print(json.dumps(result))
+
+    def exit_json(self, **kwargs):
+        self._record_module_result(kwargs)
+        sys.exit(0)
+
+
+module = Module()
+k.detach(module, sys.argv[1])
+# From here on: the detached process.
+marker = sys.argv[1] + '.marker'
+try:
+    time.sleep(float(sys.argv[2]))
+    module.exit_json(changed=True, output='joined', pgid=os.getpgid(0), sid=os.getsid(0))
+finally:
+    with open(marker, 'w') as handle:
+        handle.write('cleaned up')
+'''
+
+
+def start_detached(tmp_path, seconds):
+    import subprocess
+    import sys
+    import time
+    script = tmp_path / 'detached.py'
+    script.write_text(DETACHED)
+    progress = str(tmp_path / 'join.log')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, str(script), progress, str(seconds)], capture_output=True, text=True,
+                          env=env, timeout=30, check=False)
+    return proc, progress, time.monotonic() - began
+
+
+def wait_for(path, seconds=20):
+    import time
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os.path.exists(path)
+
+
+def test_detach_returns_at_once_and_the_result_lands_in_the_private_file(tmp_path):
+    import json
+    proc, progress, took = start_detached(tmp_path, 1.5)
+    started = json.loads(proc.stdout)
+    assert proc.returncode == 0 and started['started'] is True and started['changed'] is True
+    assert started['result_file'] == progress + '.result' == kubeadm_utils.result_path(progress)
+    assert took < 1.5, 'the caller waited for the detached process'
+    assert not os.path.exists(progress + '.result')
+    assert wait_for(progress + '.result')
+    result = json.loads(open(progress + '.result').read())
+    assert result['output'] == 'joined' and result['changed'] is True
+    # Its own session and process group, the one reported (the action stops it there).
+    assert result['sid'] == result['pgid'] == started['pid']
+    assert oct(os.stat(progress + '.result').st_mode & 0o777) == '0o600'
+    assert not os.path.exists(progress + '.result.tmp')
+
+
+def test_detached_run_stopped_by_sigterm_cleans_up_and_leaves_no_result(tmp_path):
+    import json
+    import signal
+    (tmp_path / 'join.log.result').write_text('{"stale": true}')
+    proc, progress, took = start_detached(tmp_path, 60)
+    started = json.loads(proc.stdout)
+    assert not os.path.exists(progress + '.result'), 'a stale result was left for the action to read'
+    os.killpg(started['pid'], signal.SIGTERM)
+    assert wait_for(progress + '.marker')
+    assert open(progress + '.marker').read() == 'cleaned up'
+    assert not os.path.exists(progress + '.result')

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller side of the kubeadm modules that run for minutes (kubeadm_init, kubeadm_join).
+
+With ``timeout`` above 0 (and outside check mode) the module is started detached on the node
+(its ``background`` option); the action then reads the node's progress file every
+``poll_interval`` seconds and prints a line for each phase kubeadm entered since the last look
+(the first line of the phase, with the seconds since the start), until the module's result
+appears. After ``timeout`` seconds it stops the detached run (SIGTERM to its
+process group) and fails with the last phase seen and the last lines kubeadm printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.seed.kubeadm.plugins.module_utils.kubeadm import redact, result_path
+from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress, last_phase, phase_changes, tail
+
+display = Display()
+
+PROGRESS_DIR = '/var/lib/seed-kubeadm/progress'
+# Keys of the detached module's JSON that belong to Ansible's module protocol, not to the result.
+_PROTOCOL_KEYS = ('_ansible_no_log', '_ansible_verbose_always', '_ansible_verbose_override')
+
+
+class KubeadmProgressAction(ActionBase):
+    """Runs the module of the task's own name, in the background when ``timeout`` is set."""
+
+    _supports_check_mode = True
+    what = 'kubeadm'
+    progress_name = 'kubeadm'
+    sleep = staticmethod(time.sleep)
+    clock = staticmethod(time.monotonic)
+
+    def _read(self, path, task_vars):
+        """Text of a file on the node, or None when it does not exist (yet)."""
+        res = self._execute_module(module_name='ansible.legacy.slurp', module_args={'src': path},
+                                   task_vars=task_vars)
+        if res.get('failed') or 'content' not in res:
+            return None
+        return base64.b64decode(res['content']).decode('utf-8', 'replace')
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(KubeadmProgressAction, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        try:
+            timeout = int(args.get('timeout') or 0)
+            interval = float(args.get('poll_interval') or 3)
+        except (TypeError, ValueError):
+            result.update(failed=True, msg='timeout must be an integer and poll_interval a number of seconds')
+            return result
+        if timeout <= 0 or self._task.check_mode:
+            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+            return result
+        progress_file = args.get('progress_file') or '%s/%s.log' % (PROGRESS_DIR, self.progress_name)
+        args.update(progress_file=progress_file, background=True)
+        started = self._execute_module(module_args=args, task_vars=task_vars)
+        if started.get('failed') or not started.get('started'):
+            result.update(started)
+            return result
+        host = (task_vars or {}).get('inventory_hostname') or self._play_context.remote_addr
+        tracker = Progress(host, self.what, timeout, display.display, clock=self.clock)
+        tracker.seen('started %s' % self.what)
+        log = ''
+        shown = 0
+        while True:
+            final = self._read(result_path(progress_file), task_vars)
+            log = self._read(progress_file, task_vars) or log
+            changes = phase_changes(log)
+            for state in changes[shown:]:
+                tracker.seen(redact(state))
+            shown = len(changes)
+            if final is not None:
+                break
+            if tracker.expired():
+                self._low_level_execute_command('kill -s TERM -- -%d' % int(started['pid']), sudoable=True)
+                tracker.last = redact(last_phase(log)) or tracker.last
+                result.update(failed=True, changed=True, msg=tracker.timeout_message(),
+                              last_lines=[redact(line) for line in tail(log)], progress=tracker.history)
+                return result
+            self.sleep(interval)
+        try:
+            done = json.loads(final)
+        except ValueError:
+            result.update(failed=True, changed=True, progress=tracker.history,
+                          msg='%s on %s ended without a readable result in %s' % (self.what, host, result_path(progress_file)))
+            return result
+        for key in _PROTOCOL_KEYS:
+            done.pop(key, None)
+        tracker.seen('done' if not done.get('failed') else 'failed')
+        result.update(done)
+        result['progress'] = tracker.history
+        return result

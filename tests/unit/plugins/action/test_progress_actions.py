@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The waits that print progress: kubeadm_init/kubeadm_join run detached and watched through the
+node's progress file; rollout_status asks again until done. The node is a stand-in here (its
+module answers are scripted); the same actions run against the doubles in the orchestration
+scenario, whose verify step checks the lines they print."""
+
+from __future__ import annotations
+
+import base64
+import json
+from unittest import mock
+
+import pytest
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.template import Templar
+
+from ansible_collections.seed.kubeadm.plugins.action import kubeadm_init, kubeadm_join, rollout_status
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def make(cls, args, check_mode=False, clock=None):
+    loader = DataLoader()
+    task = mock.MagicMock(args=args, async_val=0, check_mode=check_mode, action='x')
+    plugin = cls(task=task, connection=mock.MagicMock(), play_context=PlayContext(), loader=loader,
+                 templar=Templar(loader=loader, variables={}), shared_loader_obj=None)
+    clock = clock or Clock()
+    plugin.clock = clock
+    plugin.sleep = clock.sleep
+    return plugin
+
+
+def slurped(text):
+    return {'content': base64.b64encode(text.encode()).decode(), 'encoding': 'base64'}
+
+
+class Node(object):
+    """Scripted answers of the node: the start, then per look the result file and progress file."""
+
+    def __init__(self, looks, started=None):
+        self.looks = list(looks)
+        self.started = started or {'changed': True, 'started': True, 'pid': 4321}
+        self.calls = []
+        self.commands = []
+
+    def execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
+        self.calls.append((module_name, dict(module_args or {})))
+        if module_name is None:
+            return dict(self.started)
+        result_text, progress_text = self.looks[0]
+        if module_args['src'].endswith('.result'):
+            if result_text is None:
+                return {'failed': True, 'msg': 'file not found: %s' % module_args['src']}
+            return slurped(result_text)
+        self.looks.pop(0)
+        return slurped(progress_text) if progress_text is not None else {'failed': True, 'msg': 'file not found'}
+
+    def low_level(self, cmd, sudoable=True, **kwargs):
+        self.commands.append(cmd)
+        return {'rc': 0, 'stdout': '', 'stderr': ''}
+
+
+def run_kubeadm(cls, args, node, shown, check_mode=False):
+    plugin = make(cls, args, check_mode=check_mode)
+    plugin._execute_module = node.execute_module
+    plugin._low_level_execute_command = node.low_level
+    with mock.patch('ansible_collections.seed.kubeadm.plugins.plugin_utils.kubeadm_action.display') as display:
+        display.display.side_effect = shown.append
+        return plugin.run(task_vars={'inventory_hostname': 'cp1'})
+
+
+FINAL = json.dumps({'changed': True, 'commands': [['init', '--config', '/etc/kubernetes/c.yaml']], 'output': 'ok',
+                    'invocation': {'module_args': {}}, '_ansible_no_log': False})
+
+
+def test_kubeadm_init_runs_detached_and_prints_each_phase():
+    node = Node([
+        (None, None),
+        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n'),
+        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n'),
+        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n[preflight] Pulling images\n'
+               '[bootstrap-token] Using token: <token>\n'
+               '[api-check] Waiting for a healthy API server. This can take up to 4m0s\n'),
+        (FINAL, None),
+    ])
+    shown = []
+    result = run_kubeadm(kubeadm_init.ActionModule, {'config': '/etc/kubernetes/c.yaml', 'timeout': 900,
+                                                     'poll_interval': 2}, node, shown)
+    assert not result.get('failed'), result
+    assert result['changed'] and result['output'] == 'ok' and '_ansible_no_log' not in result
+    start = node.calls[0][1]
+    assert start['background'] is True and start['progress_file'] == '/var/lib/seed-kubeadm/progress/init.log'
+    assert [c[1]['src'] for c in node.calls[1:3]] == ['/var/lib/seed-kubeadm/progress/init.log.result',
+                                                      '/var/lib/seed-kubeadm/progress/init.log']
+    # Every phase entered since the last look, once (a phase's later lines do not repeat it).
+    assert shown == [
+        '[cp1] kubeadm init, 0 s (at most 900 s): started kubeadm init',
+        '[cp1] kubeadm init, 2 s (at most 900 s): started kubeadm init --config',
+        '[cp1] kubeadm init, 2 s (at most 900 s): [preflight] Running pre-flight checks',
+        '[cp1] kubeadm init, 6 s (at most 900 s): [bootstrap-token] Using token: <token>',
+        '[cp1] kubeadm init, 6 s (at most 900 s): [api-check] Waiting for a healthy API server. This can take up to 4m0s',
+        '[cp1] kubeadm init, 8 s (at most 900 s): done',
+    ]
+    assert [h['after'] for h in result['progress']] == [0, 2, 2, 6, 6, 8]
+    assert node.commands == []
+
+
+def test_kubeadm_join_timeout_stops_the_run_and_names_the_last_phase():
+    stuck = ('$ kubeadm join\n[preflight] Running pre-flight checks\n'
+             '[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n'
+             'W1204 token abcdef.0123456789abcdef seen\n')
+    node = Node([(None, stuck)] * 20, started={'changed': True, 'started': True, 'pid': 77})
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'config_content': 'x', 'timeout': 10, 'poll_interval': 3,
+                                                     'progress_file': '/tmp/p/join.log'}, node, shown)
+    assert result['failed'] and result['changed']
+    assert result['msg'] == ('kubeadm join on cp1 did not finish within 10 s; last seen: [kubelet-start] '
+                             'Waiting for the kubelet to perform the TLS Bootstrap')
+    assert node.commands == ['kill -s TERM -- -77']
+    assert result['last_lines'][-1] == 'W1204 token <token> seen'
+    assert shown[-1].startswith('[cp1] kubeadm join, 0 s (at most 10 s): [kubelet-start]')
+
+
+def test_kubeadm_progress_lines_are_masked_again_on_the_controller():
+    leaked = '$ kubeadm init\n[bootstrap-token] Using token: abcdef.0123456789abcdef\n'
+    node = Node([(None, leaked), (FINAL, None)])
+    shown = []
+    result = run_kubeadm(kubeadm_init.ActionModule, {'timeout': 60}, node, shown)
+    assert shown[1] == '[cp1] kubeadm init, 0 s (at most 60 s): [bootstrap-token] Using token: <token>'
+    assert 'abcdef.0123456789abcdef' not in json.dumps(result)
+
+
+def test_kubeadm_failure_and_unreadable_results_are_reported():
+    failed = json.dumps({'failed': True, 'msg': 'kubeadm join failed (rc=1): error execution phase preflight'})
+    node = Node([(failed, None)])
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    assert result['failed'] and result['msg'].startswith('kubeadm join failed (rc=1)')
+    assert result['progress'][-1]['state'] == 'failed'
+    node = Node([('{"changed": tru', None)])
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    assert result['failed'] and 'ended without a readable result in /var/lib/seed-kubeadm/progress/join.log.result' in result['msg']
+    node = Node([], started={'failed': True, 'msg': 'kubeadm_path=/x is not an executable file'})
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    assert result['msg'] == 'kubeadm_path=/x is not an executable file' and len(node.calls) == 1
+
+
+@pytest.mark.parametrize('args, check_mode', [({'timeout': 0}, False), ({}, False), ({'timeout': 60}, True)])
+def test_kubeadm_without_timeout_or_in_check_mode_runs_in_the_foreground(args, check_mode):
+    node = Node([], started={'changed': True, 'commands': [], 'output': ''})
+    result = run_kubeadm(kubeadm_init.ActionModule, dict(args, config='/c'), node, [], check_mode=check_mode)
+    assert result['changed'] and len(node.calls) == 1 and 'background' not in node.calls[0][1]
+
+
+def test_kubeadm_bad_timeout():
+    result = run_kubeadm(kubeadm_init.ActionModule, {'timeout': 'soon'}, Node([]), [])
+    assert result['failed'] and 'timeout must be an integer' in result['msg']
+
+
+MANIFESTS = [{'kind': 'Namespace', 'metadata': {'name': 'kube-flannel'}},
+             {'kind': 'DaemonSet', 'metadata': {'name': 'kube-flannel-ds', 'namespace': 'kube-flannel'},
+              'spec': {'template': {'spec': {'containers': [{'image': 'x' * 1000}]}}}}]
+
+
+def run_rollout(args, answers, check_mode=False):
+    plugin = make(rollout_status.ActionModule, args, check_mode=check_mode)
+    calls, shown = [], []
+
+    def execute_module(module_args=None, task_vars=None, **kwargs):
+        calls.append(module_args)
+        return answers.pop(0)
+
+    plugin._execute_module = execute_module
+    with mock.patch.object(rollout_status, 'display') as display:
+        display.display.side_effect = shown.append
+        return plugin.run(task_vars={'inventory_hostname': 'cp1'}), calls, shown
+
+
+def test_rollout_asks_until_done_and_sends_only_references():
+    waiting = 'Waiting for daemon set "kube-flannel-ds" rollout to finish: 3 of 4 updated pods are available...'
+    answers = [{'done': False, 'state': '0 of 1 rolled out; DaemonSet kube-flannel/kube-flannel-ds: ' + waiting},
+               {'done': False, 'state': '0 of 1 rolled out; DaemonSet kube-flannel/kube-flannel-ds: ' + waiting},
+               {'done': True, 'state': '1 of 1 rolled out', 'workloads': []}]
+    result, calls, shown = run_rollout({'resources': MANIFESTS, 'timeout': 600, 'poll_interval': 5}, answers)
+    assert not result.get('failed') and result['done']
+    assert calls[0]['resources'] == [{'kind': 'DaemonSet', 'namespace': 'kube-flannel', 'name': 'kube-flannel-ds'}]
+    assert len(calls) == 3
+    assert shown == ['[cp1] rollout, 0 s (at most 600 s): 0 of 1 rolled out; DaemonSet kube-flannel/kube-flannel-ds: '
+                     + waiting, '[cp1] rollout, 10 s (at most 600 s): 1 of 1 rolled out']
+
+
+def test_rollout_timeout_names_the_workload_and_pod_seen_last():
+    state = ('0 of 1 rolled out; Deployment ingress-nginx/ingress-nginx-controller: Waiting for deployment '
+             '"ingress-nginx-controller" rollout to finish: 0 of 2 updated replicas are available... '
+             '(ingress-nginx-controller-7d-abc on w1: container controller ImagePullBackOff: Back-off pulling image)')
+    result, calls, shown = run_rollout({'resources': MANIFESTS, 'timeout': 9, 'poll_interval': 3},
+                                       [{'done': False, 'state': state} for _ in range(10)])
+    assert result['failed'] and len(calls) == 4 and len(shown) == 1
+    assert result['msg'] == 'rollout on cp1 did not finish within 9 s; last seen: ' + state
+
+
+def test_rollout_failure_once_or_in_check_mode():
+    failed = {'failed': True, 'msg': 'Deployment a/b: deployment "b" exceeded its progress deadline', 'done': False}
+    result, calls, shown = run_rollout({'resources': MANIFESTS, 'timeout': 60}, [dict(failed)])
+    assert result['failed'] and len(calls) == 1 and shown[0].endswith('exceeded its progress deadline')
+    result, calls, shown = run_rollout({'resources': MANIFESTS, 'timeout': 60}, [{'done': False, 'state': 's'}],
+                                       check_mode=True)
+    assert result == {'done': False, 'state': 's'} and shown == []
+    result, calls, shown = run_rollout({'resources': 'nope'}, [])
+    assert result['failed'] and result['msg'] == 'resources must be a list of manifests or references'
+    result, calls, shown = run_rollout({'resources': [], 'poll_interval': 'x'}, [])
+    assert result['failed'] and 'poll_interval' in result['msg']
