@@ -189,7 +189,11 @@ def detach(module, progress):
         sys.stdout.write('\n%s\n' % json.dumps(result, default=str))
 
     module._record_module_result = record  # pylint: disable=protected-access
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    def stop(signum, frame):
+        # Unwinds the module (its with-blocks remove private files); there is no result to send.
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 

@@ -161,8 +161,8 @@ def summary(workloads):
     if not pending:
         return '%d of %d rolled out' % (len(workloads), len(workloads))
     first = pending[0]
-    text = '%d of %d rolled out; %s %s/%s: %s' % (len(workloads) - len(pending), len(workloads), first['kind'],
-                                                   first['namespace'], first['name'], first['message'])
+    text = '%d of %d rolled out; %s %s/%s: %s' % (
+        len(workloads) - len(pending), len(workloads), first['kind'], first['namespace'], first['name'], first['message'])
     if first.get('pods'):
         text += ' (%s)' % first['pods'][0]
     return text

@@ -135,13 +135,17 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm as kubeadm_utils
 
 
-def run_all(module, runner, commands):
+def run_all(module, runner, commands, progress=None):
     """Run each kubeadm command; fail with the masked output of the first that fails."""
     outputs = []
     for args in commands:
+        words = []
+        for arg in args:
+            if arg.startswith('-'):
+                break
+            words.append(arg)
         try:
-            outputs.append(runner.run(args, what='kubeadm ' + ' '.join(a for a in args if not a.startswith('/'))[:60],
-                                      progress=module.params['progress_file']))
+            outputs.append(runner.run(args, what='kubeadm ' + ' '.join(words)[:60], progress=progress))
         except kubeadm_utils.KubeadmError as exc:
             kubeadm_utils.fail_masked(module, exc, commands=commands)
         except Exception as exc:  # pragma: no cover - defensive
@@ -194,7 +198,7 @@ def main():
         if not p['progress_file']:
             module.fail_json(msg='background=true needs progress_file')
         kubeadm_utils.detach(module, p['progress_file'])
-    output = run_all(module, runner, work)
+    output = run_all(module, runner, work, progress=p['progress_file'])
     module.exit_json(changed=True, commands=commands, output=output)
 
 

@@ -160,7 +160,7 @@ def main():
             if p['validate']:
                 args = ['config', 'validate', '--config', path]
                 commands.append(args)
-                outputs.append(runner.run(args, progress=progress))
+                outputs.append(runner.run(args))
             args = ['join', '--config', path]
             commands.append(args)
             outputs.append(runner.run(args, progress=progress))

@@ -127,8 +127,8 @@ MAX_PODS = 3
 def look(creds, ref, timeout):
     """The verdict of one workload reference."""
     entry = dict(ref)
-    path = '/apis/apps/v1/namespaces/%s/%s/%s' % (quote(ref['namespace']), rollout.WORKLOAD_KINDS[ref['kind']],
-                                                 quote(ref['name']))
+    path = '/apis/apps/v1/namespaces/%s/%s/%s' % (
+        quote(ref['namespace']), rollout.WORKLOAD_KINDS[ref['kind']], quote(ref['name']))
     code, obj = kubeapi.request(creds, path, timeout=timeout)
     if code == 404:
         entry.update(done=False, failed=False, message='%s "%s" does not exist yet' % (ref['kind'], ref['name']), pods=[])

@@ -206,7 +206,7 @@ def test_rollout_timeout_names_the_workload_and_pod_seen_last():
              '"ingress-nginx-controller" rollout to finish: 0 of 2 updated replicas are available... '
              '(ingress-nginx-controller-7d-abc on w1: container controller ImagePullBackOff: Back-off pulling image)')
     result, calls, shown = run_rollout({'resources': MANIFESTS, 'timeout': 9, 'poll_interval': 3},
-                                       [{'done': False, 'state': state} for _ in range(10)])
+                                       [{'done': False, 'state': state}] * 10)
     assert result['failed'] and len(calls) == 4 and len(shown) == 1
     assert result['msg'] == 'rollout on cp1 did not finish within 9 s; last seen: ' + state
 

@@ -262,3 +262,39 @@ def test_join_output_is_each_command_output_in_turn(tmp_path, fake):
     # validate's output, the newline that joins outputs, then join's (one line: the units stop before its phases).
     lines = result['output'].split('\n')
     assert lines[:2] == ['validated', ''] and len(lines) == 3 and 'kubeadm join' in lines[2]
+
+
+def test_init_and_join_write_their_progress_masked_and_privately(tmp_path, fake):
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
+    progress = tmp_path / 'progress' / 'init.log'
+    progress.parent.mkdir(mode=0o755)
+    progress.write_text('a previous run\n')
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'reset_first': True,
+                                               'progress_file': str(progress)})
+    assert rc == 0, result.get('msg')
+    text = progress.read_text()
+    lines = text.splitlines()
+    # Emptied at the start; validation is not part of it; one header per command, its exit status.
+    assert lines[0] == '$ kubeadm reset' and '$ kubeadm init' in lines and 'a previous run' not in text
+    assert '$ kubeadm config validate' not in text and lines.count('# exit status 0') == 2
+    assert SECRET_TOKEN not in text and SECRET_KEY not in text and '<token>' in text
+    assert oct(progress.stat().st_mode & 0o777) == '0o600'
+    join_progress = tmp_path / 'p2' / 'join.log'
+    result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path / 'etc'), 'progress_file': str(join_progress)})
+    assert rc == 0, result.get('msg')
+    assert join_progress.read_text().splitlines()[0] == '$ kubeadm join'
+    assert oct(join_progress.parent.stat().st_mode & 0o777) == '0o700'
+
+
+def test_background_needs_a_progress_file_and_check_mode_writes_none(tmp_path, fake):
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'background': True})
+    assert rc == 1 and result['msg'] == 'background=true needs progress_file'
+    result, rc = lib.run_module(kubeadm_join, {'config_content': JOIN_CONFIG, 'kubeadm_path': fake.path,
+                                               'directory': str(tmp_path), 'background': True})
+    assert rc == 1 and result['msg'] == 'background=true needs progress_file'
+    progress = tmp_path / 'check' / 'init.log'
+    result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'background': True,
+                                               'progress_file': str(progress)}, check_mode=True)
+    assert rc == 0 and not progress.exists()

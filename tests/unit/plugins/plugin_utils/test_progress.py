@@ -22,7 +22,7 @@ W1204 03:10:00.000000    1234 checks.go:846] detected that the sandbox image is 
 def test_last_phase_is_the_last_bracketed_line():
     assert last_phase(INIT_OUTPUT) == ('[kubelet-check] Waiting for a healthy kubelet at '
                                        'http://127.0.0.1:10248/healthz. This can take up to 4m0s')
-    assert last_phase(INIT_OUTPUT.split('\n[wait')[0]) == (
+    assert last_phase(INIT_OUTPUT.split('\n[wait', maxsplit=1)[0]) == (
         '[preflight] Pulling images required for setting up a Kubernetes cluster')
 
 
@@ -48,9 +48,9 @@ def test_phase_changes_lists_each_phase_once_in_order():
         '[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s',
     ]
     # A phase printed again after another counts again; a new command starts over.
-    assert phase_changes('[certs] a\n[certs] b\n[kubeconfig] c\n[certs] d\n$ kubeadm init phase addon all\n'
-                         '[certs] e\n') == ['[certs] a', '[kubeconfig] c', '[certs] d',
-                                              'started kubeadm init phase addon all', '[certs] e']
+    text = '[certs] a\n[certs] b\n[kubeconfig] c\n[certs] d\n$ kubeadm init phase addon all\n[certs] e\n'
+    assert phase_changes(text) == ['[certs] a', '[kubeconfig] c', '[certs] d', 'started kubeadm init phase addon all',
+                                   '[certs] e']
     assert phase_changes('') == [] and phase_changes(None) == []
 
 
