@@ -16,7 +16,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.seed.kubeadm.plugins.module_utils.rollout import workload_refs
-from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress
+from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress, wait_options
 
 display = Display()
 
@@ -31,10 +31,9 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
         try:
-            timeout = int(args.get('timeout') or 0)
-            interval = float(args.get('poll_interval') or 3)
-        except (TypeError, ValueError):
-            result.update(failed=True, msg='timeout must be an integer and poll_interval a number of seconds')
+            timeout, interval = wait_options(args)
+        except ValueError as exc:
+            result.update(failed=True, msg=str(exc))
             return result
         if not isinstance(args.get('resources'), list):
             result.update(failed=True, msg='resources must be a list of manifests or references')

@@ -169,6 +169,7 @@ def detach(module, progress):
     os.setsid()
     if os.fork():
         os._exit(0)  # pylint: disable=protected-access
+    os.chdir('/')
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 2)

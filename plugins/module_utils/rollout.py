@@ -12,6 +12,9 @@ a cluster; module seed.kubeadm.rollout_status asks the API server for them.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+# kubectl's error (and non-zero exit) for a DaemonSet or StatefulSet with another update strategy.
+ONLY_ROLLING_UPDATE = 'rollout status is only available for RollingUpdate strategy type'
+
 WORKLOAD_KINDS = {
     'Deployment': 'deployments',
     'DaemonSet': 'daemonsets',
@@ -60,11 +63,11 @@ def status(kind, obj):
         progressing = _condition(obj, 'Progressing')
         if progressing and progressing.get('reason') == 'ProgressDeadlineExceeded':
             return False, 'deployment "%s" exceeded its progress deadline' % name, True
-        replicas = _int(spec.get('replicas'), 1)
         updated = _int(st.get('updatedReplicas'))
         total = _int(st.get('replicas'))
         available = _int(st.get('availableReplicas'))
-        if updated < replicas:
+        if spec.get('replicas') is not None and updated < _int(spec['replicas']):
+            replicas = _int(spec['replicas'])
             return False, ('Waiting for deployment "%s" rollout to finish: %d out of %d new replicas have been '
                            'updated...' % (name, updated, replicas)), False
         if total > updated:
@@ -76,7 +79,7 @@ def status(kind, obj):
         return True, 'deployment "%s" successfully rolled out' % name, False
     if kind == 'DaemonSet':
         if (spec.get('updateStrategy') or {}).get('type', 'RollingUpdate') != 'RollingUpdate':
-            return True, 'daemon set "%s" has no rolling update strategy; not waited for' % name, False
+            return True, ONLY_ROLLING_UPDATE, True
         if generation > observed:
             return False, 'Waiting for daemon set spec update to be observed...', False
         desired = _int(st.get('desiredNumberScheduled'))
@@ -92,19 +95,21 @@ def status(kind, obj):
     if kind == 'StatefulSet':
         strategy = spec.get('updateStrategy') or {}
         if strategy.get('type', 'RollingUpdate') != 'RollingUpdate':
-            return True, 'statefulset "%s" has no rolling update strategy; not waited for' % name, False
+            return True, ONLY_ROLLING_UPDATE, True
         if observed == 0 or generation > observed:
             return False, 'Waiting for statefulset spec update to be observed...', False
         replicas = spec.get('replicas')
         ready = _int(st.get('readyReplicas'))
         if replicas is not None and ready < _int(replicas):
             return False, 'Waiting for %d pods to be ready...' % (_int(replicas) - ready), False
-        partition = _int((strategy.get('rollingUpdate') or {}).get('partition'))
-        if partition and replicas is not None:
-            if _int(st.get('updatedReplicas')) < _int(replicas) - partition:
+        # The API server defaults rollingUpdate to {partition: 0}: kubectl then takes this branch.
+        if strategy.get('rollingUpdate') is not None:
+            partition = (strategy.get('rollingUpdate') or {}).get('partition')
+            updated = _int(st.get('updatedReplicas'))
+            if replicas is not None and partition is not None and updated < _int(replicas) - _int(partition):
                 return False, ('Waiting for partitioned roll out to finish: %d out of %d new pods have been '
-                               'updated...' % (_int(st.get('updatedReplicas')), _int(replicas) - partition)), False
-            return True, 'partitioned roll out complete: %d new pods have been updated...' % st.get('updatedReplicas', 0), False
+                               'updated...' % (updated, _int(replicas) - _int(partition))), False
+            return True, 'partitioned roll out complete: %d new pods have been updated...' % updated, False
         if st.get('updateRevision') != st.get('currentRevision'):
             return False, ('waiting for statefulset rolling update to complete %d pods at revision %s...'
                            % (_int(st.get('updatedReplicas')), st.get('updateRevision'))), False
@@ -114,11 +119,27 @@ def status(kind, obj):
 
 
 def label_selector(obj):
-    """The label selector of a workload as a query string value (matchLabels only), or None."""
-    labels = (((obj.get('spec') or {}).get('selector') or {}).get('matchLabels') or {})
-    if not labels:
+    """The label selector of a workload as a ``labelSelector`` query value, or None without one.
+
+    matchLabels and matchExpressions together, as metav1.LabelSelectorAsSelector combines them
+    (``k=v``, ``k in (a,b)``, ``k notin (a,b)``, ``k``, ``!k``; sorted by key).
+    """
+    selector = (obj.get('spec') or {}).get('selector') or {}
+    terms = [(k, '%s=%s' % (k, v)) for k, v in (selector.get('matchLabels') or {}).items()]
+    for expr in selector.get('matchExpressions') or []:
+        key, operator = expr.get('key'), expr.get('operator')
+        values = ','.join(sorted(str(v) for v in expr.get('values') or []))
+        if operator == 'In':
+            terms.append((key, '%s in (%s)' % (key, values)))
+        elif operator == 'NotIn':
+            terms.append((key, '%s notin (%s)' % (key, values)))
+        elif operator == 'Exists':
+            terms.append((key, key))
+        elif operator == 'DoesNotExist':
+            terms.append((key, '!%s' % key))
+    if not terms:
         return None
-    return ','.join('%s=%s' % (k, labels[k]) for k in sorted(labels))
+    return ','.join(term for _key, term in sorted(terms))
 
 
 def pod_problem(pod):

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - seed.kubeadm.attributes
   - seed.kubeadm.kubeadm
+  - seed.kubeadm.kubeadm.progress
 attributes:
   check_mode:
     support: full
@@ -45,33 +46,6 @@ options:
     description: Where the temporary configuration file is created.
     type: path
     default: /etc/kubernetes
-  progress_file:
-    description:
-      - A file on the node that gets every line of kubeadm's output as it comes (tokens and
-        certificate keys masked; mode 0600, directory 0700), emptied when the module starts.
-      - The action of this module reads it while kubeadm runs and prints each new C([phase]) line
-        on the controller (see O(timeout)).
-    type: path
-  timeout:
-    description:
-      - Upper bound, in seconds, of the whole kubeadm run. With a value above 0 and outside check
-        mode, the action runs the module in the background, prints a line each time kubeadm enters
-        a new phase (from O(progress_file)), and fails after this many seconds with the last phase
-        seen. V(0) runs the module in the foreground, silent until it returns.
-    type: int
-    default: 0
-  poll_interval:
-    description: Seconds between two looks at a running kubeadm (with O(timeout)).
-    type: float
-    default: 3
-  background:
-    description:
-      - Set by the action of this module when O(timeout) is above 0; not meant for playbooks.
-      - Runs the rest of the module in a detached process (needs O(progress_file)) and returns
-        at once with RV(started) and RV(pid); the detached process writes the module's result as
-        JSON to O(progress_file) with C(.result) appended.
-    type: bool
-    default: false
 """
 
 EXAMPLES = r"""
@@ -108,7 +82,7 @@ progress:
   returned: when O(timeout) is above 0
   type: list
   elements: dict
-  sample: [{after: 0, state: "started kubeadm init"}, {after: 12, state: "[api-check] Waiting for a healthy API server. This can take up to 4m0s"}]
+  sample: [{after: 0, state: "started kubeadm join"}, {after: 9, state: "[check-etcd] Checking that the etcd cluster is healthy"}]
 """
 
 import os
@@ -166,6 +140,8 @@ def main():
             outputs.append(runner.run(args, progress=progress))
     except kubeadm_utils.KubeadmError as exc:
         kubeadm_utils.fail_masked(module, exc, commands=commands)
+    except Exception as exc:  # a detached run has nobody else to report it (see kubeadm_utils.detach)
+        module.fail_json(msg='kubeadm join failed: %s' % kubeadm_utils.redact(str(exc)), commands=commands)
     module.exit_json(changed=True, commands=commands, output=kubeadm_utils.redact('\n'.join(outputs), 40))
 
 

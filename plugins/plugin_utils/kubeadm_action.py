@@ -21,11 +21,14 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.seed.kubeadm.plugins.module_utils.kubeadm import redact, result_path
-from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress, last_phase, phase_changes, tail
+from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress, last_phase, phase_changes, tail, wait_options
 
 display = Display()
 
 PROGRESS_DIR = '/var/lib/seed-kubeadm/progress'
+# POSIX forms that dash (Debian's /bin/sh) accepts too: it refuses `kill -0 -- -PGID`.
+ALIVE_COMMAND = 'kill -s 0 -- -%d'
+STOP_COMMAND = 'kill -s TERM -- -%d'
 # Keys of the detached module's JSON that belong to Ansible's module protocol, not to the result.
 _PROTOCOL_KEYS = ('_ansible_no_log', '_ansible_verbose_always', '_ansible_verbose_override')
 
@@ -51,10 +54,9 @@ class KubeadmProgressAction(ActionBase):
         result = super(KubeadmProgressAction, self).run(tmp, task_vars)
         args = dict(self._task.args)
         try:
-            timeout = int(args.get('timeout') or 0)
-            interval = float(args.get('poll_interval') or 3)
-        except (TypeError, ValueError):
-            result.update(failed=True, msg='timeout must be an integer and poll_interval a number of seconds')
+            timeout, interval = wait_options(args)
+        except ValueError as exc:
+            result.update(failed=True, msg=str(exc))
             return result
         if timeout <= 0 or self._task.check_mode:
             result.update(self._execute_module(module_args=args, task_vars=task_vars))
@@ -70,6 +72,7 @@ class KubeadmProgressAction(ActionBase):
         tracker.seen('started %s' % self.what)
         log = ''
         shown = 0
+        group = int(started['pid'])
         while True:
             final = self._read(result_path(progress_file), task_vars)
             log = self._read(progress_file, task_vars) or log
@@ -79,10 +82,21 @@ class KubeadmProgressAction(ActionBase):
             shown = len(changes)
             if final is not None:
                 break
-            if tracker.expired():
-                self._low_level_execute_command('kill -s TERM -- -%d' % int(started['pid']), sudoable=True)
+            gone = self._low_level_execute_command(ALIVE_COMMAND % group, sudoable=True).get('rc') != 0
+            if gone or tracker.expired():
+                if not gone:
+                    self._low_level_execute_command(STOP_COMMAND % group, sudoable=True)
+                # It may have ended between the two looks: its result wins over the verdict.
+                final = self._read(result_path(progress_file), task_vars)
+                if final is not None:
+                    break
                 tracker.last = redact(last_phase(log)) or tracker.last
-                result.update(failed=True, changed=True, msg=tracker.timeout_message(),
+                if gone:
+                    msg = '%s on %s ended without a result (its process is gone); last seen: %s' % (
+                        self.what, host, tracker.last or 'nothing yet')
+                else:
+                    msg = tracker.timeout_message()
+                result.update(failed=True, changed=True, msg=msg,
                               last_lines=[redact(line) for line in tail(log)], progress=tracker.history)
                 return result
             self.sleep(interval)

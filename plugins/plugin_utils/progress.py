@@ -58,6 +58,18 @@ def phase_changes(text):
     return states
 
 
+def wait_options(args):
+    """(timeout, poll_interval) of a waiting task's arguments; ValueError naming both when bad."""
+    try:
+        timeout = int(args.get('timeout') or 0)
+        interval = float(args.get('poll_interval') or 3)
+    except (TypeError, ValueError):
+        raise ValueError('timeout must be an integer and poll_interval a number of seconds')
+    if interval <= 0:
+        raise ValueError('poll_interval must be above 0 seconds')
+    return timeout, interval
+
+
 def tail(text, lines=8):
     """The last ``lines`` non-empty lines of ``text``."""
     kept = [line.rstrip() for line in (text or '').splitlines() if line.strip()]

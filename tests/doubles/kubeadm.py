@@ -2317,9 +2317,10 @@ def etcd_endpoints(client, timeout=60):
                               query={"labelSelector": "component=etcd,tier=control-plane"})
             items = pods.get("items") or []
             for pod in items:
-                url = ((pod.get("metadata") or {}).get("annotations") or {}).get(objs.ETCD_URLS_ANNOTATION)
-                if url and url not in urls:
-                    urls.append(url)
+                # Every annotation that is there counts, empty or repeated (as upstream appends them).
+                annotations = (pod.get("metadata") or {}).get("annotations") or {}
+                if objs.ETCD_URLS_ANNOTATION in annotations:
+                    urls.append(annotations[objs.ETCD_URLS_ANNOTATION])
             last = None
             if urls and len(items) == len(urls):
                 return urls
@@ -2339,7 +2340,10 @@ def etcd_client(endpoints, certs_dir, timeout=10):
 
 
 def jp_check_etcd(ctx):
-    if ctx.control_plane is None or not etcd_local(ctx.cluster):
+    if ctx.control_plane is None:
+        return
+    if not etcd_local(ctx.cluster):
+        out("[check-etcd] Skipping etcd check in external mode")
         return
     out("[check-etcd] Checking that the etcd cluster is healthy")
     try:
@@ -2439,7 +2443,7 @@ def jp_etcd_join(ctx):
         if mine is None:
             mine, members = etcdlib.retry(lambda: client.add(peer, learner=learner), timeout)
         out("[etcd] Announced new etcd member joining to the existing etcd cluster")
-    except (etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError) as exc:
+    except (KubeadmError, etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError) as exc:
         raise KubeadmError("error creating local etcd static pod manifest file: %s" % api_message(exc))
     initial = []
     for member in members:
@@ -2618,11 +2622,12 @@ def clean_dir(path):
                 pass
 
 
-def remove_etcd_member(admin_path, certs_dir, etcd_flags):
+def remove_etcd_member(admin_path, certs_dir, etcd_flags, timeout=60):
     peer = (etcd_flags.get("initial-advertise-peer-urls") or "").split(",")[0]
     own_client = (etcd_flags.get("advertise-client-urls") or "").split(",")[0]
     client = kube.Client.from_kubeconfig(host(admin_path), timeout=10)
-    endpoints = etcd_endpoints(client)
+    # ResetConfiguration.timeouts.kubernetesAPICall (SetActiveTimeouts), default 1m.
+    endpoints = etcd_endpoints(client, timeout)
     etcd = etcd_client(endpoints, certs_dir)
     members = etcd.members()
     if len(members) == 1 and own_client in endpoints:
@@ -2670,7 +2675,8 @@ def cmd_reset(cmd, parsed):
             return
         if cluster is not None:
             try:
-                remove_etcd_member(admin_path, certs_dir, flags)
+                api_call = ((rcfg.get("timeouts") or {}).get("kubernetesAPICall")) or "1m"
+                remove_etcd_member(admin_path, certs_dir, flags, pflag.parse_duration(api_call))
                 WRITER.touched()
             except (KubeadmError, etcdlib.EtcdError, kube.ApiError, OSError, ssl.SSLError, ValueError) as exc:
                 warn("[reset] Failed to remove etcd member: %s, Please manually remove this etcd member using "

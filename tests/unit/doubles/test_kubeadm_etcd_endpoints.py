@@ -11,7 +11,7 @@ ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls"
 
 def pod(url=None):
     meta = {"name": "etcd"}
-    if url:
+    if url is not None:
         meta["annotations"] = {ANNOTATION: url}
     return {"metadata": meta}
 
@@ -65,3 +65,10 @@ def test_gives_up_when_no_pod_is_annotated(mod):
     client = Client([[pod()]])
     with pytest.raises(mod.KubeadmError, match="could not retrieve the list of etcd endpoints: context deadline"):
         mod.etcd_endpoints(client, 0.05)
+
+
+def test_every_present_annotation_counts_even_repeated_or_empty(mod):
+    # upstream appends each annotation it finds; the count is compared with the number of Pods
+    client = Client([[pod("https://10.0.0.1:2379"), pod("https://10.0.0.1:2379"), pod("")]])
+    assert mod.etcd_endpoints(client, 5) == ["https://10.0.0.1:2379", "https://10.0.0.1:2379", ""]
+    assert client.calls == 1

@@ -50,11 +50,12 @@ def slurped(text):
 class Node(object):
     """Scripted answers of the node: the start, then per look the result file and progress file."""
 
-    def __init__(self, looks, started=None):
+    def __init__(self, looks, started=None, alive=True):
         self.looks = list(looks)
         self.started = started or {'changed': True, 'started': True, 'pid': 4321}
         self.calls = []
         self.commands = []
+        self.alive = alive
 
     def execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
         self.calls.append((module_name, dict(module_args or {})))
@@ -70,7 +71,8 @@ class Node(object):
 
     def low_level(self, cmd, sudoable=True, **kwargs):
         self.commands.append(cmd)
-        return {'rc': 0, 'stdout': '', 'stderr': ''}
+        rc = 0 if self.alive or not cmd.startswith('kill -s 0 ') else 1
+        return {'rc': rc, 'stdout': '', 'stderr': ''}
 
 
 def run_kubeadm(cls, args, node, shown, check_mode=False):
@@ -89,11 +91,14 @@ FINAL = json.dumps({'changed': True, 'commands': [['init', '--config', '/etc/kub
 def test_kubeadm_init_runs_detached_and_prints_each_phase():
     node = Node([
         (None, None),
-        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n'),
-        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n'),
-        (None, '$ kubeadm init --config\n[preflight] Running pre-flight checks\n[preflight] Pulling images\n'
-               '[bootstrap-token] Using token: <token>\n'
-               '[api-check] Waiting for a healthy API server. This can take up to 4m0s\n'),
+        (None, '$ kubeadm init\n[preflight] Running pre-flight checks\n'),
+        (None, '$ kubeadm init\n[preflight] Running pre-flight checks\n'),
+        # kubeadm 1.33+ (WaitForAllControlPlaneComponents on by default): the control-plane-check
+        (None, '$ kubeadm init\n[preflight] Running pre-flight checks\n'
+               '[preflight] Pulling images required for setting up a Kubernetes cluster\n'
+               '[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from '
+               'directory "/etc/kubernetes/manifests"\n'
+               '[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s\n'),
         (FINAL, None),
     ])
     shown = []
@@ -108,14 +113,16 @@ def test_kubeadm_init_runs_detached_and_prints_each_phase():
     # Every phase entered since the last look, once (a phase's later lines do not repeat it).
     assert shown == [
         '[cp1] kubeadm init, 0 s (at most 900 s): started kubeadm init',
-        '[cp1] kubeadm init, 2 s (at most 900 s): started kubeadm init --config',
         '[cp1] kubeadm init, 2 s (at most 900 s): [preflight] Running pre-flight checks',
-        '[cp1] kubeadm init, 6 s (at most 900 s): [bootstrap-token] Using token: <token>',
-        '[cp1] kubeadm init, 6 s (at most 900 s): [api-check] Waiting for a healthy API server. This can take up to 4m0s',
+        '[cp1] kubeadm init, 6 s (at most 900 s): [wait-control-plane] Waiting for the kubelet to boot up the control '
+        'plane as static Pods from directory "/etc/kubernetes/manifests"',
+        '[cp1] kubeadm init, 6 s (at most 900 s): [control-plane-check] Waiting for healthy control plane components. '
+        'This can take up to 4m0s',
         '[cp1] kubeadm init, 8 s (at most 900 s): done',
     ]
-    assert [h['after'] for h in result['progress']] == [0, 2, 2, 6, 6, 8]
-    assert node.commands == []
+    assert [h['after'] for h in result['progress']] == [0, 2, 6, 6, 8]
+    # Between two looks the action checks that the detached run's process group is still there.
+    assert node.commands == ['kill -s 0 -- -4321'] * 4
 
 
 def test_kubeadm_join_timeout_stops_the_run_and_names_the_last_phase():
@@ -129,7 +136,7 @@ def test_kubeadm_join_timeout_stops_the_run_and_names_the_last_phase():
     assert result['failed'] and result['changed']
     assert result['msg'] == ('kubeadm join on cp1 did not finish within 10 s; last seen: [kubelet-start] '
                              'Waiting for the kubelet to perform the TLS Bootstrap')
-    assert node.commands == ['kill -s TERM -- -77']
+    assert node.commands == ['kill -s 0 -- -77'] * 5 + ['kill -s TERM -- -77']
     assert result['last_lines'][-1] == 'W1204 token <token> seen'
     assert shown[-1].startswith('[cp1] kubeadm join, 0 s (at most 10 s): [kubelet-start]')
 
@@ -141,6 +148,37 @@ def test_kubeadm_progress_lines_are_masked_again_on_the_controller():
     result = run_kubeadm(kubeadm_init.ActionModule, {'timeout': 60}, node, shown)
     assert shown[1] == '[cp1] kubeadm init, 0 s (at most 60 s): [bootstrap-token] Using token: <token>'
     assert 'abcdef.0123456789abcdef' not in json.dumps(result)
+
+
+def test_kubeadm_run_whose_process_is_gone_fails_at_once():
+    node = Node([(None, '$ kubeadm join\n[preflight] Running pre-flight checks\n')] * 3, alive=False)
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 600}, node, [])
+    assert result['failed'] and result['msg'] == ('kubeadm join on cp1 ended without a result (its process is gone); '
+                                                  'last seen: [preflight] Running pre-flight checks')
+    assert node.commands == ['kill -s 0 -- -4321']
+    assert result['last_lines'] == ['$ kubeadm join', '[preflight] Running pre-flight checks']
+
+
+def test_kubeadm_result_that_lands_at_the_last_moment_wins():
+    # First look: no result yet and the time is up (timeout 0.5 s, the first look costs nothing);
+    # the result is there when the action looks again after stopping the group.
+    node = Node([(None, '$ kubeadm init\n'), (FINAL, None)])
+    plugin_clock = Clock()
+    plugin_clock.now = 0.0
+    shown = []
+    plugin = make(kubeadm_init.ActionModule, {'timeout': 1}, clock=plugin_clock)
+    plugin._execute_module = node.execute_module
+
+    def low_level(cmd, sudoable=True, **kwargs):
+        plugin_clock.now += 5  # the look at the process group took long enough to pass the bound
+        return node.low_level(cmd)
+
+    plugin._low_level_execute_command = low_level
+    with mock.patch('ansible_collections.seed.kubeadm.plugins.plugin_utils.kubeadm_action.display') as display:
+        display.display.side_effect = shown.append
+        result = plugin.run(task_vars={'inventory_hostname': 'cp1'})
+    assert not result.get('failed') and result['output'] == 'ok'
+    assert node.commands == ['kill -s 0 -- -4321', 'kill -s TERM -- -4321']
 
 
 def test_kubeadm_failure_and_unreadable_results_are_reported():
@@ -222,3 +260,26 @@ def test_rollout_failure_once_or_in_check_mode():
     assert result['failed'] and result['msg'] == 'resources must be a list of manifests or references'
     result, calls, shown = run_rollout({'resources': [], 'poll_interval': 'x'}, [])
     assert result['failed'] and 'poll_interval' in result['msg']
+
+
+@pytest.mark.parametrize('shell', ['/bin/sh', '/bin/dash', '/bin/bash'])
+def test_the_process_group_commands_work_in_the_node_shells(shell):
+    import os
+    import subprocess
+    import time
+    from ansible_collections.seed.kubeadm.plugins.plugin_utils import kubeadm_action
+    if not os.path.exists(shell):
+        pytest.skip('%s is not installed here' % shell)
+    group = subprocess.Popen(['sleep', '60'], start_new_session=True)
+    try:
+        alive = subprocess.run([shell, '-c', kubeadm_action.ALIVE_COMMAND % group.pid], capture_output=True, check=False)
+        assert alive.returncode == 0, alive.stderr
+        stop = subprocess.run([shell, '-c', kubeadm_action.STOP_COMMAND % group.pid], capture_output=True, check=False)
+        assert stop.returncode == 0, stop.stderr
+        group.wait(timeout=10)
+        time.sleep(0.1)
+        gone = subprocess.run([shell, '-c', kubeadm_action.ALIVE_COMMAND % group.pid], capture_output=True, check=False)
+        assert gone.returncode != 0
+    finally:
+        if group.poll() is None:
+            group.kill()

@@ -32,6 +32,8 @@ def obj(name='x', generation=2, observed=2, spec=None, status=None):
                                               'conditions': [{'type': 'Progressing', 'reason': 'NewReplicaSetAvailable'}]}),
      (True, 'deployment "web" successfully rolled out', False)),
     (obj('web', spec={'replicas': 0}, status={}), (True, 'deployment "web" successfully rolled out', False)),
+    # spec.replicas unset (the API server defaults it; kubectl then skips the updated count)
+    (obj('web', status={'updatedReplicas': 0}), (True, 'deployment "web" successfully rolled out', False)),
 ])
 def test_deployment(o, expected):
     assert rollout.status('Deployment', o) == expected
@@ -39,7 +41,7 @@ def test_deployment(o, expected):
 
 @pytest.mark.parametrize('o, expected', [
     (obj('ds', spec={'updateStrategy': {'type': 'OnDelete'}}, generation=5, observed=1),
-     (True, 'daemon set "ds" has no rolling update strategy; not waited for', False)),
+     (True, 'rollout status is only available for RollingUpdate strategy type', True)),
     (obj('ds', generation=2, observed=1), (False, 'Waiting for daemon set spec update to be observed...', False)),
     (obj('ds', generation=2, observed=None), (False, 'Waiting for daemon set spec update to be observed...', False)),
     (obj('ds', status={'desiredNumberScheduled': 4, 'updatedNumberScheduled': 3, 'numberAvailable': 3}),
@@ -56,7 +58,18 @@ def test_daemonset(o, expected):
 
 @pytest.mark.parametrize('o, expected', [
     (obj('db', spec={'updateStrategy': {'type': 'OnDelete'}}),
-     (True, 'statefulset "db" has no rolling update strategy; not waited for', False)),
+     (True, 'rollout status is only available for RollingUpdate strategy type', True)),
+    # What the API server returns: rollingUpdate defaulted to {partition: 0}; kubectl never compares
+    # revisions then.
+    (obj('db', spec={'replicas': 3, 'updateStrategy': {'type': 'RollingUpdate', 'rollingUpdate': {'partition': 0}}},
+         status={'readyReplicas': 3, 'updatedReplicas': 1, 'updateRevision': 'db-2', 'currentRevision': 'db-1'}),
+     (False, 'Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...', False)),
+    (obj('db', spec={'replicas': 3, 'updateStrategy': {'type': 'RollingUpdate', 'rollingUpdate': {'partition': 0}}},
+         status={'readyReplicas': 3, 'updatedReplicas': 3, 'updateRevision': 'db-2', 'currentRevision': 'db-1'}),
+     (True, 'partitioned roll out complete: 3 new pods have been updated...', False)),
+    (obj('db', spec={'replicas': 3, 'updateStrategy': {'type': 'RollingUpdate', 'rollingUpdate': {}}},
+         status={'readyReplicas': 3, 'updatedReplicas': 0}),
+     (True, 'partitioned roll out complete: 0 new pods have been updated...', False)),
     (obj('db', generation=1, observed=0), (False, 'Waiting for statefulset spec update to be observed...', False)),
     (obj('db', generation=2, observed=1), (False, 'Waiting for statefulset spec update to be observed...', False)),
     (obj('db', spec={'replicas': 3}, status={'readyReplicas': 1}), (False, 'Waiting for 2 pods to be ready...', False)),
@@ -100,10 +113,17 @@ def test_workload_refs_from_manifests_and_references():
     assert rollout.workload_refs(None) == []
 
 
-def test_label_selector_uses_match_labels_sorted():
+def test_label_selector_combines_labels_and_expressions_sorted_by_key():
     assert rollout.label_selector({'spec': {'selector': {'matchLabels': {'b': '2', 'a': '1'}}}}) == 'a=1,b=2'
     assert rollout.label_selector({'spec': {'selector': {'matchExpressions': []}}}) is None
     assert rollout.label_selector({}) is None
+    selector = {'matchLabels': {'app': 'web'}, 'matchExpressions': [
+        {'key': 'tier', 'operator': 'In', 'values': ['front', 'edge']},
+        {'key': 'env', 'operator': 'NotIn', 'values': ['test']},
+        {'key': 'zone', 'operator': 'Exists'},
+        {'key': 'canary', 'operator': 'DoesNotExist'}]}
+    assert rollout.label_selector({'spec': {'selector': selector}}) == (
+        'app=web,!canary,env notin (test),tier in (edge,front),zone')
 
 
 def pod(name='p', node='w1', ready=None, phase='Pending', conditions=None, containers=None, init=None):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import Progress, last_phase, phase_changes, tail
 
 # kubeadm init's output as upstream prints it (cmd/kubeadm/app/cmd/phases/init), with a klog line.
-INIT_OUTPUT = """$ kubeadm init --config
+INIT_OUTPUT = """$ kubeadm init
 [init] Using Kubernetes version: v1.35.6
 [preflight] Running pre-flight checks
 [preflight] Pulling images required for setting up a Kubernetes cluster
@@ -40,7 +40,7 @@ def test_last_phase_before_the_first_phase_and_of_nothing():
 
 def test_phase_changes_lists_each_phase_once_in_order():
     assert phase_changes(INIT_OUTPUT) == [
-        'started kubeadm init --config',
+        'started kubeadm init',
         '[init] Using Kubernetes version: v1.35.6',
         '[preflight] Running pre-flight checks',
         '[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory '
@@ -77,18 +77,15 @@ def test_progress_prints_a_line_per_change_with_time_and_bound():
     assert not tracker.seen('started kubeadm init')
     assert not tracker.seen('')
     assert not tracker.seen(None)
-    assert tracker.seen('[api-check] Waiting for a healthy API server. This can take up to 4m0s ')
+    assert tracker.seen('[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s ')
+    check = '[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s'
     assert shown == ['[cp1] kubeadm init, 0 s (at most 900 s): started kubeadm init',
-                     '[cp1] kubeadm init, 12 s (at most 900 s): [api-check] Waiting for a healthy API server. '
-                     'This can take up to 4m0s']
-    assert tracker.history == [
-        {'after': 0, 'state': 'started kubeadm init'},
-        {'after': 12, 'state': '[api-check] Waiting for a healthy API server. This can take up to 4m0s'}]
+                     '[cp1] kubeadm init, 12 s (at most 900 s): ' + check]
+    assert tracker.history == [{'after': 0, 'state': 'started kubeadm init'}, {'after': 12, 'state': check}]
     assert not tracker.expired()
     clock.now += 887.3
     assert tracker.expired()
-    assert tracker.timeout_message() == ('kubeadm init on cp1 did not finish within 900 s; last seen: [api-check] '
-                                         'Waiting for a healthy API server. This can take up to 4m0s')
+    assert tracker.timeout_message() == 'kubeadm init on cp1 did not finish within 900 s; last seen: ' + check
 
 
 def test_progress_timeout_before_anything_was_seen():
@@ -99,3 +96,23 @@ def test_progress_timeout_before_anything_was_seen():
     clock.now += 0.01
     assert tracker.expired()
     assert tracker.timeout_message() == 'rollout on w1 did not finish within 5 s; last seen: nothing yet'
+
+
+def test_wait_options():
+    from ansible_collections.seed.kubeadm.plugins.plugin_utils.progress import wait_options
+    assert wait_options({}) == (0, 3.0)
+    assert wait_options({'timeout': '900', 'poll_interval': '0.5'}) == (900, 0.5)
+    assert wait_options({'timeout': None, 'poll_interval': None}) == (0, 3.0)
+    for bad in ({'timeout': 'soon'}, {'poll_interval': 'x'}, {'timeout': [1]}):
+        try:
+            wait_options(bad)
+        except ValueError as exc:
+            assert str(exc) == 'timeout must be an integer and poll_interval a number of seconds'
+        else:
+            raise AssertionError(bad)
+    try:
+        wait_options({'poll_interval': -1})
+    except ValueError as exc:
+        assert str(exc) == 'poll_interval must be above 0 seconds'
+    else:
+        raise AssertionError('negative interval accepted')
