@@ -190,6 +190,7 @@ def detach(module, progress):
         sys.stdout.write('\n%s\n' % json.dumps(result, default=str))
 
     module._record_module_result = record  # pylint: disable=protected-access
+
     def stop(signum, frame):
         # Unwinds the module (its with-blocks remove private files); there is no result to send.
         raise SystemExit(128 + signum)

@@ -98,7 +98,9 @@ progress:
   returned: when O(timeout) is above 0
   type: list
   elements: dict
-  sample: [{after: 0, state: "started kubeadm init"}, {after: 12, state: "[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s"}]
+  sample:
+    - {after: 0, state: "started kubeadm init"}
+    - {after: 12, state: "[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s"}
 """
 
 import os
