@@ -27,6 +27,10 @@ class ActionModule(ActionBase):
     sleep = staticmethod(time.sleep)
     clock = staticmethod(time.monotonic)
 
+    def _show(self, line):
+        """Print one progress line on the controller (kept apart so tests can take the lines)."""
+        display.display(line)
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
@@ -44,7 +48,7 @@ class ActionModule(ActionBase):
             result.update(self._execute_module(module_args=args, task_vars=task_vars))
             return result
         host = (task_vars or {}).get('inventory_hostname') or self._play_context.remote_addr
-        tracker = Progress(host, 'rollout', timeout, display.display, clock=self.clock)
+        tracker = Progress(host, 'rollout', timeout, self._show, clock=self.clock)
         while True:
             res = self._execute_module(module_args=args, task_vars=task_vars)
             tracker.seen(res.get('state') or res.get('msg'))

@@ -42,6 +42,10 @@ class KubeadmProgressAction(ActionBase):
     sleep = staticmethod(time.sleep)
     clock = staticmethod(time.monotonic)
 
+    def _show(self, line):
+        """Print one progress line on the controller (kept apart so tests can take the lines)."""
+        display.display(line)
+
     def _read(self, path, task_vars):
         """Text of a file on the node, or None when it does not exist (yet)."""
         res = self._execute_module(module_name='ansible.legacy.slurp', module_args={'src': path},
@@ -68,7 +72,7 @@ class KubeadmProgressAction(ActionBase):
             result.update(started)
             return result
         host = (task_vars or {}).get('inventory_hostname') or self._play_context.remote_addr
-        tracker = Progress(host, self.what, timeout, display.display, clock=self.clock)
+        tracker = Progress(host, self.what, timeout, self._show, clock=self.clock)
         tracker.seen('started %s' % self.what)
         log = ''
         shown = 0

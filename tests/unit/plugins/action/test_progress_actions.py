@@ -79,9 +79,8 @@ def run_kubeadm(cls, args, node, shown, check_mode=False):
     plugin = make(cls, args, check_mode=check_mode)
     plugin._execute_module = node.execute_module
     plugin._low_level_execute_command = node.low_level
-    with mock.patch('ansible_collections.seed.kubeadm.plugins.plugin_utils.kubeadm_action.display') as display:
-        display.display.side_effect = shown.append
-        return plugin.run(task_vars={'inventory_hostname': 'cp1'})
+    plugin._show = shown.append
+    return plugin.run(task_vars={'inventory_hostname': 'cp1'})
 
 
 FINAL = json.dumps({'changed': True, 'commands': [['init', '--config', '/etc/kubernetes/c.yaml']], 'output': 'ok',
@@ -174,9 +173,8 @@ def test_kubeadm_result_that_lands_at_the_last_moment_wins():
         return node.low_level(cmd)
 
     plugin._low_level_execute_command = low_level
-    with mock.patch('ansible_collections.seed.kubeadm.plugins.plugin_utils.kubeadm_action.display') as display:
-        display.display.side_effect = shown.append
-        result = plugin.run(task_vars={'inventory_hostname': 'cp1'})
+    plugin._show = shown.append
+    result = plugin.run(task_vars={'inventory_hostname': 'cp1'})
     assert not result.get('failed') and result['output'] == 'ok'
     assert node.commands == ['kill -s 0 -- -4321', 'kill -s TERM -- -4321']
 
@@ -221,9 +219,8 @@ def run_rollout(args, answers, check_mode=False):
         return answers.pop(0)
 
     plugin._execute_module = execute_module
-    with mock.patch.object(rollout_status, 'display') as display:
-        display.display.side_effect = shown.append
-        return plugin.run(task_vars={'inventory_hostname': 'cp1'}), calls, shown
+    plugin._show = shown.append
+    return plugin.run(task_vars={'inventory_hostname': 'cp1'}), calls, shown
 
 
 def test_rollout_asks_until_done_and_sends_only_references():
