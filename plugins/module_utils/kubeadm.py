@@ -142,6 +142,30 @@ def result_path(progress):
     return progress + '.result'
 
 
+def running_group(progress):
+    """The process group of a detached run of this progress file that is still alive, or None.
+
+    A detached kubeadm goes on when the controller's run is killed (Ctrl-C, a lost SSH session);
+    the next run must not reset or start kubeadm under it.
+    """
+    try:
+        with open(progress + '.pid') as handle:
+            group = int(handle.read().strip())
+        os.killpg(group, 0)
+    except (IOError, OSError, ValueError):
+        return None
+    return group
+
+
+def refuse_if_running(module, progress, what):
+    """fail_json when a detached run of ``progress`` from an earlier run is still alive."""
+    group = running_group(progress)
+    if group is not None:
+        module.fail_json(msg='%s started by an earlier run is still running on this host (process group %d, its '
+                             'output in %s); wait for it to end, or stop it with kill -s TERM -- -%d, then run again'
+                             % (what, group, progress, group))
+
+
 def detach(module, progress):
     """Go on with this module in a detached process; the module's own process exits at once.
 
@@ -167,9 +191,14 @@ def detach(module, progress):
         os.waitpid(child, 0)
         module.exit_json(changed=True, started=True, pid=child, result_file=final)
     os.setsid()
+    group = os.getpgid(0)
     if os.fork():
         os._exit(0)  # pylint: disable=protected-access
     os.chdir('/')
+    marker = progress + '.pid'
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, ('%d\n' % group).encode('ascii'))
+    os.close(fd)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 2)
@@ -181,6 +210,8 @@ def detach(module, progress):
         sys.stdout.flush()
         if os.path.getsize(partial):
             os.rename(partial, final)
+        if os.path.exists(marker):
+            os.unlink(marker)
 
     atexit.register(publish)
 

@@ -153,6 +153,8 @@ def main():
     if p['action'] == 'resume' and not p['phases']:
         module.fail_json(msg='action=resume needs the phases to run')
     runner = kubeadm_utils.Kubeadm(module, p['kubeadm_path'])
+    if p['progress_file']:
+        kubeadm_utils.refuse_if_running(module, p['progress_file'], 'kubeadm init')
     if p['progress_file'] and not module.check_mode:
         kubeadm_utils.open_progress(p['progress_file'], truncate=True).close()
     commands = []

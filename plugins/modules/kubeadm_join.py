@@ -117,6 +117,7 @@ def main():
         os.makedirs(p['directory'], 0o755)
     progress = p['progress_file']
     if progress:
+        kubeadm_utils.refuse_if_running(module, progress, 'kubeadm join')
         kubeadm_utils.open_progress(progress, truncate=True).close()
     if p['background']:
         if not progress:

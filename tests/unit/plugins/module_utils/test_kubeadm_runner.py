@@ -351,6 +351,14 @@ def wait_for(path, seconds=20):
     return os.path.exists(path)
 
 
+def wait_gone(path, seconds=20):
+    import time
+    deadline = time.monotonic() + seconds
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not os.path.exists(path)
+
+
 def test_detach_returns_at_once_and_the_result_lands_in_the_private_file(tmp_path):
     import json
     proc, progress, took = start_detached(tmp_path, 1.5)
@@ -359,6 +367,15 @@ def test_detach_returns_at_once_and_the_result_lands_in_the_private_file(tmp_pat
     assert started['result_file'] == progress + '.result' == kubeadm_utils.result_path(progress)
     assert took < 1.5, 'the caller waited for the detached process'
     assert not os.path.exists(progress + '.result')
+    # While it runs, the next run finds it (and refuses to start kubeadm under it).
+    assert kubeadm_utils.running_group(progress) == started['pid']
+    assert oct(os.stat(progress + '.pid').st_mode & 0o777) == '0o600'
+    module = FakeModule()
+    with pytest.raises(SystemExit):
+        kubeadm_utils.refuse_if_running(module, progress, 'kubeadm join')
+    assert module.failed['msg'] == (
+        'kubeadm join started by an earlier run is still running on this host (process group %d, its output in %s); '
+        'wait for it to end, or stop it with kill -s TERM -- -%d, then run again' % (started['pid'], progress, started['pid']))
     assert wait_for(progress + '.result')
     result = json.loads(open(progress + '.result').read())
     assert result['output'] == 'joined' and result['changed'] is True
@@ -366,6 +383,17 @@ def test_detach_returns_at_once_and_the_result_lands_in_the_private_file(tmp_pat
     assert result['sid'] == result['pgid'] == started['pid']
     assert oct(os.stat(progress + '.result').st_mode & 0o777) == '0o600'
     assert not os.path.exists(progress + '.result.tmp')
+    assert wait_gone(progress + '.pid') and kubeadm_utils.running_group(progress) is None
+    kubeadm_utils.refuse_if_running(FakeModule(), progress, 'kubeadm join')  # nothing running: no failure
+
+
+def test_running_group_ignores_stale_or_broken_markers(tmp_path):
+    progress = str(tmp_path / 'init.log')
+    assert kubeadm_utils.running_group(progress) is None
+    (tmp_path / 'init.log.pid').write_text('not a number\n')
+    assert kubeadm_utils.running_group(progress) is None
+    (tmp_path / 'init.log.pid').write_text('%d\n' % (2 ** 22 + 12345))  # above pid_max: no such group
+    assert kubeadm_utils.running_group(progress) is None
 
 
 def test_detached_run_stopped_by_sigterm_cleans_up_and_leaves_no_result(tmp_path):
@@ -378,4 +406,5 @@ def test_detached_run_stopped_by_sigterm_cleans_up_and_leaves_no_result(tmp_path
     os.killpg(started['pid'], signal.SIGTERM)
     assert wait_for(progress + '.marker')
     assert open(progress + '.marker').read() == 'cleaned up'
+    assert wait_gone(progress + '.pid')
     assert not os.path.exists(progress + '.result')

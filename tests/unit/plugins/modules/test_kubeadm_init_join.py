@@ -298,3 +298,23 @@ def test_background_needs_a_progress_file_and_check_mode_writes_none(tmp_path, f
     result, rc = lib.run_module(kubeadm_init, {'config': config, 'kubeadm_path': fake.path, 'background': True,
                                                'progress_file': str(progress)}, check_mode=True)
     assert rc == 0 and not progress.exists()
+
+
+def test_a_kubeadm_still_running_from_an_earlier_run_is_not_started_under(tmp_path, fake):
+    import subprocess
+    config = lib.write(tmp_path / 'kubeadm.yaml', INIT_CONFIG.encode(), 0o600)
+    earlier = subprocess.Popen(['sleep', '60'], start_new_session=True)
+    try:
+        for module, args, what in ((kubeadm_init, {'config': config}, 'kubeadm init'),
+                                   (kubeadm_join, {'config_content': JOIN_CONFIG, 'directory': str(tmp_path)},
+                                    'kubeadm join')):
+            progress = tmp_path / ('%s.log' % what.split()[1])
+            progress.write_text('[preflight] Running pre-flight checks\n')
+            (tmp_path / ('%s.log.pid' % what.split()[1])).write_text('%d\n' % earlier.pid)
+            result, rc = lib.run_module(module, dict(args, kubeadm_path=fake.path, progress_file=str(progress)))
+            assert rc == 1 and result['msg'].startswith('%s started by an earlier run is still running on this host '
+                                                        '(process group %d' % (what, earlier.pid))
+            assert fake.calls() == [] and progress.read_text() == '[preflight] Running pre-flight checks\n'
+    finally:
+        earlier.kill()
+        earlier.wait()
