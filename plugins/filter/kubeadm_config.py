@@ -10,6 +10,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm_schema as schema
+from ansible_collections.seed.kubeadm.plugins.module_utils.plain import plain as _plain
 
 try:  # pragma: no cover - PyYAML always ships with ansible-core
     import yaml
@@ -48,6 +49,7 @@ _INIT_SETTINGS = dict(
     etcd_data_dir="/var/lib/etcd",
     etcd_extra_args={},
     apiserver_extra_args={},
+    apiserver_extra_volumes=[],
     controller_manager_extra_args={},
     scheduler_extra_args={},
     kube_proxy_mode="iptables",
@@ -64,23 +66,6 @@ _JOIN_SETTINGS = dict(
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def _plain(value):
-    """Deep copy made of plain Python types (Ansible hands over tagged str/dict/list subclasses)."""
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
-
-
 def _settings(settings, known, what):
     if not isinstance(settings, dict):
         raise AnsibleFilterError("%s expects a dict of settings, got %s" % (what, type(settings).__name__))
@@ -120,6 +105,21 @@ def _args(values, structured):
     if structured:
         return [{"name": k, "value": v} for k, v in pairs]
     return dict(pairs)
+
+
+def _volumes(values):
+    """hostPath mounts of a component (HostPathMount: name, hostPath, mountPath, readOnly, pathType)."""
+    if not values:
+        return None
+    mounts = []
+    for item in values:
+        mount = {key: item[key] for key in ("name", "hostPath", "mountPath") if key in item}
+        if "readOnly" in item:
+            mount["readOnly"] = bool(item["readOnly"])
+        if item.get("pathType"):
+            mount["pathType"] = str(item["pathType"])
+        mounts.append(mount)
+    return mounts
 
 
 def _unique(values):
@@ -212,6 +212,7 @@ def kubeadm_documents(settings):
                 {
                     "certSANs": _unique(cfg["cert_sans"]) or None,
                     "extraArgs": _args(cfg["apiserver_extra_args"], structured),
+                    "extraVolumes": _volumes(cfg["apiserver_extra_volumes"]),
                 }
             ),
             "controllerManager": _prune({"extraArgs": _args(cfg["controller_manager_extra_args"], structured)}),

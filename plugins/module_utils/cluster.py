@@ -69,6 +69,8 @@ DEFAULTS = {
     "ingress_http_port": 80,
     "ingress_https_port": 443,
     "control_plane_extra_cert_sans": [],
+    "control_plane_anonymous_auth": "auto",
+    "control_plane_apiserver_extra_args": {},
     "control_plane_kubeadm_extra_config": {},
     "control_plane_ignore_preflight_errors": [],
     "worker_ignore_preflight_errors": [],
@@ -103,6 +105,8 @@ SOURCE_VARS = {
 # Kubernetes 1.35 flipped the kubelet's failCgroupV1 default to true (KEP-5573), and kubeadm's
 # SystemVerification check fails on cgroup v1 for kubelets of 1.35 and later.
 CGROUP_V1_MINOR = "1.35"
+# kube-apiserver limits anonymous requests to listed paths from 1.32 (AnonymousAuthConfigurableEndpoints beta).
+ANONYMOUS_CONDITIONS = (1, 32)
 UPGRADE_FIX = "upgrade the cluster with playbooks/upgrade.yml (kubeadm upgrade, one minor at a time)"
 
 
@@ -524,11 +528,28 @@ class _Cluster:
                     if not isinstance(path, str) or not path.startswith("/"):
                         p.append("nfs_server_exports[%d].path: %s is not an absolute path; write it from the root, e.g. /srv/nfs/k8s"
                                  % (index, _json(path)))
+        p.extend(self.check_anonymous(parts))
         url = str(s["cluster_mirror_package_url"] or "")
         if s["cluster_source"] == "mirror" and url.lower().startswith("http://") and not s["kube_packages_repo_key_fingerprints"]:
             p.append("kube_packages_repo_key_fingerprints: empty while cluster_mirror_package_url %s is plain HTTP:"
                      " anybody on the way could hand out another key; pin the key's fingerprint or use https://" % url)
         return p
+
+    def check_anonymous(self, parts):
+        """control_plane_anonymous_auth against the Kubernetes version and the API server's own flags."""
+        s = self.s
+        mode = s["control_plane_anonymous_auth"]
+        extra = s["control_plane_apiserver_extra_args"] if isinstance(s["control_plane_apiserver_extra_args"], dict) else {}
+        if mode == "health_only" and parts and (parts["major"], parts["minor"]) < ANONYMOUS_CONDITIONS:
+            return ["control_plane_anonymous_auth: health_only needs Kubernetes %d.%d or later (kube-apiserver limits anonymous"
+                    " requests to chosen paths from then on) and cluster_kubernetes_version is %s; set it to auto or enabled"
+                    % (ANONYMOUS_CONDITIONS + (s["cluster_kubernetes_version"],))]
+        limited = mode == "health_only" or (mode == "auto" and parts and (parts["major"], parts["minor"]) >= ANONYMOUS_CONDITIONS)
+        if limited and "anonymous-auth" in extra and "authentication-config" not in extra:
+            return ["control_plane_apiserver_extra_args: sets anonymous-auth while control_plane_anonymous_auth (%s) configures"
+                    " anonymous requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth"
+                    " beside the file's anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled" % mode]
+        return []
 
     def check_groups(self):
         """Groups that look like seed.kubeadm's but are not, and nodes outside k8s_cluster."""

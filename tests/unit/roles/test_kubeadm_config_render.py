@@ -116,6 +116,7 @@ class Render:
             groups=groups,
             group_names=[g for g, members in groups.items() if host in members and g != "all"],
             ansible_play_hosts=list(spec["hosts"]),
+            role_path=os.path.join(ROLES, role),
         )
         self.templar = Templar(loader=DataLoader(), variables=variables)
 
@@ -358,7 +359,7 @@ def test_external_etcd_and_component_args():
     kinds = _kinds(render("__control_plane_kubeadm_documents"))
     assert kinds["ClusterConfiguration"]["etcd"]["external"]["endpoints"][0] == "https://10.9.0.1:2379"
     assert kinds["ClusterConfiguration"]["etcd"]["external"]["keyFile"] == "/etc/kubernetes/pki/apiserver-etcd-client.key"
-    assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"bind-address": "0.0.0.0"}}
+    assert kinds["ClusterConfiguration"]["controllerManager"] == {"extraArgs": {"profiling": "false", "bind-address": "0.0.0.0"}}
     assert kinds["KubeProxyConfiguration"]["mode"] == "ipvs"
     assert render("__control_plane_config_errors") == []
 
@@ -381,3 +382,63 @@ def test_init_token_lives_as_long_as_a_join_token(version):
     assert init["kind"] == "InitConfiguration"
     assert [t["ttl"] for t in init["bootstrapTokens"]] == ["10m"] and "token" not in init["bootstrapTokens"][0]
     assert kc.kubeadm_config_errors(docs) == []
+
+
+# --- hardening switches (defaults on) --------------------------------------------------------------
+def _args_of(component):
+    args = component.get("extraArgs") or {}
+    return {a["name"]: a["value"] for a in args} if isinstance(args, list) else dict(args)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_hardening_defaults_render_flags_mounts_and_files(version):
+    render = Render("ha", "control_plane", "cp1", version)
+    cluster_cfg = _kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]
+    api = _args_of(cluster_cfg["apiServer"])
+    assert api["profiling"] == "false"
+    assert _args_of(cluster_cfg["controllerManager"]) == {"profiling": "false"}
+    assert _args_of(cluster_cfg["scheduler"]) == {"profiling": "false"}
+    assert api["encryption-provider-config"] == "/etc/kubernetes/apiserver/encryption-config.yaml"
+    assert api["admission-control-config-file"] == "/etc/kubernetes/apiserver/admission-config.yaml"
+    assert api["audit-policy-file"] == "/etc/kubernetes/apiserver/audit-policy.yaml"
+    assert api["audit-log-path"] == "/var/log/kubernetes/audit/audit.log"
+    assert (api["audit-log-maxage"], api["audit-log-maxbackup"], api["audit-log-maxsize"]) == ("30", "10", "100")
+    # Anonymous requests limited to the health paths where the API server has the setting (1.32+).
+    assert ("authentication-config" in api) == (version >= "1.32")
+    assert "anonymous-auth" not in api
+    mounts = {m["mountPath"]: m for m in cluster_cfg["apiServer"]["extraVolumes"]}
+    assert mounts["/etc/kubernetes/apiserver"]["readOnly"] is True
+    assert mounts["/var/log/kubernetes/audit"]["readOnly"] is False
+    # Every file a flag names lies under a mount of the static pod.
+    for flag in ("encryption-provider-config", "admission-control-config-file", "audit-policy-file", "audit-log-path", "authentication-config"):
+        if flag in api:
+            assert any(api[flag].startswith(path + "/") for path in mounts), flag
+    assert render("__control_plane_config_errors") == []
+    hardening = render("__control_plane_hardening")
+    assert [f["path"] for f in hardening["secret_files"]] == ["/etc/kubernetes/apiserver/encryption-config.yaml"]
+    assert all(f["mode"] == "0600" for f in hardening["files"] + hardening["secret_files"])
+    assert all(d["mode"] == "0700" for d in hardening["directories"])
+    policy = yaml.safe_load(next(f["content"] for f in hardening["files"] if f["path"].endswith("audit-policy.yaml")))
+    assert policy["kind"] == "Policy" and policy["rules"]
+    admission = yaml.safe_load(next(f["content"] for f in hardening["files"] if f["path"].endswith("admission-config.yaml")))
+    defaults = admission["plugins"][0]["configuration"]["defaults"]
+    assert (defaults["enforce"], defaults["warn"], defaults["audit"]) == ("baseline", "restricted", "restricted")
+
+
+def test_hardening_switches_off_leave_kubeadm_defaults():
+    extra = {"control_plane_profiling": True, "control_plane_anonymous_auth": "enabled", "control_plane_audit_log": False,
+             "control_plane_encryption_at_rest": False, "control_plane_pod_security": False}
+    render = Render("single", "control_plane", "master", "1.35.6", extra=extra)
+    cluster_cfg = _kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]
+    assert "extraArgs" not in cluster_cfg.get("apiServer", {})
+    assert "extraVolumes" not in cluster_cfg.get("apiServer", {})
+    assert "controllerManager" not in cluster_cfg and "scheduler" not in cluster_cfg
+    hardening = render("__control_plane_hardening")
+    assert hardening["files"] == [] and hardening["secret_files"] == [] and hardening["directories"] == []
+
+
+def test_user_extra_args_win_over_the_switches():
+    extra = {"control_plane_apiserver_extra_args": {"profiling": "true", "audit-log-maxage": "7"}}
+    render = Render("single", "control_plane", "master", "1.35.6", extra=extra)
+    api = _args_of(_kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]["apiServer"])
+    assert (api["profiling"], api["audit-log-maxage"]) == ("true", "7")

@@ -468,6 +468,19 @@ def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_
       "cluster_mirror_package_url": "https://mirror.example.com/kubernetes", "kube_packages_repo_key_fingerprints": []}, []),
     ({"cluster_source": "mirror", "cluster_mirror_image_repository": "registry.example.com/k8s",
       "cluster_mirror_package_url": "http://mirror.example.com/kubernetes"}, []),
+    ({"control_plane_anonymous_auth": "health_only", "cluster_kubernetes_version": "1.31.9"},
+     ["control_plane_anonymous_auth: health_only needs Kubernetes 1.32 or later (kube-apiserver limits anonymous requests to"
+      " chosen paths from then on) and cluster_kubernetes_version is 1.31.9; set it to auto or enabled"]),
+    ({"control_plane_anonymous_auth": "health_only", "cluster_kubernetes_version": "1.32.0"}, []),
+    ({"control_plane_anonymous_auth": "auto", "cluster_kubernetes_version": "1.31.9",
+      "control_plane_apiserver_extra_args": {"anonymous-auth": "false"}}, []),
+    ({"control_plane_anonymous_auth": "auto", "cluster_kubernetes_version": "1.32.3",
+      "control_plane_apiserver_extra_args": {"anonymous-auth": "false"}},
+     ["control_plane_apiserver_extra_args: sets anonymous-auth while control_plane_anonymous_auth (auto) configures anonymous"
+      " requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth beside the file's"
+      " anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled"]),
+    ({"control_plane_anonymous_auth": "enabled", "control_plane_apiserver_extra_args": {"anonymous-auth": "false"}}, []),
+    ({"control_plane_apiserver_extra_args": {"anonymous-auth": "false", "authentication-config": "/etc/authn.yaml"}}, []),
 ])
 def test_settings_that_cannot_work_together(settings, expected):
     assert compute(settings)["problems"] == expected
