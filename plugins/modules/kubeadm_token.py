@@ -48,6 +48,10 @@ options:
     description:
       - An explicit token to create or keep, of the form C([a-z0-9]{6}.[a-z0-9]{16}).
       - When omitted with O(state=present), kubeadm generates a random token.
+      - A given token never appears on kubeadm's command line - it is handed over with
+        C(kubeadm token create --config) in a private temporary file (an C(InitConfiguration) with
+        O(ttl), O(usages), O(groups) and O(description) in its C(bootstrapTokens), which kubeadm does not
+        take as flags beside C(--config)), removed at once.
       - A listed token with the same ID but another secret, usages, groups or too little
         lifetime left is deleted and created again with this value.
     type: str
@@ -224,6 +228,7 @@ deleted:
   sample: [abcdef]
 """
 
+import json
 import os
 import re
 import traceback
@@ -349,17 +354,37 @@ def validate(module):
     return want
 
 
+def token_config(version, token_value, want):
+    """The InitConfiguration (and a ClusterConfiguration pinning the version, so that kubeadm does not
+    look the version up on the internet) that gives ``kubeadm token create --config`` a chosen token:
+    kubeadm refuses --ttl, --usages, --groups and --description beside --config, so they go here too."""
+    minor = re.match(r'v?(\d+)\.(\d+)\.', version or '')
+    api = 'kubeadm.k8s.io/v1beta4' if minor and (int(minor.group(1)), int(minor.group(2))) >= (1, 31) else 'kubeadm.k8s.io/v1beta3'
+    token = {'token': token_value, 'ttl': kubeadm_utils.format_duration(want['ttl']), 'usages': want['usages'],
+             'groups': want['groups']}
+    if want['description']:
+        token['description'] = want['description']
+    init = {'apiVersion': api, 'kind': 'InitConfiguration', 'bootstrapTokens': [token]}
+    cluster = {'apiVersion': api, 'kind': 'ClusterConfiguration', 'kubernetesVersion': version}
+    return '---\n%s---\n%s' % (json.dumps(init, sort_keys=True) + '\n', json.dumps(cluster, sort_keys=True) + '\n')
+
+
 def create(module, runner, want, token_value):
     params = module.params
-    args = ['token', 'create']
     if token_value:
-        args.append(token_value)
-    args += ['--ttl', kubeadm_utils.format_duration(want['ttl']),
-             '--description', want['description'],
-             '--usages', ','.join(want['usages']),
-             '--groups', ','.join(want['groups'])]
-    args += ['--kubeconfig', params['kubeconfig']]
-    out = runner.run(args, what='kubeadm token create')
+        # A chosen token never goes on kubeadm's command line (ps, audit logs): it travels in a
+        # private temporary file, removed at once.
+        version = runner.run(['version', '-o', 'short'], what='kubeadm version').strip()
+        with kubeadm_utils.ConfigFile(token_config(version, token_value, want)) as path:
+            out = runner.run(['token', 'create', '--config', path, '--kubeconfig', params['kubeconfig']],
+                             what='kubeadm token create')
+    else:
+        args = ['token', 'create', '--ttl', kubeadm_utils.format_duration(want['ttl']),
+                '--description', want['description'],
+                '--usages', ','.join(want['usages']),
+                '--groups', ','.join(want['groups']),
+                '--kubeconfig', params['kubeconfig']]
+        out = runner.run(args, what='kubeadm token create')
     found = TOKEN_IN_OUTPUT_RE.findall(out)
     if not found:
         raise kubeadm_utils.KubeadmError('kubeadm token create printed no token', stdout='', stderr='')

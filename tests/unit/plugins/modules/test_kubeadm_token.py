@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 
 import pytest
+import yaml
 
 import kubeadm_testlib as lib
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeadm as kubeadm_utils
@@ -163,7 +165,14 @@ def test_explicit_token_is_created_kept_and_masked_in_invocation(env):
     tree, fake, args = env
     result, rc = run(args, token=GIVEN, description='given')
     assert rc == 0 and result['changed'] is True and result['token'] == GIVEN
-    assert creates(fake)[0][2] == '<redacted>'  # the double's call log, like the hosts', holds no secret
+    # The chosen token travels in a private file, never on kubeadm's command line (ps, audit logs):
+    # kubeadm refuses --ttl, --usages, --groups and --description beside --config, so none is there.
+    (call,) = creates(fake)
+    assert call[2] == '--config' and call[4:] == ['--kubeconfig', tree.admin_conf]
+    assert GIVEN not in ' '.join(call) and not os.path.exists(call[3])
+    (listed,) = [t for t in fake.tokens() if t['token'] == GIVEN]
+    assert listed['description'] == 'given' and listed['usages'] == ['authentication', 'signing']
+    assert listed['groups'] == ['system:bootstrappers:kubeadm:default-node-token'] and listed['expires']
     assert result['invocation']['module_args']['token'] == kubeadm_utils.NO_LOG_PLACEHOLDER
     assert result['join_command'].endswith('--token %s --discovery-token-ca-cert-hash %s' % (GIVEN, result['ca_cert_hash']))
     again, rc = run(args, token=GIVEN, description='given')
@@ -344,3 +353,15 @@ def test_create_without_printed_token(env):
     fake.misbehave(['token', 'create'])
     result, rc = run(args)
     assert rc == 1 and result['msg'] == 'kubeadm token create printed no token'
+
+
+@pytest.mark.parametrize('version, api', [('v1.30.14', 'kubeadm.k8s.io/v1beta3'), ('v1.31.0', 'kubeadm.k8s.io/v1beta4'),
+                                          ('v1.36.1', 'kubeadm.k8s.io/v1beta4')])
+def test_token_config_for_a_chosen_token(version, api):
+    want = {'ttl': 0, 'usages': ['authentication', 'signing'], 'groups': ['system:bootstrappers:x'], 'description': ''}
+    docs = list(yaml.safe_load_all(kubeadm_token.token_config(version, GIVEN, want)))
+    assert [d['kind'] for d in docs] == ['InitConfiguration', 'ClusterConfiguration']
+    assert {d['apiVersion'] for d in docs} == {api}
+    # The version pinned, so that kubeadm does not look it up on the internet; no description when empty.
+    assert docs[1]['kubernetesVersion'] == version
+    assert docs[0]['bootstrapTokens'] == [{'token': GIVEN, 'ttl': '0s', 'usages': want['usages'], 'groups': want['groups']}]
