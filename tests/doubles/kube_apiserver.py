@@ -26,17 +26,48 @@ pkg/registry, plugin/pkg/auth):
   pods/binding, (self)subjectaccessreviews, selfsubjectreviews, dryRun=All;
 - errors as upstream's meta/v1 Status objects (NotFound, AlreadyExists, Conflict, Invalid,
   Forbidden, Unauthorized, BadRequest, MethodNotAllowed) with upstream's messages;
-- /healthz /livez /readyz (with ?verbose) and /version (SEED_COMPONENT_VERSION, else v0.0.0).
+- /healthz /livez /readyz (with ?verbose) and /version (SEED_COMPONENT_VERSION, else v0.0.0);
+- the hardening files a kubeadm ClusterConfiguration passes through apiServer.extraArgs, each
+  loaded at start with upstream's errors (a bad or missing file: exit 1, see startup_failed), the
+  details and their upstream sources in the module docstring of each:
+  - ``--authentication-config`` (seed_doubles/apiauthn.py): AuthenticationConfiguration v1alpha1,
+    v1beta1 (1.30+), v1 (1.34+) with ``anonymous`` (1.31+, gate AnonymousAuthConfigurableEndpoints:
+    alpha 1.31, beta 1.32, GA 1.34): anonymous only on the listed paths (exact URL path, query
+    ignored), the ``--anonymous-auth`` conflict, validation; ``jwt`` entries checked, not used;
+  - ``--encryption-provider-config`` (seed_doubles/apiencryption.py): EncryptionConfiguration
+    validated as upstream; values really encrypted in etcd with the first provider (aescbc,
+    aesgcm with the etcd key as authenticated data, secretbox in pure Python, identity), read with
+    any configured key by prefix; ``kms`` refused as not emulated;
+  - ``--audit-policy-file`` / ``--audit-log-*`` (seed_doubles/apiaudit.py): Policy validation,
+    rules evaluated as upstream's checker, audit.k8s.io/v1 events as JSON lines (or legacy) in a
+    0600 file created at start (or "-" for stdout), size rotation;
+  - ``--admission-control-config-file`` (seed_doubles/podsecurity.py): AdmissionConfiguration with
+    a PodSecurity PodSecurityConfiguration (v1alpha1/v1beta1/v1) validated at start; PodSecurity
+    enforcement of five baseline checks on Pod create/update, with namespace labels and
+    exemptions (also without a file: the namespace labels over a "privileged" default);
+  - ``--profiling`` is accepted (as by the controller-manager and scheduler doubles);
+- file visibility of a static pod: with ``SEED_POD_MOUNTS`` (set by the pods helper from the
+  container's volumeMounts, seed_doubles/pods.py), every file read from a flag (the TLS, client CA
+  and etcd files, the four configuration files above, and the service account, kubelet client
+  and front proxy files kubeadm writes) must lie under a mount, or it is "no such file or
+  directory" as in the real container; an audit log under a read-only mount fails to open
+  ("ensureLogFile: open ...: read-only file system"), one under no mount is written inside the
+  container only (a private directory), never to the host path. Without SEED_POD_MOUNTS nothing is
+  hidden and the service account / kubelet / front proxy files are not checked at all.
 
-Does NOT emulate: admission webhooks or any admission plugin beyond NamespaceLifecycle and the
-NodeRestriction subset; OpenAPI (/openapi/* is 404) and schema validation or pruning of custom
-resources; aggregated APIs (APIService objects are stored only); protobuf or Table output (JSON
-only; values are stored in etcd as JSON); server-side apply field ownership (apply merges the
-applied object into the live one, never removes fields an earlier apply set, never reports a
-conflict; managedFields hold one entry per manager with an empty field set); garbage collection
-(ownerReferences are stored only); graceful pod deletion (immediate); namespace termination
-(deleting a namespace deletes its contents at once); encryption at rest, audit logging, priority
-and fairness, service account tokens, OIDC, webhooks; limit/continue paging (whole lists).
+Does NOT emulate: admission webhooks or any admission plugin beyond NamespaceLifecycle, the
+NodeRestriction subset and the PodSecurity subset above (PodSecurity's warn and audit modes, its
+restricted-only checks and the other baseline checks, pod controllers); OpenAPI (/openapi/* is 404)
+and schema validation or pruning of custom resources; aggregated APIs (APIService objects are
+stored only); protobuf or Table output (JSON only; values are stored in etcd as JSON, encrypted
+when configured); server-side apply field ownership (apply merges the applied object into the live
+one, never removes fields an earlier apply set, never reports a conflict; managedFields hold one
+entry per manager with an empty field set); garbage collection (ownerReferences are stored only);
+graceful pod deletion (immediate); namespace termination (deleting a namespace deletes its contents
+at once); KMS encryption, automatic reload of any configuration file, audit webhooks, batching,
+truncation and compression, priority and fairness, service account tokens, OIDC / JWT
+authentication, authentication and authorization webhooks, feature gates other than the two the
+authentication configuration depends on; limit/continue paging (whole lists).
 """
 
 import base64
@@ -62,8 +93,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
+from seed_doubles import apiaudit
+from seed_doubles import apiauthn
+from seed_doubles import apiconfig as cfg
+from seed_doubles import apiencryption
 from seed_doubles import apimachinery as am
 from seed_doubles import apiresources as ar
+from seed_doubles import podsecurity
 from seed_doubles.apistore import EtcdStore, StoreError
 
 # ------------------------------------------------------------------ command line
@@ -272,10 +308,12 @@ class ApiServer:
     """Request handling independent of HTTP: ``handle()`` takes a parsed request, returns
     (code, body, content type) or a generator of watch events."""
 
-    def __init__(self, store, flags=None):
-        self.store = store
+    def __init__(self, store, flags=None, mounts=None):
+        """Raises cfg.ConfigError when a configuration file of the flags is missing or invalid.
+        ``mounts``: the container's volume mounts when run as a static pod (cfg.PodMounts)."""
         self.flags = dict(flags or {})
-        self.anonymous = am.flag_bool(self.flags, "anonymous-auth", True)
+        self.mounts = mounts
+        self.load_configuration(store)
         self.bootstrap_tokens = am.flag_bool(self.flags, "enable-bootstrap-token-auth", False)
         modes = self.flags.get("authorization-mode", "Node,RBAC" if "authorization-config" not in self.flags
                                else "RBAC")
@@ -288,7 +326,49 @@ class ApiServer:
         self._rbac_cache = (0.0, None)
         self._crd_cache = (0.0, None)
         self._lock = threading.Lock()
+        self._request = threading.local()
         self.min_watch_poll = 0.5
+
+    def load_configuration(self, store):
+        """The files given by flags, in the order upstream's kube-apiserver meets them: the options'
+        validation, the storage (encryption at rest), then authentication, audit and admission."""
+        self.minor = cfg.component_minor()
+        self.gates = cfg.feature_gates(self.flags.get("feature-gates"), self.minor)
+        errors = apiauthn.validate_flags(self.flags, self.gates) + apiaudit.validate_log_flags(self.flags)
+        if errors:
+            raise cfg.ConfigError(cfg.aggregate(errors))
+        self.store = store
+        self.encryption = None
+        if self.flags.get("encryption-provider-config"):
+            self.encryption = apiencryption.load(self.flags["encryption-provider-config"], self.mounts)
+            self.store = apiencryption.TransformingStore(store, self.encryption, self.resource_of_key)
+        self.anonymous_config = apiauthn.load(self.flags, self.minor, self.gates, self.mounts)
+        self.anonymous = self.anonymous_config.enabled
+        private = os.path.join(tempfile.gettempdir(), "seed-apiserver-container-%d" % os.getpid())
+        self.auditor = apiaudit.build(self.flags, self.mounts, lambda msg: log("W", "%s", msg), private)
+        if self.flags.get("audit-log-path") and not self.flags.get("audit-policy-file") and VERBOSITY >= 2:
+            log("I", "No audit policy file provided, no events will be recorded for log backend")
+        self.pod_security = podsecurity.load(self.flags, self.mounts)
+
+    _KEY_PREFIXES = None
+
+    def resource_of_key(self, key):
+        """(group, resource) an etcd key belongs to, from the storage prefixes; None for other keys."""
+        if ApiServer._KEY_PREFIXES is None:
+            prefixes = {}
+            for res in ar.BUILTIN:
+                if res.plural in ar.REVIEWS or res.verbs == ar.CREATE_ONLY:
+                    continue
+                prefixes.setdefault(res.prefix + "/", (res.group, res.plural))
+            prefixes["/registry/events/"] = ("", "events")  # both event groups are stored as core events
+            ApiServer._KEY_PREFIXES = sorted(prefixes.items(), key=lambda item: -len(item[0]))
+        for prefix, gr in ApiServer._KEY_PREFIXES:
+            if key.startswith(prefix):
+                return gr
+        parts = key.split("/")
+        if len(parts) > 4 and parts[1] == "registry" and "." in parts[2]:
+            return parts[2], parts[3]  # a custom resource: /registry/<group>/<plural>/...
+        return None
 
     # -------------------------------------------------------------- resources
 
@@ -388,7 +468,9 @@ class ApiServer:
 
     # -------------------------------------------------------------- authentication
 
-    def authenticate(self, cert_subject, headers):
+    def authenticate(self, cert_subject, headers, path=None):
+        """The user of a request; ``path``: its URL path, for the anonymous conditions of an
+        AuthenticationConfiguration (request/anonymous/anonymous.go: exact URL path match)."""
         auth = headers.get("Authorization") or ""
         if cert_subject is not None:
             name, groups = "", []
@@ -406,7 +488,7 @@ class ApiServer:
             if user is None:
                 raise am.unauthorized()
             return user
-        if self.anonymous:
+        if self.anonymous_config.allows(path if path is not None else "/"):
             return User("system:anonymous", ["system:unauthenticated"])
         raise am.unauthorized()
 
@@ -512,6 +594,8 @@ class ApiServer:
 
     def require(self, user, attrs):
         allowed, reason = self.authorize(user, attrs)
+        if getattr(self._request, "decision", None) is None:
+            self._request.decision = "allow" if allowed else "forbid"
         if allowed:
             return
         message = attrs.forbidden_message(user) + ((": " + reason) if reason else "")
@@ -831,11 +915,12 @@ class ApiServer:
         spec.setdefault("internalTrafficPolicy", "Cluster")
         obj.setdefault("status", {}).setdefault("loadBalancer", {})
 
-    def admit(self, res, obj, user, verb, namespace, name):
-        """NamespaceLifecycle and the NodeRestriction subset."""
+    def admit(self, res, obj, user, verb, namespace, name, old=None, subresource=""):
+        """NamespaceLifecycle, the NodeRestriction subset and PodSecurity (seed_doubles/podsecurity.py)."""
         if verb == "create" and res.namespaced and res.plural not in ar.REVIEWS:
             if not self.namespace_exists(namespace):
                 raise am.not_found("namespaces", "", namespace)
+        self.admit_pod_security(res, obj, user, verb, namespace, name, old, subresource)
         if "system:nodes" in user.groups and user.name.startswith("system:node:"):
             node = user.name[len("system:node:"):]
             if res.group == "" and res.plural == "nodes" and name and name != node:
@@ -852,6 +937,17 @@ class ApiServer:
                 if (obj.get("spec") or {}).get("nodeName") != node:
                     raise am.forbidden("pods", "", name, 'node "%s" can only create pods with spec.nodeName set '
                                        'to itself' % node)
+
+    def admit_pod_security(self, res, obj, user, verb, namespace, name, old, subresource):
+        if self.pod_security is None or obj is None or res.group != "" or res.plural != "pods":
+            return
+        if verb not in ("create", "update"):
+            return
+        ns = self.read(self.builtin("", "namespaces"), None, namespace) or {}
+        labels = (ns.get("metadata") or {}).get("labels") or {}
+        why = self.pod_security.check(obj, namespace, labels, user.name, old if verb == "update" else None, subresource)
+        if why:
+            raise am.forbidden("pods", "", name, why)
 
     def create(self, res, namespace, obj, user, query, dry_run=False, manager="unknown", operation="Update"):
         obj = self.check_body_identity(res, namespace, copy.deepcopy(obj))
@@ -906,7 +1002,7 @@ class ApiServer:
             if pinned and str(pinned) != old["metadata"]["resourceVersion"]:
                 raise am.conflict(res.plural, res.group, name)
             merged = self.merge_update(res, old, new, subresource)
-            self.admit(res, merged, user, "update", namespace, name)
+            self.admit(res, merged, user, "update", namespace, name, old, subresource)
             self.prepare(res, merged, old, user, subresource)
             self.validate(res, merged)
             if res.generation and spec_part(merged) != spec_part(old):
@@ -1026,20 +1122,96 @@ class ApiServer:
 
     # -------------------------------------------------------------- request dispatch
 
-    def handle(self, method, raw_path, headers, body, cert_subject):
+    def handle(self, method, raw_path, headers, body, cert_subject, client_ip=""):
         url = urllib.parse.urlsplit(raw_path)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
+        self._request.decision = None
+        event = None
         try:
-            user = self.authenticate(cert_subject, headers)
-            return self.route(method, path, query, headers, body, user)
+            try:
+                user = self.authenticate(cert_subject, headers, urllib.parse.unquote(url.path) or "/")
+            except am.ApiStatus as exc:
+                self.audit_unauthenticated(method, path, query, raw_path, headers, client_ip, exc)
+                raise
+            if self.auditor is not None:
+                event = self.audit_start(method, path, query, raw_path, headers, body, user, client_ip)
+            code, payload, ctype = self.route(method, path, query, headers, body, user)
         except am.ApiStatus as exc:
-            return exc.code, exc.body(), "application/json"
+            code, payload, ctype = exc.code, exc.body(), "application/json"
         except StoreError as exc:
             log("E", "storage error: %s", exc)
             status = am.ApiStatus(500, "InternalError", "Internal error occurred: %s" % exc,
                                   {"causes": [{"message": str(exc)}]})
-            return 500, status.body(), "application/json"
+            code, payload, ctype = 500, status.body(), "application/json"
+        if event is not None:
+            decision = self._request.decision
+            if hasattr(payload, "__next__"):
+                self.auditor.finish(event, code, None, "ResponseStarted", decision)
+                payload = self.audit_stream(event, code, payload, decision)
+            else:
+                self.auditor.finish(event, code, payload if isinstance(payload, dict) else None,
+                                    decision=decision)
+        return code, payload, ctype
+
+    # -------------------------------------------------------------- audit (seed_doubles/apiaudit.py)
+
+    @staticmethod
+    def request_info(method, path, query):
+        """Upstream's RequestInfo (apiserver/pkg/endpoints/request/requestinfo.go) of a request, as
+        the attributes the audit policy is evaluated on."""
+        parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/") if p]
+        info = {"is_resource": False, "verb": method.lower(), "path": path}
+        if not parts or parts[0] not in ("api", "apis"):
+            return info
+        if parts[0] == "api":
+            group, version, rest = "", parts[1] if len(parts) > 1 else "", parts[2:]
+        else:
+            group, version, rest = (parts[1] if len(parts) > 1 else ""), (parts[2] if len(parts) > 2 else ""), parts[3:]
+        if not rest:
+            return info
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) > 1:
+            namespace = rest[1]
+            if len(rest) > 2 and rest[2] not in ("status", "finalize"):
+                rest = rest[2:]
+        name = rest[1] if len(rest) > 1 else ""
+        watch = (query.get("watch") or ["false"])[0] in ("true", "1")
+        if method == "GET":
+            verb = "watch" if watch else ("get" if name else "list")
+        else:
+            verb = {"POST": "create", "PUT": "update", "PATCH": "patch",
+                    "DELETE": "delete" if name else "deletecollection"}.get(method, method.lower())
+        info.update({"is_resource": True, "verb": verb, "group": group, "version": version, "resource": rest[0],
+                     "subresource": rest[2] if len(rest) > 2 else "", "namespace": namespace, "name": name})
+        return info
+
+    def audit_start(self, method, path, query, raw_path, headers, body, user, client_ip):
+        attrs = dict(self.request_info(method, path, query), user=user)
+        event = self.auditor.start(attrs, raw_path, headers.get("User-Agent"), client_ip, headers.get("Audit-ID"))
+        if event is not None and body and method in ("POST", "PUT", "PATCH", "DELETE"):
+            try:
+                obj = self.parse_body(body, headers)
+            except am.ApiStatus:
+                obj = None
+            self.auditor.request_object(event, obj)
+        return event
+
+    def audit_unauthenticated(self, method, path, query, raw_path, headers, client_ip, exc):
+        """A request refused by authentication: one event, empty user, at ResponseStarted."""
+        if self.auditor is None:
+            return
+        attrs = dict(self.request_info(method, path, query), user=None)
+        event = self.auditor.start(attrs, raw_path, headers.get("User-Agent"), client_ip, headers.get("Audit-ID"),
+                                   emit=False)
+        self.auditor.finish(event, exc.code, exc.body(), "ResponseStarted")
+
+    def audit_stream(self, event, code, events, decision):
+        try:
+            for item in events:
+                yield item
+        finally:
+            self.auditor.finish(event, code, None, decision=decision)
 
     def route(self, method, path, query, headers, body, user):
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/") if p]
@@ -1443,7 +1615,8 @@ class Handler(BaseHTTPRequestHandler):
                 subject = cert.get("subject", ())
         except (AttributeError, ValueError):
             subject = None
-        code, payload, ctype = self.server.app.handle(self.command, self.path, self.headers, body, subject)
+        code, payload, ctype = self.server.app.handle(self.command, self.path, self.headers, body, subject,
+                                                      self.client_address[0])
         if VERBOSITY >= 2 or code >= 400 and code != 404:
             log("I", "%s %s %s -> %d", self.command, self.path, self.client_address[0], code)
         if hasattr(payload, "__next__"):
@@ -1573,6 +1746,27 @@ Usage:
 """
 
 
+# Files the double reads from its flags; a missing one stops it at start.
+READ_FILE_FLAGS = ("tls-cert-file", "tls-private-key-file", "client-ca-file", "etcd-cafile", "etcd-certfile",
+                   "etcd-keyfile")
+# Files the double does not read but the real server loads at start: checked (present, and inside a
+# volume mount) only when run as a static pod, where kubeadm has written them.
+POD_FILE_FLAGS = ("service-account-key-file", "service-account-signing-key-file", "kubelet-client-certificate",
+                  "kubelet-client-key", "kubelet-certificate-authority", "proxy-client-cert-file",
+                  "proxy-client-key-file", "requestheader-client-ca-file")
+
+
+def startup_failed(exc):
+    """Report a start-up failure as component-base/cli/run.go does; returns the exit code."""
+    if exc.stage == "flags":
+        sys.stderr.write("Error: %s\n" % exc.message)
+    elif exc.stage == "fatal":
+        log("F", "%s", exc.message)
+    else:
+        log("E", '"command failed" err=%s', cfg.go_quote(exc.message))
+    return exc.exit_code
+
+
 def main(argv):
     global VERBOSITY
     try:
@@ -1591,18 +1785,28 @@ def main(argv):
     except ValueError:
         sys.stderr.write('Error: invalid argument "%s" for "-v, --v" flag\n' % flags["v"])
         return 1
+    try:  # --feature-gates is parsed with the command line, before logging starts
+        cfg.feature_gates(flags.get("feature-gates"), cfg.component_minor())
+    except cfg.ConfigError as exc:
+        return startup_failed(exc)
     if not flags.get("etcd-servers"):
         sys.stderr.write("Error: [--etcd-servers must be specified]\n")
         return 1
-    for name in ("tls-cert-file", "tls-private-key-file", "client-ca-file", "etcd-cafile", "etcd-certfile",
-                 "etcd-keyfile"):
-        if flags.get(name) and not os.path.exists(flags[name]):
-            sys.stderr.write("Error: %s: open %s: no such file or directory\n" % (name, flags[name]))
+    # Run as a static pod, the container sees its image and its volume mounts only (seed_doubles/pods.py).
+    mounts = cfg.PodMounts.from_env()
+    checked = READ_FILE_FLAGS + (POD_FILE_FLAGS if mounts is not None else ())
+    for name in checked:
+        path = flags.get(name)
+        if path and (not os.path.exists(path) or (mounts is not None and not mounts.visible(path))):
+            sys.stderr.write("Error: %s: open %s: no such file or directory\n" % (name, path))
             return 1
     log("I", "Version: %s", component_version())
     store = EtcdStore(flags["etcd-servers"], flags.get("etcd-cafile"), flags.get("etcd-certfile"),
                       flags.get("etcd-keyfile"))
-    app = ApiServer(store, flags)
+    try:
+        app = ApiServer(store, flags, mounts)
+    except cfg.ConfigError as exc:
+        return startup_failed(exc)
     cert, key = flags.get("tls-cert-file"), flags.get("tls-private-key-file")
     if not cert or not key:
         cert, key = self_signed(flags.get("cert-dir") or os.path.join(tempfile.gettempdir(), "apiserver-certs"),

@@ -18,6 +18,18 @@ Simplifications: no namespaces, cgroup limits, volumes, probes or networking of 
 control-plane pods use the host network and hostPath mounts at the same paths anyway); only the
 first container of a pod runs; init containers are ignored.
 
+Volume mounts: the process sees the whole host file system, where a real container sees its image
+and its volumeMounts only (pkg/kubelet/kubelet_pods.go makeMounts; ``readOnly`` mounts refuse
+writes). So the pods helper hands the container's volumeMounts to the process in the environment
+variable ``SEED_POD_MOUNTS`` (a JSON list of ``{"mountPath": ..., "readOnly": true|false}``, in the
+manifest's order; ``[]`` for a container without mounts), and the doubles that read files named by
+their flags (the kube-apiserver double) treat a path outside every mount as missing, as the real
+program in its container would find it. ``resolve_command`` returns the argv as a list that also
+carries the mounts (``argv.mounts``), and ``start_unit`` sets the variable from it; ``mounts_env``
+gives the value for a container. Simplified: a hostPath is assumed mounted at its own path (the
+double reads the mountPath on the host, the real container sees the hostPath there), subPath and
+mount propagation are ignored.
+
 ``python3 -m seed_doubles.pods stop-all`` (installed as ``/usr/lib/seed-doubles/pods``) stops every
 pod unit: what ``kubeadm reset`` does through the CRI.
 """
@@ -196,6 +208,30 @@ def image_rootfs(ref, runner=_run):
     return dest, config
 
 
+MOUNTS_ENV = "SEED_POD_MOUNTS"
+
+
+class Argv(list):
+    """A container's argv, carrying the container's volume mounts (``mounts``) for start_unit."""
+
+    mounts = None
+
+
+def container_mounts(container):
+    """[{"mountPath", "readOnly"}] of a container's volumeMounts, as the runtime mounts them."""
+    out = []
+    for mount in container.get("volumeMounts") or []:
+        path = (mount or {}).get("mountPath")
+        if path:
+            out.append({"mountPath": str(path), "readOnly": bool(mount.get("readOnly"))})
+    return out
+
+
+def mounts_env(container):
+    """The SEED_POD_MOUNTS value of a container (compact JSON)."""
+    return json.dumps(container_mounts(container), separators=(",", ":"))
+
+
 def resolve_command(rootfs, container, image_config):
     """argv of a container like the runtime builds it: command/args override entrypoint/cmd;
     the executable is looked up inside the image's rootfs along the image's PATH."""
@@ -218,7 +254,9 @@ def resolve_command(rootfs, container, image_config):
     for cand in candidates:
         path = os.path.join(rootfs, cand.lstrip("/"))
         if os.path.isfile(path) and os.access(path, os.X_OK):
-            return [path] + [str(a) for a in argv[1:]]
+            resolved = Argv([path] + [str(a) for a in argv[1:]])
+            resolved.mounts = container_mounts(container)
+            return resolved
     raise RuntimeError('exec: "%s": executable file not found in $PATH' % exe)
 
 
@@ -267,7 +305,12 @@ def unit_pid(pod_name, runner=_run):
 
 
 def start_unit(pod_name, argv, env, workdir="/", runner=_run):
-    """Start ``argv`` as transient unit seed-pod-<pod_name>; (ok, message)."""
+    """Start ``argv`` as transient unit seed-pod-<pod_name>; (ok, message). When ``argv`` comes
+    from resolve_command, the container's volume mounts are passed in SEED_POD_MOUNTS."""
+    mounts = getattr(argv, "mounts", None)
+    if mounts is not None and MOUNTS_ENV not in env:
+        env = dict(env)
+        env[MOUNTS_ENV] = json.dumps(mounts, separators=(",", ":"))
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, pod_name + ".log")
     with open(log, "a", encoding="utf-8") as handle:
