@@ -77,6 +77,7 @@ DEFAULTS = {
     "node_prep_firewall_extra_ports": [],
     "cni_calico_block_size": 26,
     "nfs_server_exports": [{"path": "/srv/nfs/k8s"}],
+    "nfs_provisioner_path": "/srv/nfs/k8s",
     "kube_packages_repo_key_fingerprints": ["DE15B14486CD377B9E876E1A234654DA9A296436"],
 }
 
@@ -528,6 +529,17 @@ class _Cluster:
                     if not isinstance(path, str) or not path.startswith("/"):
                         p.append("nfs_server_exports[%d].path: %s is not an absolute path; write it from the root, e.g. /srv/nfs/k8s"
                                  % (index, _json(path)))
+                        continue
+                    if isinstance(export.get("clients"), list) and not export["clients"]:
+                        p.append("nfs_server_exports[%d].clients: empty, so no host could mount %s; list the clients (addresses or"
+                                 " networks), or leave clients out for the cluster's nodes (nfs_server_clients)" % (index, path))
+                    options = export.get("options") if isinstance(export.get("options"), list) else []
+                    if "rw" in options and "ro" in options:
+                        p.append("nfs_server_exports[%d].options: holds both rw and ro; keep one of them" % index)
+            provisioner_path = s["nfs_provisioner_path"]
+            if not isinstance(provisioner_path, str) or not provisioner_path.startswith("/"):
+                p.append("nfs_provisioner_path: %s is not an absolute path; write the NFS server's export path from the root,"
+                         " e.g. /srv/nfs/k8s" % _json(provisioner_path))
         p.extend(self.check_anonymous(parts))
         url = str(s["cluster_mirror_package_url"] or "")
         if s["cluster_source"] == "mirror" and url.lower().startswith("http://") and not s["kube_packages_repo_key_fingerprints"]:

@@ -1721,7 +1721,9 @@ def upload_certs(client, cluster, certs_dir, key, timeout):
         raw_key = bootstrap.decode_hex_key(key)
     except ValueError as exc:
         raise KubeadmError("error decoding certificate key: %s" % exc)
+    calls.record_secret("certificate-key", key)
     token = bootstrap.generate_token()
+    calls.record_secret("bootstrap-token", token)
     secret = bootstrap.token_secret(token, "Proxy for managing TTL for the kubeadm-certs secret", ttl=7200,
                                     usages=[], groups=[])
     create_or_update(client, "/api/v1/namespaces/kube-system/secrets", secret, timeout)
@@ -1764,6 +1766,7 @@ def p_mark_control_plane(ctx):
 
 def create_tokens(client, tokens, timeout, fail_if_exists=False):
     for tok in tokens:
+        calls.record_secret("bootstrap-token", tok["token"])
         ttl = pflag.parse_duration(tok["ttl"]) if tok.get("ttl") and not tok.get("expires") else None
         secret = bootstrap.token_secret(tok["token"], tok.get("description", ""), ttl=ttl,
                                         expires=tok.get("expires"), usages=tok.get("usages"),
@@ -3889,7 +3892,9 @@ def token_client(parsed):
 
 
 def cmd_token_generate(cmd, parsed):
-    out(bootstrap.generate_token())
+    token = bootstrap.generate_token()
+    calls.record_secret("bootstrap-token", token)
+    out(token)
     return 0
 
 
@@ -4181,7 +4186,9 @@ def cmd_certs_renew(cmd, parsed):
 
 
 def cmd_certs_key(cmd, parsed):
-    out(bootstrap.new_certificate_key())
+    key = bootstrap.new_certificate_key()
+    calls.record_secret("certificate-key", key)
+    out(key)
     return 0
 
 

@@ -35,6 +35,7 @@ import os
 import struct
 
 from seed_doubles import apiconfig as cfg
+from seed_doubles import calls
 from seed_doubles.apistore import StoreError
 
 KIND, API_VERSION = "EncryptionConfiguration", "apiserver.config.k8s.io/v1"
@@ -258,6 +259,8 @@ def _provider(kind, body):
         cls, label = (AESCBC if kind == "aescbc" else AESGCM), "AES"
     else:
         cls, label = Secretbox, "Secretbox"
+    for k in keys:  # test instrumentation: the keys this server was given, for secret scans
+        calls.record_secret("encryption-key", k["secret"])
     pairs = [((str(k["name"]) + ":").encode(), cls(base64.b64decode(k["secret"]))) for k in keys]
     inner = Prefixed(pairs, "no matching key was found for the provided %s transformer" % label)
     return ("k8s:enc:%s:v1:" % kind).encode(), inner

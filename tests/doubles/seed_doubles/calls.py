@@ -7,6 +7,11 @@ import socket
 import time
 
 LOG_FILE = os.environ.get("SEED_DOUBLES_LOG", "/var/log/seed-doubles/calls.jsonl")
+# TEST INSTRUMENTATION, not an upstream behaviour: every secret value a double made or was handed
+# (bootstrap tokens, certificate keys, encryption keys), one JSON line each, so that a test can look
+# for the real values in what the collection printed. 0600 in the doubles' log directory.
+SECRETS_FILE = os.environ.get("SEED_DOUBLES_SECRETS", os.devnull if LOG_FILE == os.devnull
+                              else os.path.join(os.path.dirname(LOG_FILE), "secrets.jsonl"))
 REDACTED = "<redacted>"
 
 # Values that are secret wherever they appear in an argv.
@@ -64,6 +69,19 @@ def record(tool, argv, rc, extra=None):
         os.makedirs(os.path.dirname(LOG_FILE), exist_ok=True)
         with open(LOG_FILE, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, sort_keys=True) + "\n")
+    except OSError:
+        pass
+
+
+def record_secret(kind, value):
+    """Append one secret value to SECRETS_FILE (0600); never raises."""
+    if not value or SECRETS_FILE == os.devnull:
+        return
+    try:
+        os.makedirs(os.path.dirname(SECRETS_FILE), exist_ok=True)
+        fd = os.open(SECRETS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"kind": kind, "value": str(value), "pid": os.getpid()}, sort_keys=True) + "\n")
     except OSError:
         pass
 

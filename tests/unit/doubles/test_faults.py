@@ -34,3 +34,15 @@ def test_argv_contains_limits_the_fault_to_one_run(fault_file, monkeypatch):
     with pytest.raises(SystemExit):
         faults.check("kubeadm upgrade apply", "preflight", "after")
     assert json.loads(fault_file.read_text()) == {}
+
+
+def test_secret_values_are_recorded_0600_for_the_secret_scans(tmp_path, monkeypatch):
+    from seed_doubles import calls
+    path = tmp_path / "logs" / "secrets.jsonl"
+    monkeypatch.setattr(calls, "SECRETS_FILE", str(path))
+    calls.record_secret("bootstrap-token", "abcdef.0123456789abcdef")
+    calls.record_secret("certificate-key", "")
+    calls.record_secret("encryption-key", "a2V5")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(e["kind"], e["value"]) for e in lines] == [("bootstrap-token", "abcdef.0123456789abcdef"), ("encryption-key", "a2V5")]
+    assert path.stat().st_mode & 0o777 == 0o600
