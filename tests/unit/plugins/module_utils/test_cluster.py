@@ -493,6 +493,10 @@ def test_settings_that_cannot_work_together(settings, expected):
       "nfs_server_exports[2].path: null is not an absolute path; write it from the root, e.g. /srv/nfs/k8s"]),
     ({"path": "/srv/a"}, ['nfs_server_exports: {"path": "/srv/a"} is not a list; write [{path: /srv/nfs/k8s}]']),
     ([{"path": "/srv/nfs/k8s"}], []),
+    ([{"path": "/srv/a", "clients": []}], ["nfs_server_exports[0].clients: empty, so no host could mount /srv/a; list the clients"
+                                           " (addresses or networks), or leave clients out for the cluster's nodes (nfs_server_clients)"]),
+    ([{"path": "/srv/a", "options": ["rw", "sync", "ro"]}], ["nfs_server_exports[0].options: holds both rw and ro; keep one of them"]),
+    ([{"path": "/srv/a", "options": ["ro"], "clients": ["10.0.0.0/24"]}], []),
 ])
 def test_nfs_exports_are_checked_when_there_is_an_nfs_server(exports, expected):
     hosts = dict(HOSTS, nfs="10.0.0.31")
@@ -537,3 +541,15 @@ def test_groups_that_look_like_ours_and_nodes_outside_k8s_cluster(groups, expect
 ])
 def test_similar_group_names(first, second, similar):
     assert cluster._similar(first, second) is similar  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("srv/nfs/k8s", ['nfs_provisioner_path: "srv/nfs/k8s" is not an absolute path; write the NFS server\'s export path from'
+                     ' the root, e.g. /srv/nfs/k8s']),
+    (5, ["nfs_provisioner_path: 5 is not an absolute path; write the NFS server's export path from the root, e.g. /srv/nfs/k8s"]),
+    ("/exports/k8s", []),
+])
+def test_nfs_provisioner_path_is_checked_with_an_nfs_server(path, expected):
+    hosts = dict(HOSTS, nfs="10.0.0.31")
+    groups = {"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1", "w1"], "nfs_server": ["nfs"]}
+    assert compute({"nfs_provisioner_path": path}, hosts=hosts, groups=groups)["problems"] == expected
