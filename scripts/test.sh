@@ -15,8 +15,9 @@
 #   scripts/test.sh mutation [F..]  mutation testing of plugins/ (mutmut; default: every file; hours on 2 cores)
 #   scripts/test.sh mutation-roles [ID..]  plant the bugs of tests/mutation/roles.yml, run the tests that should catch each
 # With more than one scenario to run, the orchestration, upgrade and ha_lb scenarios run in the background
-# beside the rest (logs: .cache/test-results/molecule-<scenario>.log); SEED_TEST_PARALLEL=0 runs one
-# thing at a time.
+# beside the rest (logs: .cache/test-results/molecule-<scenario>.log), and in a full run compat runs in
+# the background beside the other scenarios (.cache/test-results/compat.log); SEED_TEST_PARALLEL=0
+# runs one thing at a time.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -277,12 +278,43 @@ run_molecule() {
   done
 }
 
+# compat is CPU work (pytest, pylint) and the Molecule scenarios mostly wait (VRRP timers, polls):
+# in a full run compat runs in the background beside the foreground scenarios, as its own
+# `scripts/test.sh compat` (log: .cache/test-results/compat.log), and its counts join this run's.
+compat_pid=""
+compat_start_background() {
+  if [[ "${SEED_TEST_PARALLEL:-1}" == 0 ]]; then run_compat; return; fi
+  log "compat (in the background, log: $results_dir/compat.log)"
+  "$ROOT/scripts/test.sh" compat >"$results_dir/compat.log" 2>&1 &
+  compat_pid=$!
+}
+
+compat_wait_background() {
+  local rc line p f s
+  [[ -n "$compat_pid" ]] || return 0
+  log "waiting for compat (background)"
+  wait "$compat_pid"; rc=$?
+  grep -E '^(PASSED|FAILED|SKIPPED) |^compat: |^ansible-core ' "$results_dir/compat.log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$results_dir/compat.log" | tail -n 1)
+  if [[ -z "$line" ]]; then
+    echo "---- last 60 lines of compat ----"; tail -n 60 "$results_dir/compat.log"
+    record "compat (no summary, exit $rc)" 1; return
+  fi
+  read -r p _ f _ s _ <<<"$line"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if [[ $f -gt 0 || $rc -ne 0 ]]; then
+    echo "---- failures of compat ----"; sed -n '/^failed: /p' "$results_dir/compat.log"
+    failures+=("compat: $f failed (see $results_dir/compat.log)")
+    [[ $f -gt 0 ]] || record "compat (exit $rc)" 1
+  fi
+}
+
 main() {
   local what="${1:-all}"; shift || true
   ensure_venv "$ROOT/tests/requirements.txt" || { record setup 1; what=none; }
   case "$what" in
-    all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; run_compat; run_molecule
-         molecule_wait_background ;;
+    all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; compat_start_background; run_molecule
+         compat_wait_background; molecule_wait_background ;;
     lint) run_lint ;;
     docs) run_docs ;;
     sanity) run_sanity ;;

@@ -10,9 +10,16 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+try:  # pragma: no cover - PyYAML always ships with ansible-core
+    import yaml
+    _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+except ImportError:  # pragma: no cover
+    yaml = None
+
 
 def role_settings_spec(documents, entry_point="main"):
-    """Options of ``entry_point`` of every meta/argument_specs.yml document, without required and default.
+    """Options of ``entry_point`` of every meta/argument_specs.yml document (parsed, or its YAML text),
+    without required and default.
 
     Preflight checks what the inventory sets, before the roles run and outside them: an option the
     role requires from its caller (include_role vars) is not the inventory's to give, and a default
@@ -22,6 +29,12 @@ def role_settings_spec(documents, entry_point="main"):
     options = {}
     owner = {}
     for index, document in enumerate(documents or []):
+        if isinstance(document, str):
+            # the files' text (query('ansible.builtin.file', ...)): parsed here, plain and fast
+            try:
+                document = yaml.load(document, Loader=_Loader)  # nosec - a safe loader
+            except yaml.YAMLError as exc:
+                raise AnsibleFilterError("role_settings_spec: document %d is not YAML: %s" % (index, exc)) from exc
         specs = document.get("argument_specs") if isinstance(document, Mapping) else None
         if not isinstance(specs, Mapping):
             raise AnsibleFilterError("role_settings_spec: document %d has no argument_specs mapping" % index)
