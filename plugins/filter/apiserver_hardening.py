@@ -48,6 +48,7 @@ _DEFAULTS = {
     "encryption": True,
     "encryption_provider": "secretbox",
     "encryption_key": "",
+    "encryption_live": "",
     "pod_security": True,
     "pod_security_enforce": "baseline",
     "pod_security_warn": "restricted",
@@ -184,6 +185,10 @@ def apiserver_hardening(settings):
     for item in files:
         text = "# Managed by Ansible (seed.kubeadm.control_plane); read by kube-apiserver at start.\n" + yaml.safe_dump(
             item["content"], default_flow_style=False, sort_keys=False, width=1000)
+        if item["secret"] and cfg["encryption_live"]:
+            # A cluster that runs keeps the encryption configuration it has (its keys, their order, a
+            # rotation under way): every control plane gets that file, not one made anew.
+            text = str(cfg["encryption_live"])
         entries.append({"path": item["path"], "content": text, "owner": "root", "group": "root", "mode": "0600",
                         "restart": ["kubeadm-config"], "diff": not item["secret"], "secret": item["secret"]})
     return {

@@ -71,6 +71,11 @@ DEFAULTS = {
     "control_plane_extra_cert_sans": [],
     "control_plane_anonymous_auth": "auto",
     "control_plane_apiserver_extra_args": {},
+    "control_plane_apiserver_config_dir": "/etc/kubernetes/apiserver",
+    "control_plane_audit_log": True,
+    "control_plane_audit_log_path": "/var/log/kubernetes/audit/audit.log",
+    "control_plane_pod_security": True,
+    "control_plane_pod_security_exempt_namespaces": ["kube-system"],
     "control_plane_kubeadm_extra_config": {},
     "control_plane_ignore_preflight_errors": [],
     "worker_ignore_preflight_errors": [],
@@ -540,28 +545,75 @@ class _Cluster:
             if not isinstance(provisioner_path, str) or not provisioner_path.startswith("/"):
                 p.append("nfs_provisioner_path: %s is not an absolute path; write the NFS server's export path from the root,"
                          " e.g. /srv/nfs/k8s" % _json(provisioner_path))
-        p.extend(self.check_anonymous(parts))
+        p.extend(self.check_hardening(parts))
         url = str(s["cluster_mirror_package_url"] or "")
         if s["cluster_source"] == "mirror" and url.lower().startswith("http://") and not s["kube_packages_repo_key_fingerprints"]:
             p.append("kube_packages_repo_key_fingerprints: empty while cluster_mirror_package_url %s is plain HTTP:"
                      " anybody on the way could hand out another key; pin the key's fingerprint or use https://" % url)
         return p
 
-    def check_anonymous(self, parts):
-        """control_plane_anonymous_auth against the Kubernetes version and the API server's own flags."""
+    def apiserver_flags(self):
+        """kube-apiserver flags the user adds: control_plane_apiserver_extra_args, then the extra-config hook's
+        ClusterConfiguration.apiServer.extraArgs (a mapping in v1beta3, a name/value list in v1beta4)."""
+        flags = dict(self.s["control_plane_apiserver_extra_args"]) if isinstance(self.s["control_plane_apiserver_extra_args"], dict) else {}
+        extra = self.s["control_plane_kubeadm_extra_config"]
+        cluster = extra.get("ClusterConfiguration") if isinstance(extra, dict) else None
+        api = cluster.get("apiServer") if isinstance(cluster, dict) else None
+        args = api.get("extraArgs") if isinstance(api, dict) else None
+        if isinstance(args, dict):
+            flags.update(args)
+        elif isinstance(args, list):
+            flags.update((a.get("name"), a.get("value")) for a in args if isinstance(a, dict) and a.get("name"))
+        return flags
+
+    def check_hardening(self, parts):
+        """The control_plane hardening switches against the Kubernetes version, the API server's own flags and paths."""
         s = self.s
+        p = []
         mode = s["control_plane_anonymous_auth"]
-        extra = s["control_plane_apiserver_extra_args"] if isinstance(s["control_plane_apiserver_extra_args"], dict) else {}
+        flags = self.apiserver_flags()
         if mode == "health_only" and parts and (parts["major"], parts["minor"]) < ANONYMOUS_CONDITIONS:
-            return ["control_plane_anonymous_auth: health_only needs Kubernetes %d.%d or later (kube-apiserver limits anonymous"
-                    " requests to chosen paths from then on) and cluster_kubernetes_version is %s; set it to auto or enabled"
-                    % (ANONYMOUS_CONDITIONS + (s["cluster_kubernetes_version"],))]
+            p.append("control_plane_anonymous_auth: health_only needs Kubernetes %d.%d or later (kube-apiserver limits anonymous"
+                     " requests to chosen paths from then on) and cluster_kubernetes_version is %s; set it to auto or enabled"
+                     % (ANONYMOUS_CONDITIONS + (s["cluster_kubernetes_version"],)))
         limited = mode == "health_only" or (mode == "auto" and parts and (parts["major"], parts["minor"]) >= ANONYMOUS_CONDITIONS)
-        if limited and "anonymous-auth" in extra and "authentication-config" not in extra:
-            return ["control_plane_apiserver_extra_args: sets anonymous-auth while control_plane_anonymous_auth (%s) configures"
-                    " anonymous requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth"
-                    " beside the file's anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled" % mode]
-        return []
+        if limited and "authentication-config" not in flags:
+            if "anonymous-auth" in flags:
+                p.append("control_plane_apiserver_extra_args: sets anonymous-auth while control_plane_anonymous_auth (%s) configures"
+                         " anonymous requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth"
+                         " beside the file's anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled" % mode)
+            oidc = sorted(str(name) for name in flags if str(name).startswith("oidc-"))
+            if oidc:
+                p.append("control_plane_apiserver_extra_args: sets %s while control_plane_anonymous_auth (%s) gives kube-apiserver an"
+                         " authentication configuration file, and kube-apiserver refuses oidc-* flags beside that file; set"
+                         " control_plane_anonymous_auth: enabled, or give your own file (authentication-config) with the issuer under"
+                         " jwt and the anonymous paths" % (", ".join(oidc), mode))
+        if _bool(s["control_plane_pod_security"]):
+            names = s["control_plane_pod_security_exempt_namespaces"]
+            names = names if isinstance(names, list) else [names]
+            bad = [n for n in names if not net.dns1123_label(n)]
+            if bad:
+                p.append("control_plane_pod_security_exempt_namespaces: %s %s not a namespace name (a lowercase RFC 1123 label);"
+                         " kube-apiserver would not start with it" % (", ".join(_json(n) for n in bad), "is" if len(bad) == 1 else "are"))
+            elif len(set(names)) != len(names):
+                p.append("control_plane_pod_security_exempt_namespaces: lists a namespace twice (%s); kube-apiserver would not start"
+                         " with it; list each once" % ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        if _bool(s["control_plane_audit_log"]):
+            path = s["control_plane_audit_log_path"]
+            config_dir = str(s["control_plane_apiserver_config_dir"] or "").rstrip("/")
+            absolute = isinstance(path, str) and path.startswith("/") and not path.endswith("/")
+            directory = (path.rsplit("/", 1)[0] or "/") if absolute else ""
+            if not absolute:
+                p.append("control_plane_audit_log_path: %s is not an absolute file path; write it from the root, e.g."
+                         " /var/log/kubernetes/audit/audit.log" % _json(path))
+            elif directory == config_dir or (directory + "/").startswith(config_dir + "/") or config_dir.startswith(directory + "/"):
+                p.append("control_plane_audit_log_path: %s shares its directory with control_plane_apiserver_config_dir %s, which"
+                         " is mounted read-only into kube-apiserver; choose a directory of its own, e.g."
+                         " /var/log/kubernetes/audit/audit.log" % (path, config_dir))
+            elif directory.count("/") < 2:
+                p.append("control_plane_audit_log_path: %s would mount %s writable into kube-apiserver; put the log in a directory"
+                         " of its own, e.g. /var/log/kubernetes/audit/audit.log" % (path, directory))
+        return p
 
     def check_groups(self):
         """Groups that look like seed.kubeadm's but are not, and nodes outside k8s_cluster."""

@@ -181,6 +181,11 @@ def cert_san_valid(value):
     return value.startswith("*.") and dns1123_subdomain(value[2:])
 
 
+def dns1123_label(value):
+    """True when value is a lowercase RFC 1123 label (a valid namespace name): at most 63 characters, no dot."""
+    return isinstance(value, str) and len(value) <= 63 and "." not in value and bool(_DNS1123_SUBDOMAIN.match(value))
+
+
 def dns1123_subdomain(value):
     """True when value is a lowercase RFC 1123 subdomain (a valid Kubernetes node name)."""
     return isinstance(value, str) and len(value) <= 253 and bool(_DNS1123_SUBDOMAIN.match(value))

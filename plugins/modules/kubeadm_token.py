@@ -101,6 +101,12 @@ options:
         on control-plane nodes.
     type: path
     default: /etc/kubernetes/admin.conf
+  cri_socket:
+    description:
+      - CRI socket written into the configuration that hands a given O(token) to kubeadm (kubeadm 1.28
+        detects the container runtime when it reads a configuration file, and fails on a host with several).
+    type: str
+    default: unix:///run/containerd/containerd.sock
   api_endpoint:
     description:
       - C(host:port) nodes join through, returned and used in RV(join_command).
@@ -354,7 +360,7 @@ def validate(module):
     return want
 
 
-def token_config(version, token_value, want):
+def token_config(version, token_value, want, cri_socket='unix:///run/containerd/containerd.sock'):
     """The InitConfiguration (and a ClusterConfiguration pinning the version, so that kubeadm does not
     look the version up on the internet) that gives ``kubeadm token create --config`` a chosen token:
     kubeadm refuses --ttl, --usages, --groups and --description beside --config, so they go here too."""
@@ -364,7 +370,8 @@ def token_config(version, token_value, want):
              'groups': want['groups']}
     if want['description']:
         token['description'] = want['description']
-    init = {'apiVersion': api, 'kind': 'InitConfiguration', 'bootstrapTokens': [token]}
+    init = {'apiVersion': api, 'kind': 'InitConfiguration', 'bootstrapTokens': [token],
+            'nodeRegistration': {'criSocket': cri_socket}}
     cluster = {'apiVersion': api, 'kind': 'ClusterConfiguration', 'kubernetesVersion': version}
     return '---\n%s---\n%s' % (json.dumps(init, sort_keys=True) + '\n', json.dumps(cluster, sort_keys=True) + '\n')
 
@@ -375,7 +382,7 @@ def create(module, runner, want, token_value):
         # A chosen token never goes on kubeadm's command line (ps, audit logs): it travels in a
         # private temporary file, removed at once.
         version = runner.run(['version', '-o', 'short'], what='kubeadm version').strip()
-        with kubeadm_utils.ConfigFile(token_config(version, token_value, want)) as path:
+        with kubeadm_utils.ConfigFile(token_config(version, token_value, want, params['cri_socket'])) as path:
             out = runner.run(['token', 'create', '--config', path, '--kubeconfig', params['kubeconfig']],
                              what='kubeadm token create')
     else:
@@ -462,6 +469,7 @@ def main():
                         default=['signing', 'authentication']),
             groups=dict(type='list', elements='str', default=['system:bootstrappers:kubeadm:default-node-token']),
             kubeconfig=dict(type='path', default=kubeadm_utils.DEFAULT_KUBECONFIG),
+            cri_socket=dict(type='str', default='unix:///run/containerd/containerd.sock'),
             api_endpoint=dict(type='str'),
             ca_cert=dict(type='path', default='/etc/kubernetes/pki/ca.crt'),
             kubeadm_path=dict(type='path'),

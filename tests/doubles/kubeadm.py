@@ -3899,17 +3899,37 @@ def cmd_token_generate(cmd, parsed):
 
 
 def cmd_token_create(cmd, parsed):
+    # cmd/kubeadm/app/cmd/token.go RunCreateToken: the positional token and the flags fill the
+    # flag-built configuration; with --config, LoadOrDefaultInitConfiguration reads the file alone
+    # (the flag-built one is ignored) and every bootstrapTokens entry is created, the first printed.
     check_mixed(parsed)
-    tok = {"usages": parsed["usages"], "groups": parsed["groups"], "description": parsed["description"],
-           "ttl": pflag.format_duration(parsed["ttl"]) if parsed["ttl"] else None}
+    toks = [{"usages": parsed["usages"], "groups": parsed["groups"], "description": parsed["description"],
+             "ttl": pflag.format_duration(parsed["ttl"]) if parsed["ttl"] else None}]
+    if parsed.args:
+        toks[0]["token"] = parsed.args[0]
     if parsed.get("config"):
         docs = load_docs(parsed["config"], ("InitConfiguration", "ClusterConfiguration"))
         cfg = api.build_config(docs, "InitConfiguration", VERSION, with_defaults=False)
-        first = (cfg["node"].get("bootstrapTokens") or [{}])[0]
-        tok.update({k: first[k] for k in ("token", "usages", "groups", "description", "ttl", "expires")
-                    if k in first})
-    if parsed.args:
-        tok["token"] = parsed.args[0]
+        toks = [{k: entry[k] for k in ("token", "usages", "groups", "description", "ttl", "expires") if k in entry}
+                for entry in (cfg["node"].get("bootstrapTokens") or [{}])]
+    for tok in toks:
+        validate_new_token(tok)
+    path = parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf"
+    client = client_from(path)
+    create_tokens(client, toks, 60, fail_if_exists=True)
+    tok = toks[0]
+    if parsed.get("print-join-command"):
+        server, ca_pem = kube.load_kubeconfig(host(path))[:2]
+        pins = [pki.pubkey_pin(pki.load_cert(ca_pem))]
+        key = parsed.get("certificate-key")
+        out(join_command(server.split("://", 1)[-1], tok["token"], pins, bool(key), key, flat=True))
+    else:
+        out(tok["token"])
+    return 0
+
+
+def validate_new_token(tok):
+    """SetDefaults_BootstrapToken then the token's validation, as token create runs them (in place)."""
     # SetDefaults_BootstrapToken (LoadOrDefaultInitConfiguration): empty usages and groups get the
     # defaults, before validation (so --usages signing with any --groups, even empty, is refused).
     if not tok.get("usages"):
@@ -3930,17 +3950,6 @@ def cmd_token_create(cmd, parsed):
         err = bootstrap.validate_group(grp)
         if err:
             raise KubeadmError(err)
-    path = parsed.get("kubeconfig") or KUBE_DIR + "/admin.conf"
-    client = client_from(path)
-    create_tokens(client, [tok], 60, fail_if_exists=True)
-    if parsed.get("print-join-command"):
-        server, ca_pem = kube.load_kubeconfig(host(path))[:2]
-        pins = [pki.pubkey_pin(pki.load_cert(ca_pem))]
-        key = parsed.get("certificate-key")
-        out(join_command(server.split("://", 1)[-1], tok["token"], pins, bool(key), key, flat=True))
-    else:
-        out(tok["token"])
-    return 0
 
 
 def cmd_token_delete(cmd, parsed):

@@ -107,6 +107,27 @@ def test_token_create_list_delete(env, capsys):
     assert rc == 1 and err.startswith("given token didn't match pattern")
 
 
+def test_token_create_from_a_config_file(env, capsys, tmp_path):
+    """token.go: with --config the file alone counts (a positional token is ignored), every
+    bootstrapTokens entry is created and the first is printed; --ttl beside --config is refused."""
+    config = tmp_path / "token.yaml"
+    config.write_text(
+        "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nbootstrapTokens:\n"
+        "- {token: qrstuv.0123456789abcdef, ttl: 0s, description: from file, usages: [authentication, signing],"
+        " groups: ['system:bootstrappers:x']}\n"
+        "- {token: wxyz01.0123456789abcdef}\n"
+        "---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.35.6\n")
+    rc, out, err = run(env, capsys, "token", "create", "ignore.0123456789abcdef", "--config", config, "--kubeconfig", env.kc)
+    assert (rc, out) == (0, "qrstuv.0123456789abcdef\n"), err
+    first = env.admin.get("/api/v1/namespaces/kube-system/secrets/bootstrap-token-qrstuv")
+    data = {k: base64.b64decode(v).decode() for k, v in first["data"].items()}
+    assert data["description"] == "from file" and "expiration" not in data
+    assert data["auth-extra-groups"] == "system:bootstrappers:x"
+    env.admin.get("/api/v1/namespaces/kube-system/secrets/bootstrap-token-wxyz01")
+    rc, out, err = run(env, capsys, "token", "create", "--config", config, "--ttl", "1h", "--kubeconfig", env.kc)
+    assert rc == 1 and "can not mix '--config' with arguments [ttl]" in err, err
+
+
 def test_token_create_print_join_command(env, capsys, pki):
     rc, out, err = run(env, capsys, "token", "create", "--print-join-command", "--kubeconfig", env.kc)
     assert rc == 0, err

@@ -135,3 +135,11 @@ def test_profiling_off_everywhere_by_default():
 def test_not_a_dict():
     with pytest.raises(AnsibleFilterError, match="expects a dict"):
         apiserver_hardening("x")
+
+
+def test_a_running_cluster_keeps_its_encryption_configuration():
+    live = "# edited by hand during a rotation\napiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n"
+    result = render(encryption_live=live)
+    assert [f["content"] for f in result["secret_files"]] == [live]
+    assert result["apiserver_args"]["encryption-provider-config"] == "/etc/kubernetes/apiserver/encryption-config.yaml"
+    assert "secret" not in " ".join(f["content"] for f in result["files"])

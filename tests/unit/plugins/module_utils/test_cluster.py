@@ -480,6 +480,39 @@ def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_
       " requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth beside the file's"
       " anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled"]),
     ({"control_plane_anonymous_auth": "enabled", "control_plane_apiserver_extra_args": {"anonymous-auth": "false"}}, []),
+    ({"control_plane_apiserver_extra_args": {"oidc-issuer-url": "https://id.example.com", "oidc-client-id": "k8s"}},
+     ["control_plane_apiserver_extra_args: sets oidc-client-id, oidc-issuer-url while control_plane_anonymous_auth (auto) gives"
+      " kube-apiserver an authentication configuration file, and kube-apiserver refuses oidc-* flags beside that file; set"
+      " control_plane_anonymous_auth: enabled, or give your own file (authentication-config) with the issuer under jwt and the"
+      " anonymous paths"]),
+    ({"control_plane_anonymous_auth": "enabled", "control_plane_apiserver_extra_args": {"oidc-issuer-url": "https://id.example.com"}}, []),
+    # the extra-config hook's flags count too, in both API versions' forms
+    ({"control_plane_kubeadm_extra_config": {"ClusterConfiguration": {"apiServer": {"extraArgs": [
+        {"name": "anonymous-auth", "value": "false"}]}}}},
+     ["control_plane_apiserver_extra_args: sets anonymous-auth while control_plane_anonymous_auth (auto) configures anonymous"
+      " requests in an authentication configuration file, and kube-apiserver refuses --anonymous-auth beside the file's"
+      " anonymous field; remove anonymous-auth, or set control_plane_anonymous_auth: enabled"]),
+    ({"cluster_kubernetes_version": "1.30.2", "control_plane_kubeadm_extra_config": {"ClusterConfiguration": {"apiServer": {
+        "extraArgs": {"oidc-issuer-url": "https://id.example.com"}}}}}, []),
+    ({"control_plane_pod_security_exempt_namespaces": ["kube-system", "Ingress", "a.b"]},
+     ['control_plane_pod_security_exempt_namespaces: "Ingress", "a.b" are not a namespace name (a lowercase RFC 1123 label);'
+      " kube-apiserver would not start with it"]),
+    ({"control_plane_pod_security_exempt_namespaces": ["kube-system", "x", "kube-system"]},
+     ["control_plane_pod_security_exempt_namespaces: lists a namespace twice (kube-system); kube-apiserver would not start"
+      " with it; list each once"]),
+    ({"control_plane_pod_security": False, "control_plane_pod_security_exempt_namespaces": ["Bad"]}, []),
+    ({"control_plane_audit_log_path": "/etc/kubernetes/apiserver/audit.log"},
+     ["control_plane_audit_log_path: /etc/kubernetes/apiserver/audit.log shares its directory with control_plane_apiserver_config_dir"
+      " /etc/kubernetes/apiserver, which is mounted read-only into kube-apiserver; choose a directory of its own, e.g."
+      " /var/log/kubernetes/audit/audit.log"]),
+    ({"control_plane_audit_log_path": "/audit.log"},
+     ["control_plane_audit_log_path: /audit.log would mount / writable into kube-apiserver; put the log in a directory of its"
+      " own, e.g. /var/log/kubernetes/audit/audit.log"]),
+    ({"control_plane_audit_log_path": "logs/audit.log"},
+     ['control_plane_audit_log_path: "logs/audit.log" is not an absolute file path; write it from the root, e.g.'
+      " /var/log/kubernetes/audit/audit.log"]),
+    ({"control_plane_audit_log": False, "control_plane_audit_log_path": "/audit.log"}, []),
+    ({"control_plane_audit_log_path": "/srv/logs/apiserver/audit.json"}, []),
     ({"control_plane_apiserver_extra_args": {"anonymous-auth": "false", "authentication-config": "/etc/authn.yaml"}}, []),
 ])
 def test_settings_that_cannot_work_together(settings, expected):

@@ -365,3 +365,5 @@ def test_token_config_for_a_chosen_token(version, api):
     # The version pinned, so that kubeadm does not look it up on the internet; no description when empty.
     assert docs[1]['kubernetesVersion'] == version
     assert docs[0]['bootstrapTokens'] == [{'token': GIVEN, 'ttl': '0s', 'usages': want['usages'], 'groups': want['groups']}]
+    # kubeadm 1.28 detects the CRI when it reads a configuration file: the socket is given
+    assert docs[0]['nodeRegistration'] == {'criSocket': 'unix:///run/containerd/containerd.sock'}
