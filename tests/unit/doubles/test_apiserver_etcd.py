@@ -4,70 +4,18 @@ Skipped when the etcd binary is not installed."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from seed_doubles.apistore import EtcdStore
 from seed_doubles.kube import ApiError
 
-from .conftest import DOUBLES
+from .conftest import DOUBLES, ETCD, free_port, wait_for
 from .test_apiserver_flags import kubeadm_flags
 
-ETCD = shutil.which("etcd") or ("/usr/bin/etcd" if os.path.exists("/usr/bin/etcd") else None)
 pytestmark = pytest.mark.skipif(ETCD is None, reason="etcd is not installed (apt-get install etcd-server)")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.1)
-    return False
-
-
-@pytest.fixture(scope="module")
-def etcd(pki, tmp_path_factory):
-    work = tmp_path_factory.mktemp("etcd")
-    cert, key = pki.issue("etcd-server", [], server=True)
-    server_crt, server_key = pki.write("etcd-server.crt", cert), pki.write("etcd-server.key", key)
-    cert, key = pki.issue("kube-apiserver-etcd-client", [])
-    client_crt, client_key = pki.write("etcd-client.crt", cert), pki.write("etcd-client.key", key)
-    client_port, peer_port = free_port(), free_port()
-    url = "https://127.0.0.1:%d" % client_port
-    peer = "http://127.0.0.1:%d" % peer_port
-    proc = subprocess.Popen(
-        [ETCD, "--name=test", "--data-dir=%s" % (work / "data"), "--listen-client-urls=" + url,
-         "--advertise-client-urls=" + url, "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
-         "--initial-cluster=test=" + peer, "--cert-file=" + server_crt, "--key-file=" + server_key,
-         "--client-cert-auth=true", "--trusted-ca-file=" + pki.ca_file, "--listen-metrics-urls=",
-         "--log-level=error"],
-        stdout=subprocess.DEVNULL, stderr=open(work / "etcd.log", "wb"))
-    store = EtcdStore(url, pki.ca_file, client_crt, client_key)
-    try:
-        if not wait_for(lambda: store.health()[0]):
-            pytest.fail("etcd did not start: %s" % (work / "etcd.log").read_text()[-2000:])
-        yield {"url": url, "ca": pki.ca_file, "cert": client_crt, "key": client_key, "store": store}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_etcd_store_semantics(etcd):
@@ -86,7 +34,8 @@ def test_etcd_store_semantics(etcd):
     assert store.delete(key, rev2) and store.get(key) is None
 
 
-def start_apiserver(pki, etcd, tmp_path, name):
+def start_apiserver(pki, etcd, tmp_path, name, extra=()):
+    """The program with kubeadm's flags (plus ``extra``) on the test etcd; (process, port)."""
     port = free_port()
     pkidir = tmp_path / name
     (pkidir / "etcd").mkdir(parents=True)
@@ -96,10 +45,11 @@ def start_apiserver(pki, etcd, tmp_path, name):
     for dest, src in files.items():
         shutil.copy(src, pkidir / dest)
     argv = [sys.executable, os.path.join(DOUBLES, "kube_apiserver.py")] + \
-        kubeadm_flags(str(pkidir), etcd["url"], str(port)) + ["--bind-address=127.0.0.1"]
+        kubeadm_flags(str(pkidir), etcd["url"], str(port)) + ["--bind-address=127.0.0.1"] + list(extra)
     env = dict(os.environ, PYTHONPATH=DOUBLES, SEED_COMPONENT_VERSION="v1.33.2")
-    log = open(tmp_path / (name + ".log"), "wb")
-    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    env.pop("SEED_POD_MOUNTS", None)  # run directly, not as a pod of the kubelet double
+    with open(tmp_path / (name + ".log"), "wb") as log:
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, port
 
 

@@ -31,12 +31,11 @@ from seed_doubles import apiconfig as cfg
 from seed_doubles import apiencryption
 from seed_doubles import apimachinery as am
 from seed_doubles import pods
-from seed_doubles.apistore import EtcdStore, MemoryStore
+from seed_doubles.apistore import MemoryStore
 from seed_doubles.kube import ApiError
 
-from .conftest import DOUBLES
-from .test_apiserver_etcd import ETCD as ETCD_BINARY
-from .test_apiserver_flags import kubeadm_flags
+from .conftest import DOUBLES, ETCD as ETCD_BINARY, free_port, wait_for
+from .test_apiserver_etcd import start_apiserver
 
 KEY16 = base64.b64encode(bytes(range(16))).decode()
 KEY32 = base64.b64encode(bytes(range(32))).decode()
@@ -829,12 +828,6 @@ def test_audit_log_and_mounts(tmp_path, monkeypatch):
                       ignore_errors=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_program_starts_as_a_pod_with_mounted_files(pki, tmp_path):
     """The program itself, with SEED_POD_MOUNTS naming the directory its files are in."""
     conf = tmp_path / "conf"
@@ -865,78 +858,17 @@ def test_program_starts_as_a_pod_with_mounted_files(pki, tmp_path):
 
 # ---------------------------------------------------------------- the program on a real etcd
 
-def start_program(pki, etcd, tmp_path, name, extra):
-    """The program with kubeadm's flags (as test_apiserver_etcd starts it) plus ``extra``."""
-    port = free_port()
-    pkidir = tmp_path / name
-    (pkidir / "etcd").mkdir(parents=True)
-    files = {"ca.crt": pki.ca_file, "apiserver.crt": pki.server_cert_file, "apiserver.key": pki.server_key_file,
-             "etcd/ca.crt": etcd["ca"], "apiserver-etcd-client.crt": etcd["cert"],
-             "apiserver-etcd-client.key": etcd["key"]}
-    for dest, src in files.items():
-        shutil.copy(src, pkidir / dest)
-    argv = [sys.executable, os.path.join(DOUBLES, "kube_apiserver.py")] + \
-        kubeadm_flags(str(pkidir), etcd["url"], str(port)) + ["--bind-address=127.0.0.1"] + extra
-    env = dict(os.environ, PYTHONPATH=DOUBLES, SEED_COMPONENT_VERSION="v1.33.2")
-    env.pop("SEED_POD_MOUNTS", None)
-    with open(tmp_path / (name + ".log"), "wb") as log:
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return proc, port
-
-
-def wait_for(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.1)
-    return False
-
-
-@pytest.fixture
-def real_etcd(pki, tmp_path):
-    """A throw-away etcd with client certificates, as test_apiserver_etcd.py runs it."""
-    work = tmp_path / "etcd"
-    work.mkdir()
-    cert, key = pki.issue("etcd-server", [], server=True)
-    server_crt, server_key = pki.write("hardening-etcd-server.crt", cert), pki.write("hardening-etcd-server.key", key)
-    cert, key = pki.issue("kube-apiserver-etcd-client", [])
-    client_crt, client_key = pki.write("hardening-etcd-client.crt", cert), pki.write("hardening-etcd-client.key", key)
-    url, peer = "https://127.0.0.1:%d" % free_port(), "http://127.0.0.1:%d" % free_port()
-    with open(work / "etcd.log", "wb") as log:
-        proc = subprocess.Popen(
-            [ETCD_BINARY, "--name=test", "--data-dir=%s" % (work / "data"), "--listen-client-urls=" + url,
-             "--advertise-client-urls=" + url, "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
-             "--initial-cluster=test=" + peer, "--cert-file=" + server_crt, "--key-file=" + server_key,
-             "--client-cert-auth=true", "--trusted-ca-file=" + pki.ca_file, "--listen-metrics-urls=",
-             "--log-level=error"], stdout=subprocess.DEVNULL, stderr=log)
-    store = EtcdStore(url, pki.ca_file, client_crt, client_key)
-    try:
-        if not wait_for(lambda: store.health()[0]):
-            pytest.fail("etcd did not start: %s" % (work / "etcd.log").read_text()[-2000:])
-        yield {"url": url, "ca": pki.ca_file, "cert": client_crt, "key": client_key, "store": store}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.skipif(ETCD_BINARY is None, reason="etcd is not installed (apt-get install etcd-server)")
-def test_program_on_etcd_encrypts_and_audits(pki, real_etcd, tmp_path):
-    etcd = real_etcd
+def test_program_on_etcd_encrypts_and_audits(pki, etcd, tmp_path):
     enc = write(tmp_path, "enc.yaml", enc_config([{"aesgcm": {"keys": [{"name": "key1", "secret": KEY32}]}},
                                                   {"identity": {}}]))
     policy = write(tmp_path, "policy.yaml", POLICY)
     audit_log = tmp_path / "audit.log"
     extra = ["--encryption-provider-config=" + enc, "--audit-policy-file=" + policy, "--audit-log-path=" + str(audit_log),
              "--authentication-config=" + write(tmp_path, "authn.yaml", authn(ANON_HEALTH)), "--profiling=false"]
-    proc, port = start_program(pki, etcd, tmp_path, "hardened", extra)
+    proc, port = start_apiserver(pki, etcd, tmp_path, "hardened", extra)
     try:
         from seed_doubles.kube import Client
         cert, key = pki.issue("kubernetes-super-admin", ["system:masters"])
