@@ -32,7 +32,8 @@ def role_settings_spec(documents, entry_point="main"):
         if isinstance(document, str):
             # the files' text (query('ansible.builtin.file', ...)): parsed here, plain and fast
             try:
-                document = yaml.load(document, Loader=_Loader)  # nosec - a safe loader
+                # str.__str__: the C loader wants an exact str, not ansible-core's unsafe text before 2.19
+                document = yaml.load(str.__str__(document), Loader=_Loader)  # nosec - a safe loader
             except yaml.YAMLError as exc:
                 raise AnsibleFilterError("role_settings_spec: document %d is not YAML: %s" % (index, exc)) from exc
         specs = document.get("argument_specs") if isinstance(document, Mapping) else None

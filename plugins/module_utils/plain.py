@@ -19,5 +19,7 @@ def plain(value):
     if isinstance(value, float):
         return float(value)
     if isinstance(value, str):
-        return str(value)
+        # str.__str__, not str(): ansible-core before 2.19 marks lookup results unsafe, and str() of its
+        # AnsibleUnsafeText is that class again, which YAML dumpers do not know.
+        return str.__str__(value)
     return value

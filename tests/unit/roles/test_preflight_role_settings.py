@@ -48,7 +48,7 @@ def test_the_combined_spec_holds_each_role_option_as_its_role_declares_it():
     ({"control_plane_pod_security_enforce": "strict"},
      "value of control_plane_pod_security_enforce must be one of: privileged, baseline, restricted, got: strict"),
     ({"ingress_controller": "envoy"}, "value of ingress_controller must be one of"),
-    ({"nfs_server_exports": "/srv/nfs"}, "Elements value for option 'nfs_server_exports' is of type str"),
+    ({"nfs_server_exports": "/srv/nfs"}, "Elements value for option 'nfs_server_exports' is of type"),
     ({"keepalived_instances": [{"name": "x"}]}, "missing required arguments"),
 ])
 def test_a_bad_setting_of_another_role_is_reported(settings, error):
