@@ -84,18 +84,24 @@ DEFAULTS = {
     "nfs_server_exports": [{"path": "/srv/nfs/k8s"}],
     "nfs_provisioner_path": "/srv/nfs/k8s",
     "kube_packages_repo_key_fingerprints": ["DE15B14486CD377B9E876E1A234654DA9A296436"],
+    "container_runtime_source": None,  # None: offline when cluster_source is offline, else distro
+    "container_runtime_package": "",
+    "container_runtime_version": "",
 }
 
 # Per-host variables read from each host's hostvars (besides ansible_facts and the probe).
 HOST_KEYS = ("inventory_hostname", "ansible_host", "cluster_node_ip", "cluster_node_name")
 # Settings of other roles a host may override for itself (read from its hostvars, else the setting).
 ROLE_HOST_KEYS = ("cni_calico_mode", "cni_flannel_backend", "ingress_http_port", "ingress_https_port",
-                  "control_plane_ignore_preflight_errors", "worker_ignore_preflight_errors", "node_prep_firewall_extra_ports")
+                  "control_plane_ignore_preflight_errors", "worker_ignore_preflight_errors", "node_prep_firewall_extra_ports",
+                  "container_runtime_source", "container_runtime_package", "container_runtime_version")
 
 GROUPS = ("k8s_cluster", "control_plane", "workers", "apiserver_lb", "ingress", "nfs_server", "init")
 SOURCES = ("online", "mirror", "offline")
 # Kubernetes minors the collection renders and tests kubeadm configurations for (README, support matrix).
 SUPPORTED_MINORS = ((1, 28), (1, 36))
+# The first minor whose kubelet needs containerd 2.0 or later (1.35 is the last to support containerd 1.x).
+CONTAINERD2_MINOR = "1.36"
 # Group names of other tools and of the original notes, and the seed.kubeadm group each stands for.
 GROUP_ALIASES = {"master": "control_plane", "masters": "control_plane", "kube_control_plane": "control_plane",
                  "kube-master": "control_plane", "kube_master": "control_plane", "control-plane": "control_plane",
@@ -408,12 +414,40 @@ class _Cluster:
                 ports[host] = [_int(p) for p in s["preflight_required_ports_node"]]
             else:
                 ports[host] = []
-        return {"endpoints": _union(endpoints), "ports": ports}
+        return {"endpoints": _union(endpoints), "ports": ports, "package_index": self.package_index(),
+                "runtime_packages": dict((host, [self.runtime_package(host)]) for host in self.nodes)}
+
+    def runtime_source(self, host):
+        """Where a host's containerd comes from (container_runtime_source, defaulted as the role does)."""
+        return str(self._host_setting(host, "container_runtime_source")
+                   or ("offline" if self.s["cluster_source"] == "offline" else "distro"))
+
+    def runtime_package(self, host):
+        """The containerd package the container_runtime role installs on a host."""
+        return str(self._host_setting(host, "container_runtime_package")
+                   or ("containerd.io" if self.runtime_source(host) == "upstream" else "containerd"))
+
+    def package_index(self):
+        """The Kubernetes repository whose index one host reads (online and mirror sources): {host: {deb, rpm}}."""
+        s = self.s
+        names = SOURCE_VARS.get(s["cluster_source"])
+        if not _bool(s["cluster_source_check"]) or not names or not ver.k8s_version_valid(s["cluster_kubernetes_version"]):
+            return {}
+        parts = ver.k8s_version_parse(s["cluster_kubernetes_version"])
+        if not SUPPORTED_MINORS[0] <= (parts["major"], parts["minor"]) <= SUPPORTED_MINORS[1]:
+            return {}  # check_choices reports the minor
+        url = str(s[names[0]] or "").strip().rstrip("/")
+        readers = [h for h in self.control_plane + self.nodes if h in self.play_hosts]
+        if not url.startswith(("http://", "https://")) or not readers:
+            return {}
+        minor = "v%s" % parts["minor_version"]
+        return {readers[0]: {"deb": "%s/%s/deb/" % (url, minor), "rpm": "%s/%s/rpm/" % (url, minor), "package": "kubeadm"}}
 
     # ---- problems ------------------------------------------------------------------------------
     def problems(self):
         return (self.check_settings() + self.check_choices() + self.check_inventory() + self.check_groups()
-                + self.check_networks() + self.check_nodes() + self.check_running() + self.check_cgroup())
+                + self.check_networks() + self.check_nodes() + self.check_running() + self.check_cgroup()
+                + self.check_runtime() + self.check_patch())
 
     def check_settings(self):
         s = self.s
@@ -767,6 +801,69 @@ class _Cluster:
         return ["cluster_kubernetes_version: %s differs from the version the cluster runs (%s); kube_packages would swap kubeadm,"
                 " kubelet and kubectl without kubeadm upgrade; keep cluster_kubernetes_version: %s or %s" % (
                     _json(wanted), running, keep, UPGRADE_FIX)]
+
+    def check_runtime(self):
+        """Kubernetes 1.36 and later with containerd 1.x: pinned, installed, or what the host's sources offer."""
+        s = self.s
+        wanted = s["cluster_kubernetes_version"]
+        if not ver.k8s_version_valid(wanted) or ver.k8s_version_compare(wanted, CONTAINERD2_MINOR + ".0") < 0:
+            return []
+        need = ("the kubelet of Kubernetes %s and later needs containerd 2.0 or later (1.%d is the last minor that supports"
+                " containerd 1.x)" % (CONTAINERD2_MINOR, int(CONTAINERD2_MINOR.split(".")[1]) - 1))
+        p, pinned, found = [], {}, {"installed": {}, "offered": {}}
+        for host in self.nodes:
+            pin = str(self._host_setting(host, "container_runtime_version") or "").strip()
+            if pin.split(":", 1)[-1].startswith(("0.", "1.")):
+                pinned.setdefault(pin, []).append(host)
+                continue
+            probe = self._probe(host)
+            if not probe:
+                continue
+            name = self.runtime_package(host)
+            for how, key in (("installed", "running_versions"), ("offered", "candidate_versions")):
+                version = str((probe.get(key) or {}).get(name) or "")
+                if version:
+                    if version.startswith(("0.", "1.")):
+                        found[how].setdefault("%s %s" % (name, version), []).append(host)
+                    break
+
+        def listed(by_version):
+            return "; ".join("%s on %s" % (what, ", ".join(hosts)) for what, hosts in sorted(by_version.items()))
+
+        for pin in sorted(pinned):
+            p.append("container_runtime_version: %s pins containerd 1.x on %s and %s; pin a 2.x version or leave it empty,"
+                     " or keep cluster_kubernetes_version below %s" % (_json(pin), ", ".join(pinned[pin]), need, CONTAINERD2_MINOR))
+        if found["installed"]:
+            p.append("containerd 1.x is installed (%s) and %s; upgrade containerd to 2.x on these hosts first (the"
+                     " container_runtime role keeps an installed version), or keep cluster_kubernetes_version below %s" % (
+                         listed(found["installed"]), need, CONTAINERD2_MINOR))
+        if found["offered"]:
+            p.append("containerd 1.x is what the hosts' package sources offer (%s) and %s; set container_runtime_source:"
+                     " upstream, or offline with a bundle that carries containerd 2.x, or keep cluster_kubernetes_version below %s" % (
+                         listed(found["offered"]), need, CONTAINERD2_MINOR))
+        return p
+
+    def check_patch(self):
+        """A Kubernetes version the package source does not have (online and mirror: the index one host read)."""
+        s = self.s
+        wanted = s["cluster_kubernetes_version"]
+        for host, index in sorted(self.package_index().items()):
+            read = (self._probe(host) or {}).get("package_index") or {}
+            if not read.get("url"):
+                continue
+            var = SOURCE_VARS[s["cluster_source"]][0]
+            if _int(read.get("status")) == 404:
+                return ["cluster_kubernetes_version: %s; the package source (%s) has no repository for Kubernetes %s (HTTP 404"
+                        " for %s); pick a minor it serves or fix %s" % (wanted, var, wanted.rsplit(".", 1)[0], read["url"], var)]
+            versions = [str(v) for v in read.get("versions") or []]
+            if read.get("error") or wanted in versions:
+                continue
+            package = read.get("package") or "kubeadm"
+            offered = ("%s %s to %s" % (package, versions[0], versions[-1]) if len(versions) > 1
+                       else "%s %s" % (package, versions[0]) if versions else "no %s" % package)
+            return ["cluster_kubernetes_version: %s is not in the package source (%s: %s lists %s); set a version it has" % (
+                wanted, var, read["url"], offered)]
+        return []
 
     def check_cgroup(self):
         s = self.s

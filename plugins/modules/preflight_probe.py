@@ -15,6 +15,8 @@ description:
     changed - CPUs, memory, which of the given TCP ports already have a listener, whether the
     node is already part of a cluster - and opens (and closes) one TCP connection to each given
     endpoint (package repositories, registries, the API endpoint).
+  - Optionally reads the versions of a package in a repository's index over HTTP(S)
+    (O(package_index)) and the versions the host's own package sources offer (O(candidates)).
   - The connections run in parallel, so a blocked network costs one O(timeout), not one per endpoint.
   - With O(gather_subset) it also gathers facts, exactly as M(ansible.builtin.setup) does for that
     subset, and returns them as host facts, which saves the separate C(setup) round trip.
@@ -82,6 +84,37 @@ options:
       - Empty skips the read.
     type: path
     default: /etc/kubernetes/manifests/kube-apiserver.yaml
+  candidates:
+    description:
+      - Packages whose candidate version (what C(apt-get install) would install from the host's
+        configured package sources) is returned in RV(candidate_versions), read with
+        C(apt-cache policy). Hosts without C(apt-cache) return V(null) for each.
+    type: list
+    elements: str
+    default: []
+  package_index:
+    description:
+      - A package repository whose index is read over HTTP(S) for the versions of one package,
+        returned in RV(package_index). The host picks the URL of its own package format
+        (C(deb) when C(dpkg-query) exists, else C(rpm)).
+      - Empty (the default) reads nothing.
+    type: dict
+    default: {}
+    suboptions:
+      deb:
+        description:
+          - URL of a flat apt repository (the directory that holds C(Packages.gz) or C(Packages)).
+        type: str
+        default: ""
+      rpm:
+        description:
+          - URL of an rpm repository (the directory that holds C(repodata/repomd.xml)).
+        type: str
+        default: ""
+      package:
+        description: The package whose versions are listed.
+        type: str
+        default: kubeadm
   cgroup_root:
     description:
       - Mount point of the cgroup hierarchy; the host counts as cgroup v2 (unified) when
@@ -169,6 +202,36 @@ cgroup_v2:
   description: Whether the host runs the unified cgroup v2 hierarchy (C(cgroup.controllers) exists under O(cgroup_root)).
   returned: always
   type: bool
+candidate_versions:
+  description:
+    - Per O(candidates) entry the upstream version C(X.Y.Z) the host's package sources offer;
+      V(null) when none offers it, the index was never downloaded, or the host has no C(apt-cache).
+  returned: always
+  type: dict
+  sample: {"containerd": "1.7.24"}
+package_index:
+  description: What the index of O(package_index) lists; empty when O(package_index) is empty.
+  returned: always
+  type: dict
+  contains:
+    url:
+      description: The index read.
+      type: str
+    package:
+      description: O(package_index.package).
+      type: str
+    versions:
+      description: The upstream versions C(X.Y.Z) of the package in the index, sorted.
+      type: list
+      elements: str
+    status:
+      description: The HTTP status of a failed read (V(404) for a repository that does not exist), else V(0).
+      type: int
+    error:
+      description: Why the index could not be read (empty when it was).
+      type: str
+  sample: {"url": "https://pkgs.k8s.io/core:/stable:/v1.35/deb/Packages.gz", "package": "kubeadm",
+           "versions": ["1.35.0", "1.35.1"], "status": 0, "error": ""}
 ansible_facts:
   description: The facts of O(gather_subset), as M(ansible.builtin.setup) returns them.
   returned: when O(gather_subset) is not empty
@@ -176,14 +239,18 @@ ansible_facts:
   sample: {"ansible_os_family": "Debian", "ansible_default_ipv4": {"address": "10.0.0.5"}}
 """
 
+import gzip
 import os
 import re
 import socket
 import threading
+import xml.etree.ElementTree as ElementTree
+from urllib.error import HTTPError
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.facts import ansible_collector, default_collectors
 from ansible.module_utils.facts.namespace import PrefixFactNamespace
+from ansible.module_utils.urls import open_url
 
 # What ansible.builtin.setup gathers for the subset "min" (its minimal_gather_subset).
 MINIMAL_GATHER_SUBSET = frozenset(['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips',
@@ -259,6 +326,91 @@ def installed_versions(run, names, dpkg_query=None, rpm=None):
             if rc == 0 and out.strip():
                 result[name] = upstream_version(out.splitlines()[0])
     return result
+
+
+def candidate_versions(run, names, apt_cache=None):
+    """Upstream version apt would install per package name (None when none is offered)."""
+    result = dict((name, None) for name in names)
+    if not names or not apt_cache:
+        return result
+    current = None
+    for line in run([apt_cache, "policy"] + list(names))[1].splitlines():
+        if line[:1].strip() and line.rstrip().endswith(":"):
+            current = line.strip()[:-1]
+        elif current in result and line.strip().startswith("Candidate:"):
+            value = line.split(":", 1)[1].strip()
+            result[current] = None if value == "(none)" else upstream_version(value)
+    return result
+
+
+def _fetch(url, timeout):
+    data = open_url(url, timeout=timeout, follow_redirects="safe").read()
+    return gzip.decompress(data) if url.endswith(".gz") else data
+
+
+def deb_index_versions(text, package):
+    """Upstream versions of ``package`` in an apt Packages index."""
+    versions = set()
+    for stanza in re.split(r"\n\s*\n", text):
+        fields = dict(re.findall(r"(?m)^([A-Za-z0-9-]+):[ \t]*(.*)$", stanza))
+        if fields.get("Package") == package and upstream_version(fields.get("Version")):
+            versions.add(upstream_version(fields["Version"]))
+    return versions
+
+
+def rpm_primary_versions(data, package):
+    """Upstream versions of ``package`` in an rpm repository's primary.xml."""
+    versions = set()
+    for element in ElementTree.fromstring(data).iter():
+        if element.tag.endswith("}package") or element.tag == "package":
+            name = version = None
+            for child in element:
+                if child.tag.endswith("name"):
+                    name = (child.text or "").strip()
+                elif child.tag.endswith("version"):
+                    version = upstream_version(child.get("ver"))
+            if name == package and version:
+                versions.add(version)
+    return versions
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split("."))
+
+
+def index_versions(index, family, timeout):
+    """The versions of index["package"] in the repository of the host's package family (deb or rpm)."""
+    package = index.get("package") or "kubeadm"
+    base = str(index.get(family) or "")
+    entry = {"url": "", "package": package, "versions": [], "status": 0, "error": ""}
+    if not base:
+        return entry
+    base = base.rstrip("/") + "/"
+    try:
+        if family == "deb":
+            for name in ("Packages.gz", "Packages"):
+                entry["url"] = base + name
+                try:
+                    found = deb_index_versions(_fetch(entry["url"], timeout).decode("utf-8", "replace"), package)
+                    break
+                except HTTPError as exc:
+                    if exc.code != 404 or name == "Packages":
+                        raise
+        else:
+            entry["url"] = base + "repodata/repomd.xml"
+            repomd = ElementTree.fromstring(_fetch(entry["url"], timeout))
+            href = [loc.get("href") for data in repomd.iter() if data.tag.endswith("data") and data.get("type") == "primary"
+                    for loc in data if loc.tag.endswith("location")]
+            if not href:
+                raise ValueError("repodata/repomd.xml lists no primary index")
+            entry["url"] = base + href[0]
+            found = rpm_primary_versions(_fetch(entry["url"], timeout), package)
+        entry["versions"] = sorted(found, key=_version_key)
+    except HTTPError as exc:
+        entry.update(status=exc.code, error="HTTP %s" % exc.code)
+    except Exception as exc:  # pylint: disable=broad-except  # any failure is reported, never raised
+        entry["error"] = str(exc) or type(exc).__name__
+    return entry
 
 
 def manifest_image_version(path, component="kube-apiserver"):
@@ -347,6 +499,12 @@ def main():
             packages=dict(type="list", elements="str", default=[]),
             apiserver_manifest=dict(type="path", default="/etc/kubernetes/manifests/kube-apiserver.yaml"),
             cgroup_root=dict(type="path", default="/sys/fs/cgroup"),
+            candidates=dict(type="list", elements="str", default=[]),
+            package_index=dict(type="dict", default={}, options=dict(
+                deb=dict(type="str", default=""),
+                rpm=dict(type="str", default=""),
+                package=dict(type="str", default="kubeadm"),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -361,6 +519,8 @@ def main():
 
     running = installed_versions(run, params["packages"], module.get_bin_path("dpkg-query"), module.get_bin_path("rpm"))
     running["kube-apiserver"] = manifest_image_version(params["apiserver_manifest"])
+    index = params["package_index"] or {}
+    family = "deb" if module.get_bin_path("dpkg-query") else "rpm"
     extra = {}
     if params["gather_subset"]:
         extra["ansible_facts"] = gather_facts(module, params["gather_subset"], params["gather_timeout"])
@@ -373,6 +533,8 @@ def main():
         probes=probe_all(params["endpoints"], params["timeout"]),
         running_versions=running,
         cgroup_v2=cgroup_v2(params["cgroup_root"]),
+        candidate_versions=candidate_versions(run, params["candidates"], module.get_bin_path("apt-cache")),
+        package_index=index_versions(index, family, params["timeout"]) if index.get(family) else {},
         **extra
     )
 

@@ -222,12 +222,13 @@ def test_defaults_agree_with_the_roles():
     for role in os.listdir(os.path.join(REPO, "roles")):
         if os.path.exists(os.path.join(REPO, "roles", role, "defaults", "main.yml")):
             declared.update(defaults(role))
-    templated = {"preflight_kubelet_version", "preflight_required_ports_control_plane"}
+    templated = {"preflight_kubelet_version", "preflight_required_ports_control_plane", "container_runtime_source"}
     for name, value in cluster.DEFAULTS.items():
         assert name in declared, "%s is read by cluster.py but no role declares it" % name
         if name not in templated:
             assert declared[name] == value, name
     assert declared["preflight_kubelet_version"] == "{{ cluster_kubernetes_version }}"
+    assert declared["container_runtime_source"] == "{{ 'offline' if cluster_source == 'offline' else 'distro' }}"
 
 
 # --- probe inputs -----------------------------------------------------------------------------
@@ -586,3 +587,78 @@ def test_nfs_provisioner_path_is_checked_with_an_nfs_server(path, expected):
     hosts = dict(HOSTS, nfs="10.0.0.31")
     groups = {"control_plane": ["cp1"], "workers": ["w1"], "k8s_cluster": ["cp1", "w1"], "nfs_server": ["nfs"]}
     assert compute({"nfs_provisioner_path": path}, hosts=hosts, groups=groups)["problems"] == expected
+
+
+# --- containerd 2.x for Kubernetes 1.36 and later, a patch the package source does not have ----------
+NEED2 = ("the kubelet of Kubernetes 1.36 and later needs containerd 2.0 or later (1.35 is the last minor that supports"
+         " containerd 1.x)")
+
+
+def runtime(installed=None, offered=None, name="containerd"):
+    return probe(running_versions={"kubeadm": None, "kubelet": None, "kube-apiserver": None, name: installed},
+                 candidate_versions={name: offered})
+
+
+def test_containerd_1x_with_kubernetes_1_36():
+    v136 = {"cluster_kubernetes_version": "1.36.1"}
+    probes = {"cp1": runtime("1.7.24", "1.7.24"), "cp2": runtime(None, "1.6.20"), "cp3": runtime(None, "2.1.4"),
+              "w1": runtime("2.1.4", "1.7.24")}
+    assert compute(probes=probes)["problems"] == []
+    assert compute(v136, probes=probes)["problems"] == [
+        "containerd 1.x is installed (containerd 1.7.24 on cp1) and %s; upgrade containerd to 2.x on these hosts first"
+        " (the container_runtime role keeps an installed version), or keep cluster_kubernetes_version below 1.36" % NEED2,
+        "containerd 1.x is what the hosts' package sources offer (containerd 1.6.20 on cp2) and %s; set"
+        " container_runtime_source: upstream, or offline with a bundle that carries containerd 2.x, or keep"
+        " cluster_kubernetes_version below 1.36" % NEED2]
+    pinned = compute(dict(v136, container_runtime_version="1.7.*"), probes={})["problems"]
+    assert pinned == ['container_runtime_version: "1.7.*" pins containerd 1.x on cp1, cp2, cp3, w1 and %s; pin a 2.x'
+                      ' version or leave it empty, or keep cluster_kubernetes_version below 1.36' % NEED2]
+    assert compute(dict(v136, container_runtime_version="2.1.*"))["problems"] == []
+    # upstream: Docker's containerd.io is the package looked at
+    upstream = {h: runtime(None, "1.7.28", name="containerd.io") for h in HOSTS}
+    upstream["cp1"] = runtime(None, "1.6.20")
+    problems = compute(dict(v136, container_runtime_source="upstream"), probes=upstream)["problems"]
+    assert len(problems) == 1 and "cp1" not in problems[0]
+    assert "(containerd.io 1.7.28 on cp2, cp3, w1)" in problems[0]
+    assert compute(v136, probes=upstream)["problems"][0].count("containerd 1.6.20 on cp1") == 1
+    # a per-host source and package name
+    f = compute(v136, host_extra={"w1": {"container_runtime_package": "containerd2"}})
+    assert f["probe"]["runtime_packages"] == {"cp1": ["containerd"], "cp2": ["containerd"], "cp3": ["containerd"], "w1": ["containerd2"]}
+    offline = compute({"cluster_source": "offline"}, host_extra={"w1": {"container_runtime_source": "upstream"}})
+    assert offline["probe"]["runtime_packages"]["w1"] == ["containerd.io"] and offline["probe"]["runtime_packages"]["cp1"] == ["containerd"]
+
+
+def index(versions=(), status=0, error="", url="https://m.example/k8s/v1.35/deb/Packages.gz"):
+    return probe(package_index={"url": url, "package": "kubeadm", "versions": list(versions), "status": status, "error": error})
+
+
+def test_package_index_inputs():
+    mirror = {"cluster_source": "mirror", "cluster_mirror_package_url": "https://m.example/k8s/"}
+    assert compute(mirror)["probe"]["package_index"] == {"cp1": {
+        "deb": "https://m.example/k8s/v1.35/deb/", "rpm": "https://m.example/k8s/v1.35/rpm/", "package": "kubeadm"}}
+    assert list(compute(mirror, play_hosts=["w1", "cp3"])["probe"]["package_index"]) == ["cp3"]
+    assert compute(dict(mirror, cluster_source_check=False))["probe"]["package_index"] == {}
+    assert compute({"cluster_source": "offline"})["probe"]["package_index"] == {}
+    assert compute(dict(mirror, cluster_kubernetes_version="1.35"))["probe"]["package_index"] == {}
+    assert compute(dict(mirror, cluster_kubernetes_version="1.40.0"))["probe"]["package_index"] == {}
+    assert compute()["probe"]["package_index"]["cp1"]["deb"] == "https://pkgs.k8s.io/core:/stable:/v1.35/deb/"
+
+
+def test_a_patch_the_package_source_does_not_have():
+    mirror = {"cluster_source": "mirror", "cluster_mirror_package_url": "https://m.example/k8s",
+              "cluster_mirror_image_repository": "m.example/k8s"}
+    assert compute(mirror, probes={"cp1": index(["1.35.5", "1.35.6"])})["problems"] == []
+    assert compute(dict(mirror, cluster_kubernetes_version="1.35.9"), probes={"cp1": index(["1.35.0", "1.35.6"])})["problems"] == [
+        "cluster_kubernetes_version: 1.35.9 is not in the package source (cluster_mirror_package_url:"
+        " https://m.example/k8s/v1.35/deb/Packages.gz lists kubeadm 1.35.0 to 1.35.6); set a version it has"]
+    assert compute(mirror, probes={"cp1": index([])})["problems"] == [
+        "cluster_kubernetes_version: 1.35.6 is not in the package source (cluster_mirror_package_url:"
+        " https://m.example/k8s/v1.35/deb/Packages.gz lists no kubeadm); set a version it has"]
+    assert compute(mirror, probes={"cp1": index(status=404, error="HTTP 404", url="https://m.example/k8s/v1.35/deb/Packages")})[
+        "problems"] == ["cluster_kubernetes_version: 1.35.6; the package source (cluster_mirror_package_url) has no repository"
+                        " for Kubernetes 1.35 (HTTP 404 for https://m.example/k8s/v1.35/deb/Packages); pick a minor it serves"
+                        " or fix cluster_mirror_package_url"]
+    # unreachable (the endpoint check reports it), another host's index, or no index read: nothing here
+    assert compute(mirror, probes={"cp1": index(error="timed out")})["problems"] == []
+    assert compute(mirror, probes={"cp2": index([])})["problems"] == []
+    assert compute(mirror, probes={})["problems"] == []

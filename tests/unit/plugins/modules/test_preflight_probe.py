@@ -235,3 +235,124 @@ def test_manifest_image_version_with_a_digest_and_a_registry_port(tmp_path):
     manifest.write_text("spec:\n  containers:\n  - image: registry.local:5000/k8s/kube-apiserver:v1.35.6@sha256:%s\n"
                         % ("a" * 64))
     assert preflight_probe.manifest_image_version(str(manifest)) == "1.35.6"
+
+
+# --- candidate versions (containerd 1.x for Kubernetes 1.36) and a repository's package index -------
+APT_POLICY = """containerd:
+  Installed: (none)
+  Candidate: 1.7.24~ds1-6+deb13u1
+  Version table:
+     1.7.24~ds1-6+deb13u1 500
+        500 http://deb.debian.org/debian trixie/main amd64 Packages
+containerd.io:
+  Installed: (none)
+  Candidate: (none)
+  Version table:
+"""
+
+
+def test_candidate_versions_read_apt_cache_policy():
+    run = CommandRecorder((0, APT_POLICY))
+    assert preflight_probe.candidate_versions(run, ["containerd", "containerd.io", "runc"], apt_cache="/usr/bin/apt-cache") == {
+        "containerd": "1.7.24", "containerd.io": None, "runc": None}
+    assert run.seen == [["/usr/bin/apt-cache", "policy", "containerd", "containerd.io", "runc"]]
+    assert preflight_probe.candidate_versions(run, ["containerd"]) == {"containerd": None}
+    assert preflight_probe.candidate_versions(run, [], apt_cache="/usr/bin/apt-cache") == {}
+    assert len(run.seen) == 1
+    epoch = "containerd:\n  Installed: 1:2.1.4-1\n  Candidate: 1:2.1.4-1\n"
+    assert preflight_probe.candidate_versions(lambda args: (0, epoch), ["containerd"], apt_cache="a") == {"containerd": "2.1.4"}
+
+
+@pytest.mark.skipif(not __import__("shutil").which("apt-cache"), reason="needs a Debian-family host")
+def test_candidate_versions_with_the_real_apt_cache():
+    """An installed package is its own candidate when no source offers a newer one; an unknown one has none."""
+    result = preflight_probe.candidate_versions(run_for_real, ["dpkg", "no-such-package-seed"],
+                                                apt_cache=__import__("shutil").which("apt-cache"))
+    assert result["no-such-package-seed"] is None
+    assert result["dpkg"] and result["dpkg"].count(".") >= 1
+
+
+PACKAGES = """Package: kubeadm
+Version: 1.35.0-1.1
+Architecture: amd64
+
+Package: kubectl
+Version: 1.35.9-1.1
+
+Package: kubeadm
+Version: 1.35.10-1.1
+Architecture: amd64
+
+Package: kubeadm
+Version: 1.35.2-1.1
+"""
+
+PRIMARY = """<?xml version="1.0" encoding="UTF-8"?>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="3">
+<package type="rpm"><name>kubeadm</name><arch>x86_64</arch><version epoch="0" ver="1.35.1" rel="150500.1.1"/></package>
+<package type="rpm"><name>kubelet</name><arch>x86_64</arch><version epoch="0" ver="1.35.7" rel="150500.1.1"/></package>
+<package type="rpm"><name>kubeadm</name><arch>x86_64</arch><version epoch="0" ver="1.35.6" rel="150500.1.1"/></package>
+</metadata>
+"""
+
+REPOMD = """<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+  <data type="filelists"><location href="repodata/abc-filelists.xml.gz"/></data>
+  <data type="primary"><location href="repodata/def-primary.xml.gz"/></data>
+</repomd>
+"""
+
+
+@pytest.fixture(name="repo")
+def fixture_repo(tmp_path):
+    """A real HTTP server over a directory: v1.35/deb (Packages.gz), v1.34/deb (Packages only), v1.35/rpm."""
+    import functools
+    import gzip
+    import http.server
+    import threading
+    deb = tmp_path / "v1.35" / "deb"
+    deb.mkdir(parents=True)
+    (deb / "Packages.gz").write_bytes(gzip.compress(PACKAGES.encode()))
+    plain = tmp_path / "v1.34" / "deb"
+    plain.mkdir(parents=True)
+    (plain / "Packages").write_text(PACKAGES.replace("1.35.", "1.34."))
+    repodata = tmp_path / "v1.35" / "rpm" / "repodata"
+    repodata.mkdir(parents=True)
+    (repodata / "repomd.xml").write_text(REPOMD)
+    (repodata / "def-primary.xml.gz").write_bytes(gzip.compress(PRIMARY.encode()))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_index_versions_of_deb_and_rpm_repositories(repo):
+    deb = preflight_probe.index_versions({"deb": repo + "/v1.35/deb/", "package": "kubeadm"}, "deb", 5)
+    assert deb == {"url": repo + "/v1.35/deb/Packages.gz", "package": "kubeadm",
+                   "versions": ["1.35.0", "1.35.2", "1.35.10"], "status": 0, "error": ""}
+    plain = preflight_probe.index_versions({"deb": repo + "/v1.34/deb", "package": "kubectl"}, "deb", 5)
+    assert plain["url"] == repo + "/v1.34/deb/Packages" and plain["versions"] == ["1.34.9"]
+    rpm = preflight_probe.index_versions({"rpm": repo + "/v1.35/rpm/", "package": "kubeadm"}, "rpm", 5)
+    assert rpm["url"] == repo + "/v1.35/rpm/repodata/def-primary.xml.gz"
+    assert rpm["versions"] == ["1.35.1", "1.35.6"] and rpm["error"] == ""
+
+
+def test_index_versions_report_a_missing_repository_and_an_unreachable_one(repo):
+    missing = preflight_probe.index_versions({"deb": repo + "/v1.99/deb/", "package": "kubeadm"}, "deb", 5)
+    assert missing["status"] == 404 and missing["error"] == "HTTP 404" and missing["versions"] == []
+    assert missing["url"] == repo + "/v1.99/deb/Packages"
+    gone = preflight_probe.index_versions({"rpm": "http://127.0.0.1:%d/v1.35/rpm/" % _free_port()}, "rpm", 2)
+    assert gone["status"] == 0 and gone["error"] and gone["versions"] == []
+    assert preflight_probe.index_versions({"deb": "", "rpm": repo}, "deb", 5)["url"] == ""
+
+
+def test_module_reads_the_index_of_its_own_package_family(repo):
+    family = "deb" if __import__("shutil").which("dpkg-query") else "rpm"
+    result = _run({"package_index": {family: repo + "/v1.35/%s/" % family}, "candidates": ["no-such-package-seed"]})
+    assert result["package_index"]["versions"][0] == "1.35.0"
+    assert result["candidate_versions"] == {"no-such-package-seed": None}
+    assert _run({})["package_index"] == {}
