@@ -22,6 +22,8 @@ import re
 import pytest
 import yaml
 
+from unit_helpers import task_files as _task_files, tasks_of as _tasks
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 SECRET_MODULES = {
@@ -60,32 +62,6 @@ TASK_KEYWORDS = {
 }
 NOT_PRINTED = {"name", "when", "changed_when", "failed_when", "until", "register", "tags", "no_log", "notify",
                "listen", "delegate_to", "run_once", "become", "check_mode", "loop_control"}
-
-
-def _task_files():
-    for base in ("roles", "playbooks"):
-        for root, _dirs, files in os.walk(os.path.join(REPO, base)):
-            if base == "roles" and os.path.basename(root) not in ("tasks", "handlers"):
-                continue
-            for name in sorted(files):
-                if name.endswith((".yml", ".yaml")):
-                    yield os.path.join(root, name)
-
-
-def _tasks(items, where):
-    """Every task (blocks opened) of a task list or a playbook."""
-    for item in items or []:
-        if not isinstance(item, dict):
-            continue
-        if "hosts" in item or "import_playbook" in item or "ansible.builtin.import_playbook" in item:
-            for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
-                yield from _tasks(item.get(section), where)
-            continue
-        if any(key in item for key in ("block", "rescue", "always")):
-            for section in ("block", "rescue", "always"):
-                yield from _tasks(item.get(section), where)
-            continue
-        yield where, item
 
 
 def _action(task):
@@ -228,10 +204,12 @@ def test_the_allowed_tasks_still_exist():
 
 
 @pytest.mark.parametrize("path, name", [
-    ("roles/worker/tasks/main.yml", "Create a short-lived bootstrap token on the control-plane host"),
+    ("roles/worker/tasks/main.yml", "Create a short-lived bootstrap token on the control-plane host"
+     " - tries at most {{ cluster_network_tries }}"),
     ("roles/control_plane/tasks/controller_kubeconfig.yml", "Write the admin kubeconfig on the controller (0600, server = the API endpoint)"),
     ("roles/keepalived/tasks/main.yml", "Read or generate the VRRP authentication secrets"),
-    ("roles/control_plane/tasks/kubeadm.yml", "Upload the control-plane certificates with a fresh certificate key"),
+    ("roles/control_plane/tasks/kubeadm.yml", "Upload the control-plane certificates with a fresh certificate key"
+     " - tries at most {{ cluster_network_tries }}"),
 ])
 def test_a_task_that_loses_no_log_is_caught(path, name):
     def drop_no_log(where, data):

@@ -150,3 +150,30 @@ def closed_port():
 
 # What connecting to a closed port raises, as this platform words it.
 REFUSED = "[Errno %d] %s" % (errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+
+def task_files(repo=None):
+    """Every task file of the roles (tasks/, handlers/) and every playbook of playbooks/."""
+    for base in ("roles", "playbooks"):
+        for root, _dirs, files in os.walk(os.path.join(repo or repo_path(), base)):
+            if base == "roles" and os.path.basename(root) not in ("tasks", "handlers"):
+                continue
+            for name in sorted(files):
+                if name.endswith((".yml", ".yaml")):
+                    yield os.path.join(root, name)
+
+
+def tasks_of(items, where):
+    """Every task (blocks opened) of a task list or a playbook."""
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        if "hosts" in item or "import_playbook" in item or "ansible.builtin.import_playbook" in item:
+            for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
+                yield from tasks_of(item.get(section), where)
+            continue
+        if any(key in item for key in ("block", "rescue", "always")):
+            for section in ("block", "rescue", "always"):
+                yield from tasks_of(item.get(section), where)
+            continue
+        yield where, item
