@@ -161,6 +161,11 @@ def _int(value, default=0):
         return default
 
 
+def _supported(parts):
+    """Whether a parsed Kubernetes version is of a minor in SUPPORTED_MINORS."""
+    return SUPPORTED_MINORS[0] <= (parts["major"], parts["minor"]) <= SUPPORTED_MINORS[1]
+
+
 def _registry_server(name):
     return "https://" + ("registry-1.docker.io" if name == "docker.io" else name)
 
@@ -434,7 +439,7 @@ class _Cluster:
         if not _bool(s["cluster_source_check"]) or not names or not ver.k8s_version_valid(s["cluster_kubernetes_version"]):
             return {}
         parts = ver.k8s_version_parse(s["cluster_kubernetes_version"])
-        if not SUPPORTED_MINORS[0] <= (parts["major"], parts["minor"]) <= SUPPORTED_MINORS[1]:
+        if not _supported(parts):
             return {}  # check_choices reports the minor
         url = str(s[names[0]] or "").strip().rstrip("/")
         readers = [h for h in self.control_plane + self.nodes if h in self.play_hosts]
@@ -532,7 +537,7 @@ class _Cluster:
         if parts:
             minor = (parts["major"], parts["minor"])
             low, high = SUPPORTED_MINORS
-            if not low <= minor <= high:
+            if not _supported(parts):
                 p.append("cluster_kubernetes_version: %s is Kubernetes %d.%d, which seed.kubeadm does not support"
                          " (%d.%d to %d.%d); choose a release in that range" % ((s["cluster_kubernetes_version"],) + minor + low + high))
         pod, svc = net.network(s["cluster_pod_subnet"]), net.network(s["cluster_service_subnet"])
@@ -806,8 +811,9 @@ class _Cluster:
         """Kubernetes 1.36 and later with containerd 1.x: pinned, installed, or what the host's sources offer."""
         s = self.s
         wanted = s["cluster_kubernetes_version"]
-        if not ver.k8s_version_valid(wanted) or ver.k8s_version_compare(wanted, CONTAINERD2_MINOR + ".0") < 0:
-            return []
+        if not ver.k8s_version_valid(wanted) or ver.k8s_version_compare(wanted, CONTAINERD2_MINOR + ".0") < 0 \
+                or not _supported(ver.k8s_version_parse(wanted)):
+            return []  # an unsupported minor: check_choices reports it
         need = ("the kubelet of Kubernetes %s and later needs containerd 2.0 or later (1.%d is the last minor that supports"
                 " containerd 1.x)" % (CONTAINERD2_MINOR, int(CONTAINERD2_MINOR.split(".")[1]) - 1))
         p, pinned, found = [], {}, {"installed": {}, "offered": {}}

@@ -614,6 +614,8 @@ def test_containerd_1x_with_kubernetes_1_36():
     assert pinned == ['container_runtime_version: "1.7.*" pins containerd 1.x on cp1, cp2, cp3, w1 and %s; pin a 2.x'
                       ' version or leave it empty, or keep cluster_kubernetes_version below 1.36' % NEED2]
     assert compute(dict(v136, container_runtime_version="2.1.*"))["problems"] == []
+    # an unsupported minor is reported as such, not with containerd on top
+    assert len(compute({"cluster_kubernetes_version": "1.40.0"}, probes=probes)["problems"]) == 1
     # upstream: Docker's containerd.io is the package looked at
     upstream = {h: runtime(None, "1.7.28", name="containerd.io") for h in HOSTS}
     upstream["cp1"] = runtime(None, "1.6.20")
