@@ -64,10 +64,13 @@ ensure_docker() {
   fi
 }
 
-# ensure_host_images SUITE...: build the local systemd host images that are missing.
+# ensure_host_images SUITE...: build the local systemd host images that are missing (and what the
+# scenarios need on the controller besides Docker).
 ensure_host_images() {
   local suite
   ensure_docker
+  # the node scenario reaches one host over SSH (ssh, ssh-keyscan on the controller)
+  apt_install openssh-client || return 1
   for suite in "$@"; do
     docker image inspect "seed-kubeadm-host:$suite" >/dev/null 2>&1 && continue
     apt_install debootstrap
