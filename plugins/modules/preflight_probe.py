@@ -244,7 +244,7 @@ import os
 import re
 import socket
 import threading
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from urllib.error import HTTPError
 
 from ansible.module_utils.basic import AnsibleModule
