@@ -103,7 +103,9 @@ options:
     suboptions:
       deb:
         description:
-          - URL of a flat apt repository (the directory that holds C(Packages.gz) or C(Packages)).
+          - URL of a flat apt repository (the directory that holds C(Packages.gz), C(Packages.xz)
+            or C(Packages)). The repository counts as missing (RV(package_index.status) V(404))
+            only when none of these and neither C(InRelease) nor C(Release) exists.
         type: str
         default: ""
       rpm:
@@ -240,6 +242,7 @@ ansible_facts:
 """
 
 import gzip
+import lzma
 import os
 import re
 import socket
@@ -345,7 +348,13 @@ def candidate_versions(run, names, apt_cache=None):
 
 def _fetch(url, timeout):
     data = open_url(url, timeout=timeout, follow_redirects="safe").read()
-    return gzip.decompress(data) if url.endswith(".gz") else data
+    if url.endswith(".gz"):
+        return gzip.decompress(data)
+    return lzma.decompress(data) if url.endswith(".xz") else data
+
+
+# The index files of a flat apt repository, in the order they are tried.
+DEB_INDEXES = ("Packages.gz", "Packages.xz", "Packages")
 
 
 def deb_index_versions(text, package):
@@ -388,14 +397,26 @@ def index_versions(index, family, timeout):
     base = base.rstrip("/") + "/"
     try:
         if family == "deb":
-            for name in ("Packages.gz", "Packages"):
+            found = None
+            for name in DEB_INDEXES:
                 entry["url"] = base + name
                 try:
                     found = deb_index_versions(_fetch(entry["url"], timeout).decode("utf-8", "replace"), package)
                     break
                 except HTTPError as exc:
-                    if exc.code != 404 or name == "Packages":
+                    if exc.code != 404:
                         raise
+            if found is None:
+                # No index under a known name: a missing repository only when it has no Release either.
+                for name in ("InRelease", "Release"):
+                    try:
+                        _fetch(base + name, timeout)
+                    except HTTPError as exc:
+                        if exc.code != 404:
+                            raise
+                        continue
+                    raise ValueError("%s has %s but none of %s" % (base, name, ", ".join(DEB_INDEXES)))
+                raise HTTPError(entry["url"], 404, "Not Found", None, None)
         else:
             entry["url"] = base + "repodata/repomd.xml"
             repomd = ElementTree.fromstring(_fetch(entry["url"], timeout))

@@ -316,6 +316,13 @@ def fixture_repo(tmp_path):
     plain = tmp_path / "v1.34" / "deb"
     plain.mkdir(parents=True)
     (plain / "Packages").write_text(PACKAGES.replace("1.35.", "1.34."))
+    xz_only = tmp_path / "v1.33" / "deb"
+    xz_only.mkdir(parents=True)
+    (xz_only / "Packages.xz").write_bytes(__import__("lzma").compress(PACKAGES.replace("1.35.", "1.33.").encode()))
+    odd = tmp_path / "v1.32" / "deb"
+    odd.mkdir(parents=True)
+    (odd / "InRelease").write_text("signed Release\n")
+    (odd / "Packages.bz2").write_bytes(b"not read")
     repodata = tmp_path / "v1.35" / "rpm" / "repodata"
     repodata.mkdir(parents=True)
     (repodata / "repomd.xml").write_text(REPOMD)
@@ -336,6 +343,8 @@ def test_index_versions_of_deb_and_rpm_repositories(repo):
                    "versions": ["1.35.0", "1.35.2", "1.35.10"], "status": 0, "error": ""}
     plain = preflight_probe.index_versions({"deb": repo + "/v1.34/deb", "package": "kubectl"}, "deb", 5)
     assert plain["url"] == repo + "/v1.34/deb/Packages" and plain["versions"] == ["1.34.9"]
+    xz_only = preflight_probe.index_versions({"deb": repo + "/v1.33/deb/", "package": "kubeadm"}, "deb", 5)
+    assert xz_only["url"] == repo + "/v1.33/deb/Packages.xz" and xz_only["versions"] == ["1.33.0", "1.33.2", "1.33.10"]
     rpm = preflight_probe.index_versions({"rpm": repo + "/v1.35/rpm/", "package": "kubeadm"}, "rpm", 5)
     assert rpm["url"] == repo + "/v1.35/rpm/repodata/def-primary.xml.gz"
     assert rpm["versions"] == ["1.35.1", "1.35.6"] and rpm["error"] == ""
@@ -345,6 +354,9 @@ def test_index_versions_report_a_missing_repository_and_an_unreachable_one(repo)
     missing = preflight_probe.index_versions({"deb": repo + "/v1.99/deb/", "package": "kubeadm"}, "deb", 5)
     assert missing["status"] == 404 and missing["error"] == "HTTP 404" and missing["versions"] == []
     assert missing["url"] == repo + "/v1.99/deb/Packages"
+    # a repository that exists (it has a Release) but whose index is under another name: unknown, not missing
+    odd = preflight_probe.index_versions({"deb": repo + "/v1.32/deb/", "package": "kubeadm"}, "deb", 5)
+    assert odd["status"] == 0 and "has InRelease but none of Packages.gz, Packages.xz, Packages" in odd["error"]
     gone = preflight_probe.index_versions({"rpm": "http://127.0.0.1:%d/v1.35/rpm/" % _free_port()}, "rpm", 2)
     assert gone["status"] == 0 and gone["error"] and gone["versions"] == []
     assert preflight_probe.index_versions({"deb": "", "rpm": repo}, "deb", 5)["url"] == ""
