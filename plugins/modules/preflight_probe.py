@@ -430,7 +430,7 @@ def index_versions(index, family, timeout):
     except HTTPError as exc:
         entry.update(status=exc.code, error="HTTP %s" % exc.code)
     except Exception as exc:  # pylint: disable=broad-except  # any failure is reported, never raised
-        entry["error"] = str(exc) or type(exc).__name__
+        entry["error"] = str(exc) or exc.__class__.__name__
     return entry
 
 
