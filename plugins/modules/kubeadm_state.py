@@ -78,7 +78,8 @@ cluster:
     - C(established) is true when the C(kubeadm-config) ConfigMap was read through the local API
       server or the kubeconfig's server, C(via) names the kubeconfig that could read it.
     - C(done) lists the C(kubeadm init) results seen in the cluster (C(upload-config),
-      C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)); null when only C(kubelet.conf)
+      C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)); null when one of them could not
+      be read with a clear answer (found or not found), or when only C(kubelet.conf)
       could read the cluster (a node may not read those objects, so they are unknown).
   returned: always
   type: dict
@@ -200,12 +201,20 @@ def ask_cluster(kdir, node_name, api_port, timeout, others=()):
                 # DaemonSets are not theirs to read: what init finished is unknown from here.
                 cluster['done'] = None
                 return cluster, node, nodes
+            # A marker is there (200) or not (404); a read without a clear answer (no answer in
+            # time, 429, 5xx) makes what init finished unknown: a busy API server must not look
+            # like an init that stopped half-way, or the next run would re-run init phases on it.
             for phase, marker in INIT_MARKERS:
                 try:
-                    if kubeapi.request(creds, marker, server=server, timeout=timeout)[0] == 200:
-                        cluster['done'].append(phase)
-                except kubeapi.ApiUnreachable:
-                    pass
+                    status = kubeapi.request(creds, marker, server=server, timeout=timeout)[0]
+                except kubeapi.ApiUnreachable as exc:
+                    status = str(exc)
+                if status == 200:
+                    cluster['done'].append(phase)
+                elif status != 404:
+                    cluster['errors'].append('%s: %s' % (marker, 'HTTP %s' % status if isinstance(status, int) else status))
+                    cluster['done'] = None
+                    break
             nodes = dict((other, node_status(creds, server, other, timeout)) for other in others)
             return cluster, node, nodes
     return cluster, node, nodes

@@ -246,3 +246,31 @@ def test_an_etcd_without_its_ca_is_reported(cluster):
     result = cluster.state()
     assert result['etcd'] == {'members': None, 'member': None, 'error': "[Errno 2] No such file or directory: '%s'"
                               % os.path.join(cluster.kdir, 'pki', 'etcd', 'ca.crt')}
+
+
+@pytest.mark.parametrize("failure", ["unreachable", 429, 503])
+def test_a_marker_read_without_a_clear_answer_leaves_what_init_finished_unknown(cluster, monkeypatch, failure):
+    """A busy API server (no answer in time, 429, 5xx) while the markers are read must not look like an
+    init that stopped half-way: the plan would re-run init phases on a running cluster."""
+    cluster.kubeconfig('admin.conf', 'kubernetes-admin', ['kubeadm:cluster-admins'])
+    cluster.cluster_admins_binding()
+    cluster.configmap('kube-system', 'kubeadm-config', {'ClusterConfiguration': CLUSTER_CONFIGURATION})
+    for collection, obj in MARKERS:
+        cluster.admin.create(collection, obj)
+    real = kubeadm_state.kubeapi.request
+    busy = kubeadm_state.INIT_MARKERS[1][1]
+
+    def request(creds, path, *args, **kwargs):
+        if path == busy:
+            if failure == "unreachable":
+                raise kubeadm_state.kubeapi.ApiUnreachable("%s: timed out" % path)
+            return failure, {}
+        return real(creds, path, *args, **kwargs)
+
+    monkeypatch.setattr(kubeadm_state.kubeapi, "request", request)
+    facts = cluster.state()['cluster']
+    assert facts['established'] is True and facts['done'] is None
+    assert facts['errors'] == ['%s: %s' % (busy, '%s: timed out' % busy if failure == "unreachable" else 'HTTP %s' % failure)]
+    # the same cluster read cleanly: both markers there
+    monkeypatch.setattr(kubeadm_state.kubeapi, "request", real)
+    assert cluster.state()['cluster']['done'] == ['upload-config', 'bootstrap-token']
