@@ -100,8 +100,9 @@ GROUPS = ("k8s_cluster", "control_plane", "workers", "apiserver_lb", "ingress", 
 SOURCES = ("online", "mirror", "offline")
 # Kubernetes minors the collection renders and tests kubeadm configurations for (README, support matrix).
 SUPPORTED_MINORS = ((1, 28), (1, 36))
-# The first minor whose kubelet needs containerd 2.0 or later (1.35 is the last to support containerd 1.x).
+# The first minor whose kubelet needs containerd 2.0 or later, and the last that supports containerd 1.x.
 CONTAINERD2_MINOR = "1.36"
+LAST_CONTAINERD1_MINOR = "1.35"
 # Group names of other tools and of the original notes, and the seed.kubeadm group each stands for.
 GROUP_ALIASES = {"master": "control_plane", "masters": "control_plane", "kube_control_plane": "control_plane",
                  "kube-master": "control_plane", "kube_master": "control_plane", "control-plane": "control_plane",
@@ -814,8 +815,8 @@ class _Cluster:
         if not ver.k8s_version_valid(wanted) or ver.k8s_version_compare(wanted, CONTAINERD2_MINOR + ".0") < 0 \
                 or not _supported(ver.k8s_version_parse(wanted)):
             return []  # an unsupported minor: check_choices reports it
-        need = ("the kubelet of Kubernetes %s and later needs containerd 2.0 or later (1.%d is the last minor that supports"
-                " containerd 1.x)" % (CONTAINERD2_MINOR, int(CONTAINERD2_MINOR.split(".")[1]) - 1))
+        need = ("the kubelet of Kubernetes %s and later needs containerd 2.0 or later (%s is the last minor that supports"
+                " containerd 1.x)" % (CONTAINERD2_MINOR, LAST_CONTAINERD1_MINOR))
         p, pinned, found = [], {}, {"installed": {}, "offered": {}}
         for host in self.nodes:
             pin = str(self._host_setting(host, "container_runtime_version") or "").strip()
@@ -853,7 +854,7 @@ class _Cluster:
         """A Kubernetes version the package source does not have (online and mirror: the index one host read)."""
         s = self.s
         wanted = s["cluster_kubernetes_version"]
-        for host, index in sorted(self.package_index().items()):
+        for host in sorted(self.package_index()):
             read = (self._probe(host) or {}).get("package_index") or {}
             if not read.get("url"):
                 continue

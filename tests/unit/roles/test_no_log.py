@@ -51,8 +51,7 @@ ALLOWED = {
     ("roles/keepalived/tasks/main.yml", "Check the VRRP instances and their secrets"):
         "seed.kubeadm.keepalived_problems only measures the secrets' length; hiding its sentences would hide the fix",
     ("roles/preflight/tasks/vrrp.yml", "Keep what keepalived would refuse here"):
-        "keeps keepalived_problems (sentences that only measure the secrets' length) and counts the instances;"
-        " hiding them would hide the fix",
+        "keeps keepalived_problems, sentences that only measure the secrets' length; hiding them would hide the fix",
 }
 JINJA_NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*(?:\.\w+|\[['\"]\w+['\"]\])*)")
 JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
