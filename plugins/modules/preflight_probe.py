@@ -387,6 +387,35 @@ def _version_key(version):
     return tuple(int(part) for part in version.split("."))
 
 
+def _deb_index(base, package, timeout):
+    """(URL read, versions) of a flat apt repository; HTTP 404 only when it has no index and no Release."""
+    for name in DEB_INDEXES:
+        try:
+            return base + name, deb_index_versions(_fetch(base + name, timeout).decode("utf-8", "replace"), package)
+        except HTTPError as exc:
+            if exc.code != 404:
+                raise
+    for name in ("InRelease", "Release"):
+        try:
+            _fetch(base + name, timeout)
+        except HTTPError as exc:
+            if exc.code != 404:
+                raise
+            continue
+        raise ValueError("%s has %s but none of %s" % (base, name, ", ".join(DEB_INDEXES)))
+    raise HTTPError(base + DEB_INDEXES[-1], 404, "Not Found", None, None)
+
+
+def _rpm_index(base, package, timeout):
+    """(URL read, versions) of an rpm repository: repodata/repomd.xml, then the primary index it names."""
+    repomd = ElementTree.fromstring(_fetch(base + "repodata/repomd.xml", timeout))
+    href = [loc.get("href") for data in repomd.iter() if data.tag.endswith("data") and data.get("type") == "primary"
+            for loc in data if loc.tag.endswith("location")]
+    if not href:
+        raise ValueError("repodata/repomd.xml lists no primary index")
+    return base + href[0], rpm_primary_versions(_fetch(base + href[0], timeout), package)
+
+
 def index_versions(index, family, timeout):
     """The versions of index["package"] in the repository of the host's package family (deb or rpm)."""
     package = index.get("package") or "kubeadm"
@@ -395,40 +424,12 @@ def index_versions(index, family, timeout):
     if not base:
         return entry
     base = base.rstrip("/") + "/"
+    entry["url"] = base + (DEB_INDEXES[-1] if family == "deb" else "repodata/repomd.xml")
     try:
-        if family == "deb":
-            found = None
-            for name in DEB_INDEXES:
-                entry["url"] = base + name
-                try:
-                    found = deb_index_versions(_fetch(entry["url"], timeout).decode("utf-8", "replace"), package)
-                    break
-                except HTTPError as exc:
-                    if exc.code != 404:
-                        raise
-            if found is None:
-                # No index under a known name: a missing repository only when it has no Release either.
-                for name in ("InRelease", "Release"):
-                    try:
-                        _fetch(base + name, timeout)
-                    except HTTPError as exc:
-                        if exc.code != 404:
-                            raise
-                        continue
-                    raise ValueError("%s has %s but none of %s" % (base, name, ", ".join(DEB_INDEXES)))
-                raise HTTPError(entry["url"], 404, "Not Found", None, None)
-        else:
-            entry["url"] = base + "repodata/repomd.xml"
-            repomd = ElementTree.fromstring(_fetch(entry["url"], timeout))
-            href = [loc.get("href") for data in repomd.iter() if data.tag.endswith("data") and data.get("type") == "primary"
-                    for loc in data if loc.tag.endswith("location")]
-            if not href:
-                raise ValueError("repodata/repomd.xml lists no primary index")
-            entry["url"] = base + href[0]
-            found = rpm_primary_versions(_fetch(entry["url"], timeout), package)
+        entry["url"], found = (_deb_index if family == "deb" else _rpm_index)(base, package, timeout)
         entry["versions"] = sorted(found, key=_version_key)
     except HTTPError as exc:
-        entry.update(status=exc.code, error="HTTP %s" % exc.code)
+        entry.update(url=exc.filename or entry["url"], status=exc.code, error="HTTP %s" % exc.code)
     except Exception as exc:  # pylint: disable=broad-except  # any failure is reported, never raised
         entry["error"] = str(exc) or exc.__class__.__name__
     return entry
