@@ -215,7 +215,7 @@ scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '
 # timers, the doubles' start-up), so a third lane shortens the run on two cores. Scenarios use separate networks, subnets and
 # container names, so they do not meet; only the machine's CPUs are shared.
 # SEED_TEST_BACKGROUND: another list of background scenarios (space-separated).
-read -r -a BACKGROUND_SCENARIOS <<<"${SEED_TEST_BACKGROUND:-orchestration upgrade ha_lb}"
+read -r -a BACKGROUND_SCENARIOS <<<"${SEED_TEST_BACKGROUND:-orchestration faults upgrade ha_lb}"
 declare -A bg_pid=() bg_start=()
 
 scenario_runnable() { # scenario_runnable S: 0 to run, 77 (and a SKIPPED line) when it cannot here
