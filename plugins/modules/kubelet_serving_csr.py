@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, Seed developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kubelet_serving_csr
+short_description: Approve the kubelets' serving certificate requests that match the inventory
+version_added: 0.3.0
+description:
+  - With C(serverTLSBootstrap) in the KubeletConfiguration, each kubelet asks the cluster CA for
+    its serving certificate (port 10250) with a CertificateSigningRequest for the signer
+    C(kubernetes.io/kubelet-serving). kube-controller-manager signs such a request once it is
+    approved, but never approves one itself; this module is the approval step.
+  - Approves a pending request only when it comes from the node it names (C(spec.username)
+    C(system:node:<name>), group C(system:nodes)), the node is one of O(nodes), its subject is
+    C(CN=system:node:<name>, O=system:nodes), its usages are those of a serving certificate
+    (digital signature and server auth, plus key encipherment for an RSA key), and every IP
+    address and DNS name it asks for is one O(nodes) gives that node. The approval is the
+    C(Approved) condition C(kubectl certificate approve) would add, with reason
+    C(SeedKubeadmApprove).
+  - A request that fails a check stays pending and is returned in RV(refused) with the reasons
+    (a warning names it); requests of other signers and requests already approved, denied or
+    failed are left alone.
+  - With O(timeout) above 0, asks again every O(poll_interval) seconds until each node of
+    O(expect) has an approved serving request, and fails after O(timeout) seconds naming the
+    nodes still without one and the reasons of their refused requests. An API server that does
+    not answer is asked again until then.
+  - Standard library and C(cryptography) on the node (no Kubernetes client package needed).
+author:
+  - Seed developers (!UNKNOWN)
+extends_documentation_fragment:
+  - seed.kubeadm.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Check mode approves nothing and does not wait; RV(approved) lists what would be approved.
+  diff_mode:
+    support: none
+requirements:
+  - cryptography (python3-cryptography) on the node
+options:
+  nodes:
+    description:
+      - Node names, each with the IP addresses and DNS names its serving certificate may carry
+        (its cluster address and its node name, as the kubelet reports them as C(InternalIP) and
+        C(Hostname)).
+    type: dict
+    required: true
+  expect:
+    description:
+      - Nodes among O(nodes) that must end with an approved serving request (nodes without a
+        serving certificate yet). Only read with O(timeout) above 0.
+    type: list
+    elements: str
+    default: []
+  kubeconfig:
+    description: Kubeconfig on the node allowed to list and approve certificate signing requests.
+    type: path
+    default: /etc/kubernetes/admin.conf
+  timeout:
+    description: Upper bound, in seconds, of the wait for the requests of O(expect). V(0) looks once.
+    type: int
+    default: 0
+  poll_interval:
+    description: Seconds between two looks.
+    type: float
+    default: 2
+  request_timeout:
+    description: Seconds to wait for each answer of the API server.
+    type: int
+    default: 10
+"""
+
+EXAMPLES = r"""
+- name: Approve the serving certificate requests of the nodes that have none yet (at most 2 minutes)
+  seed.kubeadm.kubelet_serving_csr:
+    nodes:
+      cp1: [10.0.0.11, cp1]
+      w1: [10.0.0.21, w1]
+    expect: [w1]
+    timeout: 120
+  delegate_to: cp1
+  run_once: true
+"""
+
+RETURN = r"""
+approved:
+  description: The requests approved (in check mode, those that would be).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The CertificateSigningRequest's name.
+      type: str
+    node:
+      description: The node that asked.
+      type: str
+  sample: [{name: csr-7xk2p, node: w1}]
+refused:
+  description: Pending serving requests left pending, each with why.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The CertificateSigningRequest's name.
+      type: str
+    node:
+      description: The node named by its requester, when it is a node.
+      type: str
+    problems:
+      description: The checks it failed.
+      type: list
+      elements: str
+  sample: [{name: csr-9a8b7, node: w1, problems: ["it asks for 192.0.2.9, which the inventory does not give node w1 (it has 10.0.0.21, w1)"]}]
+waiting:
+  description: Nodes of O(expect) without an approved serving request when the module returned.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import datetime
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.seed.kubeadm.plugins.module_utils import kubeapi
+from ansible_collections.seed.kubeadm.plugins.module_utils import kubelet_csr
+
+
+def _api_error(what, code, obj):
+    message = obj if isinstance(obj, str) else (obj or {}).get('message', '')
+    return kubeapi.ApiUnreachable('%s: HTTP %s %s' % (what, code, message))
+
+
+def look(creds, nodes, check_mode, timeout, decided_nodes):
+    """One pass: approve what passes, return (approved, refused); adds nodes with an approval to decided_nodes."""
+    code, listed = kubeapi.request(creds, kubelet_csr.CSR_PATH, timeout=timeout)
+    if code != 200 or not isinstance(listed, dict):
+        raise _api_error('GET %s' % kubelet_csr.CSR_PATH, code, listed)
+    approved, refused = [], []
+    for obj in listed.get('items') or []:
+        if (obj.get('spec') or {}).get('signerName') != kubelet_csr.SIGNER:
+            continue
+        name = (obj.get('metadata') or {}).get('name', '')
+        node = kubelet_csr.requester(obj)
+        if 'Approved' in kubelet_csr.conditions(obj):
+            decided_nodes.add(node)
+            continue
+        if kubelet_csr.decided(obj):
+            continue
+        found = kubelet_csr.problems(obj, nodes)
+        if found:
+            refused.append({'name': name, 'node': node, 'problems': found})
+            continue
+        if not check_mode:
+            now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+            body = kubelet_csr.approved(obj, 'The node %s asked for its own addresses and names (seed.kubeadm).' % node, now)
+            path = '%s/%s/approval' % (kubelet_csr.CSR_PATH, name)
+            code, answer = kubeapi.request(creds, path, timeout=timeout, method='PUT', body=body)
+            if code == 409:  # changed since it was read: the next pass sees it again
+                continue
+            if code not in (200, 201):
+                raise _api_error('PUT %s' % path, code, answer)
+        decided_nodes.add(node)
+        approved.append({'name': name, 'node': node})
+    return approved, refused
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            nodes=dict(type='dict', required=True),
+            expect=dict(type='list', elements='str', default=[]),
+            kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
+            timeout=dict(type='int', default=0),
+            poll_interval=dict(type='float', default=2),
+            request_timeout=dict(type='int', default=10),
+        ),
+        supports_check_mode=True,
+    )
+    if not kubelet_csr.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'))
+    p = module.params
+    nodes = dict((str(k), [str(v) for v in (vals or [])]) for k, vals in p['nodes'].items())
+    unknown = [n for n in p['expect'] if n not in nodes]
+    if unknown:
+        module.fail_json(msg='expect: %s not among nodes' % ', '.join(unknown))
+    try:
+        creds = kubeapi.read_kubeconfig(p['kubeconfig'])
+    except (IOError, OSError, ValueError) as exc:
+        module.fail_json(msg='cannot read kubeconfig %s: %s' % (p['kubeconfig'], exc))
+    deadline = time.time() + max(p['timeout'], 0)
+    approved, decided_nodes = [], set()
+    while True:
+        try:
+            now_approved, refused = look(creds, nodes, module.check_mode, p['request_timeout'], decided_nodes)
+        except kubeapi.ApiUnreachable as exc:
+            # Asked again while the wait lasts (an API server restarting, the VIP moving).
+            if module.check_mode or time.time() + p['poll_interval'] >= deadline:
+                module.fail_json(msg='the API server did not answer: %s' % exc, approved=approved, refused=[],
+                                 waiting=[n for n in p['expect'] if n not in decided_nodes])
+            time.sleep(p['poll_interval'])
+            continue
+        approved.extend(now_approved)
+        waiting = [n for n in p['expect'] if n not in decided_nodes]
+        if module.check_mode or not waiting or p['timeout'] <= 0 or time.time() >= deadline:
+            break
+        time.sleep(p['poll_interval'])
+    for item in refused:
+        module.warn('left pending: %s of %s: %s' % (item['name'], item['node'] or 'a non-node', '; '.join(item['problems'])))
+    result = dict(changed=bool(approved), approved=approved, refused=refused, waiting=waiting)
+    if p['timeout'] > 0 and waiting and not module.check_mode:
+        reasons = ['%s (%s)' % (r['name'], '; '.join(r['problems'])) for r in refused if r['node'] in waiting]
+        module.fail_json(msg='no approved serving certificate request from %s after %d s%s; the kubelet of each makes one'
+                         ' at start when serverTLSBootstrap is true in its configuration' % (
+                             ', '.join(waiting), p['timeout'], ('; refused: ' + ', '.join(reasons)) if reasons else ''), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
