@@ -4,7 +4,9 @@
 Behaviour derived from upstream kubernetes/kubernetes (cmd/kubelet/app: flag parsing and the
 start-up sequence; pkg/kubelet/apis/config + staging k8s.io/kubelet/config/v1beta1: the
 KubeletConfiguration fields and defaults, failCgroupV1; pkg/kubelet/certificate/bootstrap: TLS
-bootstrap; pkg/kubelet/config: static pods and mirror pods; pkg/kubelet/nodestatus and
+bootstrap; pkg/kubelet/certificate/kubelet.go + staging/src/k8s.io/client-go/util/certificate
+(certificate_manager.go, certificate_store.go, csr/csr.go): the serving certificate of
+serverTLSBootstrap; pkg/kubelet/config: static pods and mirror pods; pkg/kubelet/nodestatus and
 kubelet_node_status.go: the Node object) and from the kubelet.service / 10-kubeadm.conf files of
 kubernetes/release that run it.
 
@@ -26,6 +28,23 @@ Emulated:
   kubernetes.io/kube-apiserver-client-kubelet, named node-csr-<digest>; waits for the certificate;
   writes pki/kubelet-client-<date>.pem (0600) + the kubelet-client-current.pem link and the
   kubeconfig (0600) pointing at it.
+* server TLS bootstrap, only with serverTLSBootstrap: true (or --rotate-server-certificates; with the
+  RotateKubeletServerCertificate gate turned off that is upstream's validation error, exit 1), in a
+  thread of its own (ServingCertManager): no CSR until a Node status update returned addresses with
+  an IP (1.31+; any address up to 1.30 or with the deprecated AllowDNSOnlyNodeCSR gate); then a new
+  ECDSA P-256 key and a CSR with generateName csr-, signer kubernetes.io/kubelet-serving,
+  CN=system:node:<node> O=system:nodes, DNS SANs from the Hostname/InternalDNS/ExternalDNS addresses and IP SANs from InternalIP/ExternalIP
+  (deduplicated, sorted), usages digital signature + server auth (+ key encipherment for RSA only),
+  created with the kubelet's own kubeconfig credentials; waits (up to 15 min per attempt) for
+  Approved + certificate, Denied / Failed / deletion / another UID end the attempt; attempts are
+  retried after 2, 4, 8, 16 s (+ up to 10 % jitter), then every 32 s; the pair is stored as
+  <cert-dir>/kubelet-server-<local date>.pem (certificate then key, 0600) and the absolute
+  kubelet-server-current.pem link (cert-dir: --cert-dir, default /var/lib/kubelet/pki). A restarted
+  kubelet loads kubelet-server-current.pem (else tlsCertFile/tlsPrivateKeyFile, else
+  kubelet-server.crt/.key) and requests nothing while it is valid, holds the template's CN, O, DNS
+  names and IPs, and its rotation deadline (70-90 % of its lifetime after notBefore, jittered)
+  has not passed; at the deadline, or when the Node's addresses change so that the certificate no
+  longer covers them, it rotates the same way. A stored pair that does not load is fatal at start.
 * static pods from staticPodPath (see seed_doubles.pods): image pulled through containerd,
   command run as a host process in its own transient systemd unit, restarted with upstream's
   crash-loop back-off (10 s doubling to 300 s), restarted on a manifest change, stopped when the
@@ -40,13 +59,19 @@ Emulated:
   kubernetes.io/config.hash / config.mirror / config.source / config.seen and a Node owner reference,
   replaced when the hash changes, deleted when the manifest is gone, their status kept current.
 * /var/lib/seed-doubles/kubelet-effective.json: the flags given, the config file read, the effective
-  configuration (defaults < file < flags), strict-decoding findings, node name and IP.
+  configuration (defaults < file < flags), strict-decoding findings, node name and IP; with server
+  TLS bootstrap, "serverCertificate": the last CSR name, its phase (Loaded, Pending, Issued, Denied,
+  Failed, NotSigned, StoreFailed), the SANs requested, the certificate path and notAfter (no key
+  material).
 
 NOT emulated: pods from the API (DaemonSets, Deployments: nothing but static pods runs), CNI and pod
 networking (Ready does not wait for a CNI configuration), the secured kubelet API on 10250 and the
-read-only port, certificate rotation and server TLS bootstrap, volumes, resource limits, liveness
-kills, eviction, image garbage collection, --config-dir drop-ins beyond a shallow merge, the CRI
-socket (containerRuntimeEndpoint is recorded, containerd is driven with ctr).
+read-only port (the serving certificate is only written to disk, nothing serves it; no self-signed
+kubelet.crt without serverTLSBootstrap), client certificate rotation (rotateCertificates: the client
+certificate is only bootstrapped), the certificate manager's CSR watch (the serving CSR is polled
+every second), its v1beta1 CSR API fallback and metrics, volumes, resource limits, liveness kills,
+eviction, image garbage collection, --config-dir drop-ins beyond a shallow merge, the CRI socket
+(containerRuntimeEndpoint is recorded, containerd is driven with ctr).
 """
 
 import base64
@@ -54,8 +79,10 @@ import copy
 import datetime
 import hashlib
 import http.server
+import ipaddress
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -79,6 +106,8 @@ VERSION = "v0.0.0"
 EFFECTIVE_FILE = os.environ.get("SEED_KUBELET_EFFECTIVE", "/var/lib/seed-doubles/kubelet-effective.json")
 SETTINGS_FILE = os.environ.get("SEED_KUBELET_SETTINGS", "/etc/seed-doubles/kubelet.json")
 SIGNER_NAME = "kubernetes.io/kube-apiserver-client-kubelet"
+SERVING_SIGNER_NAME = "kubernetes.io/kubelet-serving"
+CSR_PATH = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
 GROUP_VERSION = "kubelet.config.k8s.io/v1beta1"
 CONFIG_DEPRECATION = ("This parameter should be set via the config file specified by the Kubelet's "
                       "--config flag. See https://kubernetes.io/docs/tasks/administer-cluster/"
@@ -921,12 +950,14 @@ def make_csr(key, node):
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
-def csr_usages(key):
+def csr_usages(key, auth="client auth"):
+    """client-go util/certificate DefaultKubeletClientGetUsages / DefaultKubeletServingGetUsages:
+    digital signature (+ key encipherment for an RSA key only) + client auth or server auth."""
     from cryptography.hazmat.primitives.asymmetric import rsa
-    usages = ["digital signature", "client auth"]
+    usages = ["digital signature"]
     if isinstance(key, rsa.RSAPrivateKey):
         usages.append("key encipherment")
-    return usages
+    return usages + [auth]
 
 
 def digested_name(public_key, common_name, organizations, usages):
@@ -989,7 +1020,7 @@ def bootstrap_client_cert(kubeconfig_path, bootstrap_path, cert_dir, node, clien
     key = load_or_generate_key(key_path)
     obj = csr_object(key, node)
     name = obj["metadata"]["name"]
-    base = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    base = CSR_PATH
     try:
         client.create(base, obj)
     except kube.ApiError as exc:
@@ -1027,17 +1058,36 @@ def bootstrap_client_cert(kubeconfig_path, bootstrap_path, cert_dir, node, clien
     return True
 
 
-def write_cert_store(cert_dir, cert_pem, key_bytes):
-    """pki/kubelet-client-<date>.pem (certificate + key, 0600) and the -current.pem link to it."""
-    stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime())
-    dated = os.path.join(cert_dir, "kubelet-client-%s.pem" % stamp)
-    _write_private(dated, cert_pem.rstrip(b"\n") + b"\n" + key_bytes)
-    current = os.path.join(cert_dir, "kubelet-client-current.pem")
-    tmp = current + ".seed-tmp"
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    os.symlink(dated, tmp)
-    os.replace(tmp, current)
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
+
+
+def _first_pem_block(data, what):
+    """The first PEM block of ``data`` (pem.Decode), newline-terminated; ValueError without one."""
+    match = _PEM_BLOCK.search(data if isinstance(data, bytes) else data.encode())
+    if match is None:
+        raise ValueError("invalid %s data" % what)
+    return match.group(0).replace(b"\r\n", b"\n") + b"\n"
+
+
+def write_cert_store(cert_dir, cert_pem, key_bytes, prefix="kubelet-client"):
+    """fileStore.Update (client-go util/certificate/certificate_store.go): <cert dir>/<prefix>-<local
+    time YYYY-MM-DD-HH-MM-SS>.pem holding the first certificate block then the key block (0600), and
+    <prefix>-current.pem, a symlink to its absolute path, replaced through <prefix>-updated.pem."""
+    cert_block = _first_pem_block(cert_pem, "certificate")
+    key_block = _first_pem_block(key_bytes, "key")
+    os.makedirs(cert_dir, mode=0o755, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime())
+    dated = os.path.abspath(os.path.join(cert_dir, "%s-%s.pem" % (prefix, stamp)))
+    _write_private(dated, cert_block + key_block)
+    current = os.path.join(cert_dir, prefix + "-current.pem")
+    updated = os.path.join(cert_dir, prefix + "-updated.pem")
+    for link in (current, updated):
+        if os.path.lexists(link) and not os.path.islink(link):
+            raise RuntimeError('expected "%s" to be a symlink but it is a file' % link)
+    if os.path.lexists(updated):
+        os.unlink(updated)
+    os.symlink(dated, updated)
+    os.replace(updated, current)
     return current
 
 
@@ -1054,6 +1104,382 @@ def write_bootstrapped_kubeconfig(path, server, ca_pem, pem_path):
            "users": [{"name": "default-auth", "user": {"client-certificate": pem_path, "client-key": pem_path}}]}
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     _write_private(path, yaml.safe_dump(cfg, default_flow_style=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# server TLS bootstrap: the serving certificate manager (pkg/kubelet/certificate/kubelet.go
+# NewKubeletServerCertificateManager; staging/src/k8s.io/client-go/util/certificate:
+# certificate_manager.go, certificate_store.go, csr/csr.go)
+
+
+def server_tls_bootstrap_enabled(cfg):
+    """pkg/kubelet/kubelet.go: kubeCfg.ServerTLSBootstrap and the RotateKubeletServerCertificate
+    feature gate (beta, default on)."""
+    gates = cfg.get("featureGates") or {}
+    return bool(cfg.get("serverTLSBootstrap")) and gates.get("RotateKubeletServerCertificate", True) is not False
+
+
+def server_tls_bootstrap_error(cfg):
+    """ValidateKubeletConfiguration (pkg/kubelet/apis/config/validation): serverTLSBootstrap needs the
+    RotateKubeletServerCertificate gate; the error, or None."""
+    if cfg.get("serverTLSBootstrap") and (cfg.get("featureGates") or {}).get("RotateKubeletServerCertificate") is False:
+        return "invalid configuration: serverTLSBootstrap true requires feature gate RotateKubeletServerCertificate"
+    return None
+
+
+def parse_ip_sloppy(value):
+    """k8s.io/utils/net ParseIPSloppy: an ipaddress address or None; IPv4 parts may carry leading
+    zeros (read as decimal), no IPv6 zone; an IPv4-mapped IPv6 address is the IPv4 address."""
+    if re.fullmatch(r"[0-9]+(\.[0-9]+){3}", value):
+        parts = [int(p) for p in value.split(".")]
+        return ipaddress.IPv4Address(".".join(map(str, parts))) if max(parts) <= 255 else None
+    if "%" in value:
+        return None
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
+
+
+def addresses_to_hostnames_and_ips(addresses):
+    """addressesToHostnamesAndIPs: DNS names from Hostname (unless it is an IP), InternalDNS and
+    ExternalDNS; IPs from InternalIP / ExternalIP (and an IP Hostname); empty addresses skipped;
+    deduplicated by the address text; both sorted (IPs by their text form)."""
+    dns, ips = set(), set()
+    for address in addresses or []:
+        value, kind = address.get("address") or "", address.get("type")
+        if not value:
+            continue
+        if kind == "Hostname":
+            (ips if parse_ip_sloppy(value) is not None else dns).add(value)
+        elif kind in ("ExternalIP", "InternalIP"):
+            if parse_ip_sloppy(value) is not None:
+                ips.add(value)
+        elif kind in ("ExternalDNS", "InternalDNS"):
+            dns.add(value)
+    return sorted(dns), sorted((str(parse_ip_sloppy(v)) for v in ips))
+
+
+def serving_template(node, addresses, minor, feature_gates=None):
+    """newGetTemplateFn: the CSR template (CN system:node:<node>, O system:nodes, SANs from the
+    Node's addresses), or None while there is nothing to request for: from 1.31 at least one IP is
+    required unless the deprecated AllowDNSOnlyNodeCSR gate (default off) is on; up to 1.30 any
+    address will do."""
+    dns, ips = addresses_to_hostnames_and_ips(addresses)
+    enough = bool(ips)
+    if minor < 31 or (feature_gates or {}).get("AllowDNSOnlyNodeCSR"):
+        enough = enough or bool(dns)
+    if not enough:
+        return None
+    return {"commonName": "system:node:" + node, "organizations": ["system:nodes"], "dnsNames": dns,
+            "ipAddresses": ips}
+
+
+def make_serving_csr(key, template):
+    """cert.MakeCSRFromTemplate: PEM CSR with the template's subject (O then CN, as pkix.Name orders
+    them) and, when it has any, one non-critical SAN extension with the DNS names then the IPs."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in template["organizations"]] +
+                        [x509.NameAttribute(NameOID.COMMON_NAME, template["commonName"])])
+    builder = x509.CertificateSigningRequestBuilder().subject_name(subject)
+    sans = [x509.DNSName(d) for d in template["dnsNames"]] + \
+        [x509.IPAddress(ipaddress.ip_address(ip)) for ip in template["ipAddresses"]]
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def serving_csr_object(key, template):
+    """csr.RequestCertificate with no name: metadata.generateName "csr-", signer
+    kubernetes.io/kubelet-serving, no expirationSeconds (username, groups, uid and extra are the API
+    server's to fill in)."""
+    return {"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+            "metadata": {"generateName": "csr-"},
+            "spec": {"request": base64.b64encode(make_serving_csr(key, template)).decode(),
+                     "signerName": SERVING_SIGNER_NAME, "usages": csr_usages(key, "server auth")}}
+
+
+def _not_after(cert):
+    return getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+
+
+def _not_before(cert):
+    return getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
+
+
+def load_cert_store(cert_dir, prefix, cert_file="", key_file=""):
+    """fileStore recover + Current (certificate_store.go): (certificate, path) from
+    <prefix>-current.pem (certificate block then key block; an interrupted update's
+    <prefix>-updated.pem link is renamed to it first), else from cert_file + key_file (the
+    tlsCertFile / tlsPrivateKeyFile fields), else <prefix>.crt + <prefix>.key in the cert dir; None
+    when none of them exists; ValueError when the one found does not load."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    current = os.path.join(cert_dir, prefix + "-current.pem")
+    updated = os.path.join(cert_dir, prefix + "-updated.pem")
+    if not os.path.exists(current) and os.path.islink(updated):
+        os.replace(updated, current)
+    candidates = [(current, current), (cert_file, key_file),
+                  (os.path.join(cert_dir, prefix + ".crt"), os.path.join(cert_dir, prefix + ".key"))]
+    for cert_path, key_path in candidates:
+        if not cert_path or not key_path or not os.path.exists(cert_path) or not os.path.exists(key_path):
+            continue
+        try:
+            with open(cert_path, "rb") as handle:
+                cert_data = handle.read()
+            with open(key_path, "rb") as handle:
+                key_data = handle.read()
+            if cert_path == key_path:  # the pair file: first block the certificate, second the key
+                blocks = [m.group(0) for m in _PEM_BLOCK.finditer(cert_data)]
+                if len(blocks) < 2:
+                    raise ValueError("could not decode the second block from %s from expected PEM format" % cert_path)
+                cert_data, key_data = blocks[0], blocks[1]
+            cert = x509.load_pem_x509_certificate(cert_data)
+            key = serialization.load_pem_private_key(key_data, None)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ValueError("could not convert data from %s into cert/key pair: %s" % (cert_path, exc))
+        der = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        if cert.public_key().public_bytes(*der) != key.public_key().public_bytes(*der):
+            raise ValueError("could not convert data from %s into cert/key pair: private key does not match "
+                             "public key" % cert_path)
+        return cert, cert_path
+    return None
+
+
+class CertificateWaitError(Exception):
+    pass
+
+
+class ServingCertManager:
+    """certificate.Manager of the kubelet's serving certificate, run in a thread of its own.
+
+    As upstream's manager.run: every second, the next rotation deadline is computed (now when there
+    is no valid certificate or the one there lacks the CN, O, DNS names or IPs the template asks
+    for, else 70-90 % of its lifetime after notBefore); waiting for it is cut short when the
+    template changes and the certificate no longer satisfies it; no CSR is made while there is no
+    template (no Node addresses observed yet). A rotation generates a new ECDSA P-256 key, creates
+    the CSR (generateName csr-) with the kubelet's client and waits up to 15 minutes for it to be
+    Approved and issued (a Denied or Failed condition, a deletion or a changed UID end the wait);
+    failed rotations are retried with wait.Backoff{2s, x2, jitter 0.1, 5 steps}, then every 32 s.
+    The issued certificate is stored as kubelet-server-<date>.pem + kubelet-server-current.pem.
+    The CSR is polled (GET every ``poll`` seconds) where upstream watches it."""
+
+    PREFIX = "kubelet-server"
+    WAIT_TIMEOUT = 15 * 60.0  # certificateWaitTimeout
+    BACKOFF = (2.0, 2.0, 0.1, 5)  # wait.Backoff{Duration, Factor, Jitter, Steps} of manager.run
+    POLL_INFINITE = 32.0  # wait.PollInfiniteWithContext(ctx, 32*time.Second, m.rotateCerts)
+    PERIOD = 1.0  # wait.UntilWithContext(..., time.Second) and the template check
+
+    def __init__(self, node, cert_dir, cfg, minor, client_fn, get_addresses, stop_event=None, poll=1.0,
+                 sleep=None, now=time.time, rand=random.random, on_status=None):
+        self.node, self.cert_dir, self.cfg, self.minor = node, cert_dir, cfg, minor
+        self.client_fn, self.get_addresses = client_fn, get_addresses
+        self.stop_event = stop_event or threading.Event()
+        self.poll, self.now, self.rand = poll, now, rand
+        self.sleep = sleep or self.stop_event.wait
+        self.on_status = on_status
+        self.thread = None
+        self.last_request = None
+        self.status = {"enabled": True, "certificate": None, "csr": None, "phase": None}
+        loaded = load_cert_store(cert_dir, self.PREFIX, cfg.get("tlsCertFile") or "", cfg.get("tlsPrivateKeyFile") or "")
+        self.cert = None
+        if loaded is not None and _not_after(loaded[0]).timestamp() > self.now():
+            self.cert = loaded[0]
+            self.status.update(certificate=loaded[1], phase="Loaded")
+        # getCurrentCertificateOrBootstrap: no (valid) certificate and no bootstrap pair: rotate at once
+        self.force_rotation = self.cert is None
+        self._status()
+
+    # -- state (for kubelet-effective.json: nothing secret)
+    def _status(self, **changes):
+        self.status.update(changes)
+        if self.cert is not None:
+            self.status["notAfter"] = _not_after(self.cert).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.on_status is not None:
+            try:
+                self.on_status(dict(self.status))
+            except Exception as exc:  # noqa: BLE001 - recording must not stop the manager
+                log("E", "Could not record the serving certificate state", err=repr(exc))
+
+    def stopped(self):
+        return self.stop_event.is_set()
+
+    def template(self):
+        return serving_template(self.node, self.get_addresses(), self.minor, self.cfg.get("featureGates"))
+
+    def satisfies(self, template):
+        """certSatisfiesTemplateLocked: extra SANs or orgs in the certificate do not matter."""
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+        if self.cert is None:
+            return False
+        if template is None:
+            return True
+        subject = self.cert.subject
+        cns = [a.value for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        if (cns[0] if cns else "") != template["commonName"]:
+            return False
+        orgs = {a.value for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)}
+        try:
+            sans = self.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns = set(sans.get_values_for_type(x509.DNSName))
+            ips = {str(parse_ip_sloppy(str(ip))) for ip in sans.get_values_for_type(x509.IPAddress)}
+        except x509.ExtensionNotFound:
+            dns, ips = set(), set()
+        return set(template["dnsNames"]) <= dns and set(template["ipAddresses"]) <= ips and \
+            set(template["organizations"]) <= orgs
+
+    def next_rotation_deadline(self):
+        """nextRotationDeadline + jitteryDuration: notBefore + (0.7 .. 0.9) x lifetime."""
+        if self.force_rotation:
+            self.force_rotation = False
+            return self.now()
+        if not self.satisfies(self.template()):
+            return self.now()
+        start, end = _not_before(self.cert).timestamp(), _not_after(self.cert).timestamp()
+        total = end - start
+        deadline = start + total * (1.0 + 0.2 * self.rand()) - total * 0.3
+        log("I", "Certificate rotation deadline determined", logger=SERVING_SIGNER_NAME,
+            expiration=_not_after(self.cert).isoformat(),
+            deadline=datetime.datetime.fromtimestamp(deadline, datetime.timezone.utc).isoformat())
+        return deadline
+
+    def _template_changed(self):
+        """The dynamic-template check: the certificate does not satisfy the template and it is not
+        the template last requested."""
+        template = self.template()
+        return not self.satisfies(template) and template != self.last_request
+
+    # -- one rotation (rotateCerts)
+    def rotate_certs(self):
+        """True when a new certificate was stored; False (logged) otherwise."""
+        log("I", "Rotating certificates", logger=SERVING_SIGNER_NAME)
+        template = self.template()
+        if template is None:
+            log("E", "Unable to generate a certificate signing request", logger=SERVING_SIGNER_NAME,
+                err="unable to create a csr, no template available")
+            return False
+        key = generate_key()
+        client = self.client_fn() if self.client_fn is not None else None
+        if client is None:
+            log("E", "Unable to load a client to request certificates", logger=SERVING_SIGNER_NAME)
+            return False
+        try:
+            created = client.create(CSR_PATH, serving_csr_object(key, template))
+        except (kube.ApiError, OSError, ssl.SSLError) as exc:
+            log("E", "Failed while requesting a signed certificate from the control plane",
+                logger=SERVING_SIGNER_NAME, err="cannot create certificate signing request: %s" % exc)
+            return False
+        meta = created.get("metadata") or {}
+        name, uid = meta.get("name", ""), meta.get("uid", "")
+        self.last_request = template
+        self._status(csr=name, phase="Pending", dnsNames=template["dnsNames"], ipAddresses=template["ipAddresses"])
+        try:
+            cert_pem = self.wait_for_certificate(client, name, uid, template)
+        except CertificateWaitError as exc:
+            log("E", "Certificate request was not signed", logger=SERVING_SIGNER_NAME, err=str(exc))
+            phase = "Denied" if "is denied" in str(exc) else "Failed" if "request failed" in str(exc) else "NotSigned"
+            self._status(phase=phase)
+            return False
+        try:
+            path = write_cert_store(self.cert_dir, cert_pem, key_pem(key), self.PREFIX)
+            from cryptography import x509
+            self.cert = x509.load_pem_x509_certificate(_first_pem_block(cert_pem, "certificate"))
+        except (OSError, ValueError, RuntimeError) as exc:
+            log("E", "Unable to store the new cert/key pair", logger=SERVING_SIGNER_NAME, err=str(exc))
+            self._status(phase="StoreFailed")
+            return False
+        log("I", "Stored the kubelet serving certificate", logger=SERVING_SIGNER_NAME, csr=name, path=path)
+        self._status(phase="Issued", certificate=path)
+        return True
+
+    def wait_for_certificate(self, client, name, uid, template):
+        """csr.WaitForCertificate: the issued PEM once the CSR is Approved and has a certificate."""
+        deadline = self.now() + self.WAIT_TIMEOUT
+        while True:
+            if self.stopped():
+                raise CertificateWaitError("context canceled")
+            wanted = self.template()
+            if wanted != template and not self.satisfies(wanted):
+                # the template goroutine cancels a request that no longer matches what is wanted
+                raise CertificateWaitError("context canceled")
+            try:
+                csr = client.get(CSR_PATH + "/" + name)
+            except kube.ApiError as exc:
+                if exc.status == 404:
+                    raise CertificateWaitError('csr "%s" was deleted' % name)
+                csr = None
+            except (OSError, ssl.SSLError):
+                csr = None
+            if csr is not None:
+                if uid and (csr.get("metadata") or {}).get("uid") != uid:
+                    raise CertificateWaitError('csr "%s" changed UIDs' % name)
+                status = csr.get("status") or {}
+                approved = False
+                for cond in status.get("conditions") or []:
+                    if cond.get("type") == "Denied":
+                        raise CertificateWaitError("certificate signing request is denied, reason: %s, message: %s"
+                                                   % (cond.get("reason", ""), cond.get("message", "")))
+                    if cond.get("type") == "Failed":
+                        raise CertificateWaitError("certificate signing request failed, reason: %s, message: %s"
+                                                   % (cond.get("reason", ""), cond.get("message", "")))
+                    if cond.get("type") == "Approved":
+                        approved = True
+                if approved and status.get("certificate"):
+                    return base64.b64decode(status["certificate"])
+            if self.now() >= deadline:
+                raise CertificateWaitError("timed out waiting for the condition")
+            self.sleep(self.poll)
+
+    # -- the loop (manager.run)
+    def rotate_round(self):
+        """One run of the rotate func: wait for the deadline, then rotate with back-off."""
+        deadline = self.next_rotation_deadline()
+        while self.now() < deadline:
+            if self.stopped():
+                return
+            if self._template_changed():
+                log("I", "Certificate template changed, rotating", logger=SERVING_SIGNER_NAME)
+                break
+            self.sleep(min(self.PERIOD, max(0.0, deadline - self.now())))
+        if self.stopped() or self.template() is None:
+            return
+        delay, factor, jitter, steps = self.BACKOFF
+        for step in range(steps):
+            if self.rotate_certs():
+                return
+            if self.stopped() or step == steps - 1:
+                break
+            self.sleep(delay * (1.0 + jitter * self.rand()))
+            delay *= factor
+        if self.stopped():
+            return
+        log("E", "Reached backoff limit, still unable to rotate certs", logger=SERVING_SIGNER_NAME)
+        while not self.stopped():
+            self.sleep(self.POLL_INFINITE)
+            if self.stopped() or self.rotate_certs():
+                return
+
+    def run(self):
+        if self.client_fn is None:
+            log("I", "Certificate rotation is not enabled, no connection to the apiserver", logger=SERVING_SIGNER_NAME)
+            return
+        log("I", "Certificate rotation is enabled", logger=SERVING_SIGNER_NAME)
+        while not self.stopped():
+            try:
+                self.rotate_round()
+            except Exception as exc:  # noqa: BLE001 - the manager must survive (HandleCrash)
+                log("E", "Serving certificate manager failed, will retry", err=repr(exc))
+            self.sleep(self.PERIOD)
+
+    def start(self):
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self.run, name="kubelet-serving-certificate", daemon=True)
+            self.thread.start()
+        return self.thread
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1369,6 +1795,18 @@ class Kubelet:
         self.last_heartbeat = 0.0
         self.lease_warned = False
         self.frozen_logged = {}
+        self.observed_addresses = []  # lastObservedNodeAddresses: status.addresses the API returned
+        self.serving = None
+
+    def setup_serving_certificates(self, cert_dir, on_status=None):
+        """NewMainKubelet: the server certificate manager when serverTLSBootstrap is true and the
+        RotateKubeletServerCertificate gate is on; ValueError when the stored pair does not load."""
+        if not server_tls_bootstrap_enabled(self.cfg):
+            return None
+        client_fn = self.api if self.flags.get("kubeconfig") else None  # standalone: no client
+        self.serving = ServingCertManager(self.node, cert_dir, self.cfg, self.minor, client_fn,
+                                          lambda: self.observed_addresses, self.stop_event, on_status=on_status)
+        return self.serving
 
     # -- API
     def api(self):
@@ -1435,12 +1873,13 @@ class Kubelet:
             status["conditions"] = node_conditions(now, True, status.get("conditions"))
             current["status"] = status
             try:
-                client.replace(path + "/status", current)
+                updated = client.replace(path + "/status", current)
             except kube.ApiError as exc:
                 if exc.status not in (404, 405):
                     raise
-                client.replace(path, current)
+                updated = client.replace(path, current)
             self.last_heartbeat = time.time()
+            self.observed_addresses = list(((updated or {}).get("status") or {}).get("addresses") or [])
         except kube.ApiError as exc:
             if exc.status == 404:
                 log("E", "Node not found, registering again", node=self.node)
@@ -1573,6 +2012,8 @@ class Kubelet:
     def run(self):
         first = True
         next_register = 0.0
+        if self.serving is not None:
+            self.serving.start()
         while not self.stop_event.is_set():
             try:
                 self.sync_pods(first)
@@ -1731,7 +2172,7 @@ def main(argv):
                  "strictDecodingErrors": findings, "nodeName": node_name(flags),
                  "cgroupVersion": cgroup_version(), "pid": os.getpid(),
                  "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    error = check_cgroup_v1(cfg, minor, effective["cgroupVersion"])
+    error = check_cgroup_v1(cfg, minor, effective["cgroupVersion"]) or server_tls_bootstrap_error(cfg)
     if error:
         effective["error"] = error
         write_effective(effective)
@@ -1770,11 +2211,21 @@ def main(argv):
             return fail("failed to run Kubelet: unable to load bootstrap kubeconfig: %s" % exc)
     if kubeconfig and not os.path.exists(kubeconfig):
         log("I", "No API server defined - no node status update will be sent")
+    kubelet = Kubelet(flags, cfg, minor)
+
+    def record_serving(status):
+        effective["serverCertificate"] = status
+        write_effective(effective)
+
+    try:
+        kubelet.setup_serving_certificates(flags.get("cert-dir") or "/var/lib/kubelet/pki", record_serving)
+    except (OSError, ValueError) as exc:
+        return fail("failed to run Kubelet: failed to create kubelet: failed to initialize certificate manager: "
+                    "failed to initialize server certificate manager: %s" % exc)
     try:
         healthz = serve_healthz(cfg)
     except OSError as exc:
         return fail("failed to run Kubelet: failed to listen on healthz: %s" % exc)
-    kubelet = Kubelet(flags, cfg, minor)
     kubelet_ref["k"] = kubelet
     kubelet.run()
     if healthz:
