@@ -157,11 +157,11 @@ def container_runtime_wanted(settings):
         "family": family,
         "package": name,
         "sandbox": sandbox,
-        "docker_distribution": "ubuntu" if str(s.get("distribution") or "") == "Ubuntu" else "debian",
+        "docker_distribution": "centos" if family == "RedHat" else ("ubuntu" if str(s.get("distribution") or "") == "Ubuntu" else "debian"),
         "packages": [{"name": name, "version": version}],
         "install": {name: spec},
         "services": [{"name": "containerd", "active": True, "enabled": True}],
-        "exists": [str(s.get("docker_key") or "")] if upstream and family == "Debian" else [],
+        "exists": [str(s.get("docker_key") or "")] if upstream else [],
         "files": files + ["config", "crictl"],
         "offline_client": source == "offline",
     }
@@ -197,7 +197,7 @@ def kube_packages_wanted(settings):
         "install": install,
         "held": pinned if _bool(s.get("hold", True)) and family == "Debian" else [],
         "services": [{"name": "kubelet", "enabled": True}] if _bool(s.get("enable_kubelet", True)) else [],
-        "exists": [str(s.get("keyring") or "")] if debian_online else [],
+        "exists": [str(s.get("keyring") or "")] if not offline else [],
         "files": ["apt"] if debian_online else (["yum"] if family == "RedHat" else []),
         "offline_client": offline,
     }

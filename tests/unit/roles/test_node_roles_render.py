@@ -180,6 +180,11 @@ def test_kube_packages_versions_hold_and_control_plane_extras():
     assert rhel("__kube_packages_wanted.held") == []
     repo = rhel.files()["/etc/yum.repos.d/kubernetes.repo"]["content"]
     assert "baseurl=https://pkgs.k8s.io/core:/stable:/v1.35/rpm/" in repo and "exclude=kubeadm kubelet kubectl" in repo
+    # dnf imports only the key repo_key wrote after checking its fingerprint, fetched from the rpm tree
+    assert "gpgkey=file:///etc/pki/rpm-gpg/seed-kubernetes-v1.35.asc" in repo.splitlines()
+    assert rhel("__kube_packages_wanted.exists") == ["/etc/pki/rpm-gpg/seed-kubernetes-v1.35.asc"]
+    assert rhel("kube_packages_repo_key_url") == "https://pkgs.k8s.io/core:/stable:/v1.35/rpm/repodata/repomd.xml.key"
+    assert Render("kube_packages")("kube_packages_repo_key_url") == "https://pkgs.k8s.io/core:/stable:/v1.35/deb/Release.key"
 
 
 # --- container_runtime ------------------------------------------------------------------------
@@ -295,8 +300,11 @@ def test_container_runtime_source_and_package():
     assert _lines(upstream.files()["/etc/apt/sources.list.d/docker.list"]["content"]) == [
         "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable"]
     rhel = Render("container_runtime", extra={"container_runtime_source": "upstream"}, os_facts={"os_family": "RedHat"})
-    assert "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable" in rhel.files()[
-        "/etc/yum.repos.d/docker-ce.repo"]["content"]
+    docker_repo = rhel.files()["/etc/yum.repos.d/docker-ce.repo"]["content"].splitlines()
+    assert "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable" in docker_repo
+    assert "gpgkey=file:///etc/pki/rpm-gpg/seed-docker.asc" in docker_repo
+    assert rhel("__container_runtime_wanted.exists") == ["/etc/pki/rpm-gpg/seed-docker.asc"]
+    assert rhel("__container_runtime_wanted.docker_distribution") == "centos"
 
 
 # --- node_prep --------------------------------------------------------------------------------

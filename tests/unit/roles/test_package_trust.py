@@ -39,3 +39,21 @@ def test_no_apt_source_skips_the_signature_check(path):
     with open(path, encoding="utf-8", errors="replace") as handle:
         found = [line.strip() for line in handle if UNCHECKED.search(line)]
     assert found == [], "%s takes packages without checking their signature: %s" % (os.path.relpath(path, ROOT), found)
+
+
+def _yum_repositories():
+    for folder, _dirs, files in os.walk(os.path.join(ROOT, "roles")):
+        for name in files:
+            if name.endswith(".repo.j2"):
+                yield os.path.join(folder, name)
+
+
+@pytest.mark.parametrize("path", sorted(_yum_repositories()), ids=lambda p: os.path.relpath(p, ROOT))
+def test_yum_repositories_check_signatures_with_a_local_pinned_key(path):
+    """dnf imports a gpgkey URL on first use without any fingerprint check: the key must be the local
+    file repo_key wrote after checking its pin, and gpgcheck on."""
+    with open(path, encoding="utf-8") as handle:
+        lines = [line.strip() for line in handle]
+    keys = [line for line in lines if line.startswith("gpgkey=")]
+    assert "gpgcheck=1" in lines and keys, "%s: gpgcheck=1 and a gpgkey line are required" % path
+    assert all(re.match(r"gpgkey=file:///etc/pki/rpm-gpg/\{\{ __\w+ \}\}$|gpgkey=file://\{\{ __\w+ \}\}$", k) for k in keys), keys

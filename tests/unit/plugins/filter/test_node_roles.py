@@ -95,9 +95,10 @@ def test_container_runtime_wanted():
     up = runtime(source="upstream", version="1.7.*", distribution="Ubuntu")
     assert up["install"] == {"containerd.io": "containerd.io=1.7.*"} and up["docker_distribution"] == "ubuntu"
     assert up["exists"] == ["/etc/apt/keyrings/docker.asc"] and up["files"] == ["docker_apt", "config", "crictl"]
-    rhel = runtime(source="upstream", version="1.7.27", os_family="RedHat")
+    rhel = runtime(source="upstream", version="1.7.27", os_family="RedHat", docker_key="/etc/pki/rpm-gpg/seed-docker.asc")
     assert rhel["install"] == {"containerd.io": "containerd.io-1.7.27"} and rhel["files"] == ["docker_yum", "config", "crictl"]
-    assert rhel["exists"] == []
+    # the repository's gpgkey is the pinned local file, fetched from Docker's centos tree
+    assert rhel["exists"] == ["/etc/pki/rpm-gpg/seed-docker.asc"] and rhel["docker_distribution"] == "centos"
     assert runtime(source="offline", cluster_source="offline")["offline_client"] is True
     assert runtime(package="my-containerd")["package"] == "my-containerd"
     assert runtime(package_names={})["package"] == "containerd"
@@ -143,9 +144,10 @@ def test_kube_packages_wanted():
     assert list(packages(host_roles=["control_plane"], python_kubernetes_package="")["install"])[-1] == "python3-cryptography"
     offline = packages(source="offline")
     assert offline["files"] == [] and offline["exists"] == [] and offline["offline_client"] is True
-    rhel = packages(os_family="RedHat", hold=False, enable_kubelet=False)
+    rhel = packages(os_family="RedHat", hold=False, enable_kubelet=False, keyring="/etc/pki/rpm-gpg/seed-kubernetes-v1.35.asc")
     assert rhel["install"]["kubeadm"] == "kubeadm-1.35.6" and rhel["held"] == [] and rhel["services"] == []
-    assert rhel["files"] == ["yum"] and rhel["exists"] == []
+    # the repository's gpgkey is the pinned local key file
+    assert rhel["files"] == ["yum"] and rhel["exists"] == ["/etc/pki/rpm-gpg/seed-kubernetes-v1.35.asc"]
     with pytest.raises(AnsibleFilterError, match="Kubernetes version"):
         packages(version="")
     with pytest.raises(AnsibleFilterError, match="offline mode supports Debian and Ubuntu nodes"):
