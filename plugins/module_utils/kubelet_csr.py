@@ -15,7 +15,9 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import base64
+import calendar
 import ipaddress
+import time
 
 try:
     from cryptography import x509
@@ -42,6 +44,30 @@ def conditions(obj):
 def decided(obj):
     """Approved, Denied or Failed: nothing left to decide."""
     return bool(set(conditions(obj)) & set(['Approved', 'Denied', 'Failed']))
+
+
+def created(obj):
+    """metadata.creationTimestamp in seconds since the epoch (0 when missing or unreadable)."""
+    stamp = (obj.get('metadata') or {}).get('creationTimestamp') or ''
+    try:
+        return float(calendar.timegm(time.strptime(stamp, '%Y-%m-%dT%H:%M:%SZ')))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def approved_since(obj, not_before):
+    """Approved (and neither denied nor failed since), made at ``not_before`` or later; False without ``not_before``."""
+    found = conditions(obj)
+    return (not_before is not None and 'Approved' in found and 'Denied' not in found and 'Failed' not in found
+            and created(obj) >= not_before)
+
+
+def refusal(obj):
+    """'<type>: <reason>: <message>' of a Denied or Failed condition, or None."""
+    for cond in (obj.get('status') or {}).get('conditions') or []:
+        if cond.get('type') in ('Denied', 'Failed'):
+            return '%s: %s: %s' % (cond.get('type'), cond.get('reason') or '', cond.get('message') or '')
+    return None
 
 
 def requester(obj):
@@ -131,6 +157,6 @@ def approved(obj, message, now):
     status['conditions'] = list(status.get('conditions') or []) + [{
         'type': 'Approved', 'status': 'True', 'reason': APPROVE_REASON, 'message': message,
         'lastUpdateTime': now}]
-    out = dict(obj)
+    out = dict(obj, apiVersion='certificates.k8s.io/v1', kind='CertificateSigningRequest')
     out['status'] = status
     return out

@@ -22,13 +22,18 @@ description:
     address and DNS name it asks for is one O(nodes) gives that node. The approval is the
     C(Approved) condition C(kubectl certificate approve) would add, with reason
     C(SeedKubeadmApprove).
+  - Of a node's valid pending requests only the newest is approved (the kubelet waits on its newest
+    request only and holds no key for the older ones, which stay pending until
+    kube-controller-manager removes them).
   - A request that fails a check stays pending and is returned in RV(refused) with the reasons
     (a warning names it); requests of other signers and requests already approved, denied or
-    failed are left alone.
+    failed are left alone. An approval that conflicts with a change of the request is read again
+    and retried, as C(kubectl certificate approve) does.
   - With O(timeout) above 0, asks again every O(poll_interval) seconds until each node of
-    O(expect) has an approved serving request, and fails after O(timeout) seconds naming the
-    nodes still without one and the reasons of their refused requests. An API server that does
-    not answer is asked again until then.
+    O(expect) has had a serving request approved by this task (or approved by anyone, made at
+    O(not_before) or later), and fails after O(timeout) seconds naming the nodes still without one
+    and the reasons of their refused, denied or failed requests. An API server that does not
+    answer (or answers 429 or 5xx) is asked again until then; any other refusal fails at once.
   - Standard library and C(cryptography) on the node (no Kubernetes client package needed).
 author:
   - Seed developers (!UNKNOWN)
@@ -41,7 +46,7 @@ attributes:
   diff_mode:
     support: none
 requirements:
-  - cryptography (python3-cryptography) on the node
+  - cryptography (python3-cryptography) on the host the module runs on (a control plane)
 options:
   nodes:
     description:
@@ -53,10 +58,19 @@ options:
   expect:
     description:
       - Nodes among O(nodes) that must end with an approved serving request (nodes without a
-        serving certificate yet). Only read with O(timeout) above 0.
+        serving certificate yet). Only read with O(timeout) above 0. A request approved before this
+        task counts only when it was made at O(not_before) or later.
     type: list
     elements: str
     default: []
+  not_before:
+    description:
+      - Per node of O(expect), the time (seconds since the epoch) its current kubelet started from:
+        a request approved earlier counts for it only when made at that time or later (a node reset
+        and joined again has older approved requests of its earlier kubelet, which kube-controller-manager
+        keeps for an hour).
+    type: dict
+    default: {}
   kubeconfig:
     description: Kubeconfig on the node allowed to list and approve certificate signing requests.
     type: path
@@ -82,6 +96,7 @@ EXAMPLES = r"""
       cp1: [10.0.0.11, cp1]
       w1: [10.0.0.21, w1]
     expect: [w1]
+    not_before: {w1: 1767225600}
     timeout: 120
   delegate_to: cp1
   run_once: true
@@ -102,7 +117,7 @@ approved:
       type: str
   sample: [{name: csr-7xk2p, node: w1}]
 refused:
-  description: Pending serving requests left pending, each with why.
+  description: Pending serving requests left pending, each with why, and requests of the nodes of O(not_before) that were denied or failed.
   returned: always
   type: list
   elements: dict
@@ -133,44 +148,79 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeapi
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubelet_csr
 
+# kubectl certificate approve re-reads and tries again this many times on a conflict.
+CONFLICT_TRIES = 10
 
-def _api_error(what, code, obj):
+
+class ApiRefused(Exception):
+    """An answer that asking again does not change (401, 403, 404, 422, ...)."""
+
+
+def _answer_error(what, code, obj):
     message = obj if isinstance(obj, str) else (obj or {}).get('message', '')
-    return kubeapi.ApiUnreachable('%s: HTTP %s %s' % (what, code, message))
+    text = '%s: HTTP %s %s' % (what, code, message)
+    # No answer, too many requests, or a server error: worth asking again while the wait lasts.
+    if code == 429 or code >= 500:
+        return kubeapi.ApiUnreachable(text)
+    hint = ' (the kubeconfig must allow listing and approving certificatesigningrequests)' if code in (401, 403) else ''
+    return ApiRefused(text + hint)
 
 
-def look(creds, nodes, check_mode, timeout, decided_nodes):
-    """One pass: approve what passes, return (approved, refused); adds nodes with an approval to decided_nodes."""
+def approve(creds, obj, node, timeout):
+    """Approve one request as kubectl does: PUT .../approval, re-read and again on a conflict; the approved object or None if it was decided meanwhile."""
+    name = obj['metadata']['name']
+    path = '%s/%s' % (kubelet_csr.CSR_PATH, name)
+    for _try in range(CONFLICT_TRIES):
+        now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+        body = kubelet_csr.approved(obj, 'The node %s asked for its own addresses and names (seed.kubeadm).' % node, now)
+        code, answer = kubeapi.request(creds, path + '/approval', timeout=timeout, method='PUT', body=body)
+        if code in (200, 201):
+            return answer if isinstance(answer, dict) else body
+        if code != 409:
+            raise _answer_error('PUT %s/approval' % path, code, answer)
+        code, obj = kubeapi.request(creds, path, timeout=timeout)
+        if code == 404:
+            return None
+        if code != 200 or not isinstance(obj, dict):
+            raise _answer_error('GET %s' % path, code, obj)
+        if kubelet_csr.decided(obj):
+            return None
+    raise kubeapi.ApiUnreachable('PUT %s/approval: still conflicting after %d tries' % (path, CONFLICT_TRIES))
+
+
+def look(creds, nodes, check_mode, timeout, not_before, state):
+    """One pass over the serving requests: approves, for each node, its newest pending request that
+    passes; records approvals in state['approved'] as they are made and returns the refused ones."""
     code, listed = kubeapi.request(creds, kubelet_csr.CSR_PATH, timeout=timeout)
     if code != 200 or not isinstance(listed, dict):
-        raise _api_error('GET %s' % kubelet_csr.CSR_PATH, code, listed)
-    approved, refused = [], []
-    for obj in listed.get('items') or []:
-        if (obj.get('spec') or {}).get('signerName') != kubelet_csr.SIGNER:
-            continue
+        raise _answer_error('GET %s' % kubelet_csr.CSR_PATH, code, listed)
+    serving = [obj for obj in listed.get('items') or [] if (obj.get('spec') or {}).get('signerName') == kubelet_csr.SIGNER]
+    refused, candidates = [], {}
+    for obj in serving:
         name = (obj.get('metadata') or {}).get('name', '')
         node = kubelet_csr.requester(obj)
-        if 'Approved' in kubelet_csr.conditions(obj):
-            decided_nodes.add(node)
-            continue
+        if kubelet_csr.approved_since(obj, not_before.get(node)):
+            state['done'].add(node)
         if kubelet_csr.decided(obj):
+            # A request of this node's current kubelet that the signer failed or someone denied: say why.
+            why = kubelet_csr.refusal(obj)
+            if why and node in not_before and kubelet_csr.created(obj) >= not_before[node]:
+                refused.append({'name': name, 'node': node, 'problems': [why]})
             continue
         found = kubelet_csr.problems(obj, nodes)
         if found:
             refused.append({'name': name, 'node': node, 'problems': found})
             continue
-        if not check_mode:
-            now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-            body = kubelet_csr.approved(obj, 'The node %s asked for its own addresses and names (seed.kubeadm).' % node, now)
-            path = '%s/%s/approval' % (kubelet_csr.CSR_PATH, name)
-            code, answer = kubeapi.request(creds, path, timeout=timeout, method='PUT', body=body)
-            if code == 409:  # changed since it was read: the next pass sees it again
-                continue
-            if code not in (200, 201):
-                raise _api_error('PUT %s' % path, code, answer)
-        decided_nodes.add(node)
-        approved.append({'name': name, 'node': node})
-    return approved, refused
+        if kubelet_csr.created(obj) >= kubelet_csr.created(candidates.get(node, {})):
+            candidates[node] = obj
+    # The kubelet waits on its newest request only (it holds no key for the older ones): those stay pending.
+    for node in sorted(candidates):
+        obj = candidates[node]
+        if not check_mode and approve(creds, obj, node, timeout) is None:
+            continue
+        state['done'].add(node)
+        state['approved'].append({'name': obj['metadata']['name'], 'node': node})
+    return refused
 
 
 def main():
@@ -178,6 +228,7 @@ def main():
         argument_spec=dict(
             nodes=dict(type='dict', required=True),
             expect=dict(type='list', elements='str', default=[]),
+            not_before=dict(type='dict', default={}),
             kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
             timeout=dict(type='int', default=0),
             poll_interval=dict(type='float', default=2),
@@ -188,38 +239,48 @@ def main():
     if not kubelet_csr.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'))
     p = module.params
-    nodes = dict((str(k), [str(v) for v in (vals or [])]) for k, vals in p['nodes'].items())
+    wrong = sorted(str(k) for k, v in p['nodes'].items() if not isinstance(v, list))
+    if wrong:
+        module.fail_json(msg='nodes: the value of %s must be a list of addresses and names' % ', '.join(wrong))
+    nodes = dict((str(k), [str(v) for v in vals]) for k, vals in p['nodes'].items())
     unknown = [n for n in p['expect'] if n not in nodes]
     if unknown:
         module.fail_json(msg='expect: %s not among nodes' % ', '.join(unknown))
+    try:
+        not_before = dict((str(k), float(v)) for k, v in p['not_before'].items())
+    except (TypeError, ValueError):
+        module.fail_json(msg='not_before: each value must be a time in seconds since the epoch')
     try:
         creds = kubeapi.read_kubeconfig(p['kubeconfig'])
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read kubeconfig %s: %s' % (p['kubeconfig'], exc))
     deadline = time.time() + max(p['timeout'], 0)
-    approved, decided_nodes = [], set()
+    state = {'approved': [], 'done': set()}
+    refused = []
     while True:
+        waiting = [n for n in p['expect'] if n not in state['done']]
         try:
-            now_approved, refused = look(creds, nodes, module.check_mode, p['request_timeout'], decided_nodes)
+            refused = look(creds, nodes, module.check_mode, p['request_timeout'], not_before, state)
+        except ApiRefused as exc:
+            module.fail_json(msg=str(exc), changed=bool(state['approved']), approved=state['approved'], refused=refused, waiting=waiting)
         except kubeapi.ApiUnreachable as exc:
             # Asked again while the wait lasts (an API server restarting, the VIP moving).
             if module.check_mode or time.time() + p['poll_interval'] >= deadline:
-                module.fail_json(msg='the API server did not answer: %s' % exc, approved=approved, refused=[],
-                                 waiting=[n for n in p['expect'] if n not in decided_nodes])
+                module.fail_json(msg='the API server did not answer: %s' % exc, changed=bool(state['approved']),
+                                 approved=state['approved'], refused=refused, waiting=waiting)
             time.sleep(p['poll_interval'])
             continue
-        approved.extend(now_approved)
-        waiting = [n for n in p['expect'] if n not in decided_nodes]
+        waiting = [n for n in p['expect'] if n not in state['done']]
         if module.check_mode or not waiting or p['timeout'] <= 0 or time.time() >= deadline:
             break
         time.sleep(p['poll_interval'])
     for item in refused:
         module.warn('left pending: %s of %s: %s' % (item['name'], item['node'] or 'a non-node', '; '.join(item['problems'])))
-    result = dict(changed=bool(approved), approved=approved, refused=refused, waiting=waiting)
+    result = dict(changed=bool(state['approved']), approved=state['approved'], refused=refused, waiting=waiting)
     if p['timeout'] > 0 and waiting and not module.check_mode:
         reasons = ['%s (%s)' % (r['name'], '; '.join(r['problems'])) for r in refused if r['node'] in waiting]
-        module.fail_json(msg='no approved serving certificate request from %s after %d s%s; the kubelet of each makes one'
-                         ' at start when serverTLSBootstrap is true in its configuration' % (
+        module.fail_json(msg='no serving certificate request of %s approved after %d s%s; the kubelet makes one when it starts'
+                         ' with serverTLSBootstrap true in /var/lib/kubelet/config.yaml and has an IP address' % (
                              ', '.join(waiting), p['timeout'], ('; refused: ' + ', '.join(reasons)) if reasons else ''), **result)
     module.exit_json(**result)
 

@@ -10,13 +10,18 @@ pkg/registry, plugin/pkg/auth):
 - storage in etcd through its v3 JSON gateway (--etcd-servers, --etcd-cafile/certfile/keyfile),
   keys /registry/<resource>/<namespace>/<name> as upstream, resourceVersion = etcd mod_revision,
   optimistic concurrency by etcd transactions; several servers may share one etcd cluster;
-- authentication: client certificates (user = CN, groups = O), bootstrap tokens
+- authentication: client certificates (user = CN, groups = O; from 1.32 the extra
+  authentication.kubernetes.io/credential-id "X509SHA256=<hex SHA-256 of the certificate's DER>", as
+  request/x509/x509.go, which a CSR's spec.extra then carries), bootstrap tokens
   (--enable-bootstrap-token-auth; kube-system/bootstrap-token-<id> Secrets, upstream's rules),
   anonymous (unless --anonymous-auth=false); a bad token is 401, as upstream;
 - authorization: RBAC evaluated on the stored (Cluster)Roles and (Cluster)RoleBindings, with the
   default ClusterRoles/Bindings created at start (a subset of upstream's bootstrap policy), the
   system:masters shortcut, a simplified Node authorizer (fixed rules, not the pod graph) and a
-  simplified NodeRestriction (a node may only write its own Node, Lease and mirror pods);
+  simplified NodeRestriction (a node may only write its own Node, Lease and mirror pods; with
+  NodeRestriction in --enable-admission-plugins, from 1.31 unless the Deprecated feature gate
+  AllowInsecureKubeletCertificateSigningRequests is true, a node may create kubelet-serving and
+  kube-apiserver-client-kubelet CSRs only with CN=system:node:<its name>, as admitCSR);
 - discovery (/api, /apis, per group/version resource lists) of the built-in resources and of every
   served version of every CustomResourceDefinition; custom resources then work generically;
 - GET, LIST (label and field selectors), WATCH (by polling the store), POST (generateName, uid,
@@ -67,12 +72,14 @@ graceful pod deletion (immediate); namespace termination (deleting a namespace d
 at once); KMS encryption, automatic reload of any configuration file, audit webhooks, batching,
 truncation and compression, priority and fairness, service account tokens, OIDC / JWT
 authentication, authentication and authorization webhooks, feature gates other than the two the
-authentication configuration depends on; limit/continue paging (whole lists).
+authentication configuration depends on and AllowInsecureKubeletCertificateSigningRequests;
+limit/continue paging (whole lists).
 """
 
 import base64
 import copy
 import datetime
+import hashlib
 import ipaddress
 import hmac
 import json
@@ -197,6 +204,39 @@ def version_info():
 
 GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 BOOTSTRAP_GROUP_RE = r"system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]"
+# user.CredentialIDKey (staging/src/k8s.io/apiserver/pkg/authentication/user/user.go); the x509
+# authenticator sets it from 1.32 (request/x509/x509.go CommonNameUserConversion, kubernetes#125634)
+CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
+X509_CREDENTIAL_ID_MINOR = 32
+# The signers NodeRestriction's admitCSR guards (plugin/pkg/admission/noderestriction/admission.go).
+NODE_CSR_SIGNERS = ("kubernetes.io/kubelet-serving", "kubernetes.io/kube-apiserver-client-kubelet")
+# pkg/features/kube_features.go: added in 1.31 as Deprecated, default false; true skips admitCSR. Known to
+# --feature-gates (seed_doubles/apiconfig.py GATES, its parsing and errors) from 1.31, as upstream.
+INSECURE_KUBELET_CSRS_GATE = "AllowInsecureKubeletCertificateSigningRequests"
+
+
+def admission_plugin_enabled(flags, name):
+    """Whether the admission plugin ``name``, off by default (as NodeRestriction:
+    pkg/kubeapiserver/options/plugins.go DefaultOffAdmissionPlugins), runs: listed by
+    --enable-admission-plugins, or by the deprecated --admission-control that replaces the whole set
+    (pkg/kubeapiserver/options/admission.go; staging/src/k8s.io/apiserver/pkg/server/options/admission.go
+    enabledPluginNames: an enabled plugin is never disabled)."""
+    def listed(flag):
+        return {p.strip() for p in (flags.get(flag) or "").split(",") if p.strip()}
+    return name in (listed("admission-control") or listed("enable-admission-plugins"))
+
+
+def parse_csr(pem):
+    """certificates.ParseCSR (pkg/apis/certificates/helpers.go): (the x509 request, None) or (None, why);
+    a PEM block that is not a DER request gets one fixed text where Go reports its asn1 parser's error."""
+    from cryptography import x509
+    match = re.search(rb"-----BEGIN ([^\r\n-]+)-----\r?\n(.*?)-----END \1-----", pem or b"", re.S)
+    if match is None or match.group(1) != b"CERTIFICATE REQUEST":
+        return None, "PEM block type must be CERTIFICATE REQUEST"
+    try:
+        return x509.load_der_x509_csr(base64.b64decode(match.group(2))), None
+    except ValueError:
+        return None, "x509: malformed certificate request"
 
 
 def strip_meta(obj):
@@ -315,6 +355,9 @@ class ApiServer:
         self.mounts = mounts
         self.load_configuration(store)
         self.bootstrap_tokens = am.flag_bool(self.flags, "enable-bootstrap-token-auth", False)
+        self.node_restriction = admission_plugin_enabled(self.flags, "NodeRestriction")
+        # admitCSR: from 1.31 (with its gate), unless the gate is set to true
+        self.node_csr_check = self.node_restriction and self.gates.get(INSECURE_KUBELET_CSRS_GATE, True) is False
         modes = self.flags.get("authorization-mode", "Node,RBAC" if "authorization-config" not in self.flags
                                else "RBAC")
         self.authz_modes = [m.strip() for m in modes.split(",") if m.strip()]
@@ -468,9 +511,10 @@ class ApiServer:
 
     # -------------------------------------------------------------- authentication
 
-    def authenticate(self, cert_subject, headers, path=None):
+    def authenticate(self, cert_subject, headers, path=None, cert_der=None):
         """The user of a request; ``path``: its URL path, for the anonymous conditions of an
-        AuthenticationConfiguration (request/anonymous/anonymous.go: exact URL path match)."""
+        AuthenticationConfiguration (request/anonymous/anonymous.go: exact URL path match);
+        ``cert_der``: the client certificate (DER), for its credential ID."""
         auth = headers.get("Authorization") or ""
         if cert_subject is not None:
             name, groups = "", []
@@ -481,7 +525,12 @@ class ApiServer:
                     elif key == "organizationName":
                         groups.append(value)
             if name:
-                return User(name, groups + ["system:authenticated"])
+                # request/x509/x509.go CommonNameUserConversion: from 1.32 the extra
+                # authentication.kubernetes.io/credential-id ["X509SHA256=<hex SHA-256 of the DER>"]
+                extra = None
+                if cert_der and self.minor >= X509_CREDENTIAL_ID_MINOR:
+                    extra = {CREDENTIAL_ID_KEY: ["X509SHA256=" + hashlib.sha256(cert_der).hexdigest()]}
+                return User(name, groups + ["system:authenticated"], extra=extra)
         if auth.lower().startswith("bearer "):
             token = auth.split(None, 1)[1].strip()
             user = self.token_user(token)
@@ -915,8 +964,9 @@ class ApiServer:
         spec.setdefault("internalTrafficPolicy", "Cluster")
         obj.setdefault("status", {}).setdefault("loadBalancer", {})
 
-    def admit(self, res, obj, user, verb, namespace, name, old=None, subresource=""):
-        """NamespaceLifecycle, the NodeRestriction subset and PodSecurity (seed_doubles/podsecurity.py)."""
+    def admit(self, res, obj, user, verb, namespace, name, old=None, subresource="", requested_name=None):
+        """NamespaceLifecycle, the NodeRestriction subset and PodSecurity (seed_doubles/podsecurity.py);
+        ``requested_name``: the name of a create as sent (empty with generateName)."""
         if verb == "create" and res.namespaced and res.plural not in ar.REVIEWS:
             if not self.namespace_exists(namespace):
                 raise am.not_found("namespaces", "", namespace)
@@ -937,6 +987,28 @@ class ApiServer:
                 if (obj.get("spec") or {}).get("nodeName") != node:
                     raise am.forbidden("pods", "", name, 'node "%s" can only create pods with spec.nodeName set '
                                        'to itself' % node)
+            if res.group == "certificates.k8s.io" and res.plural == "certificatesigningrequests" and verb == "create":
+                self.admit_node_csr(node, obj, name if requested_name is None else requested_name)
+
+    def admit_node_csr(self, node, obj, name):
+        """NodeRestriction's admitCSR (plugin/pkg/admission/noderestriction/admission.go), when the plugin is
+        enabled, from 1.31 unless AllowInsecureKubeletCertificateSigningRequests=true: a node may create
+        a CSR for the kubelet-serving or kube-apiserver-client-kubelet signer only with its own CN."""
+        spec = (obj or {}).get("spec") or {}
+        if not self.node_csr_check or spec.get("signerName") not in NODE_CSR_SIGNERS:
+            return
+        try:
+            pem = base64.b64decode(spec.get("request") or "")
+        except ValueError:
+            pem = b""
+        request, why = parse_csr(pem)
+        if request is None:
+            raise am.forbidden("certificatesigningrequests", "certificates.k8s.io", name, "unable to parse csr: " + why)
+        from cryptography.x509.oid import NameOID
+        cns = request.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if (cns[-1].value if cns else "") != "system:node:" + node:
+            raise am.forbidden("certificatesigningrequests", "certificates.k8s.io", name,
+                               "can only create a node CSR with CN=system:node:%s" % node)
 
     def admit_pod_security(self, res, obj, user, verb, namespace, name, old, subresource):
         if self.pod_security is None or obj is None or res.group != "" or res.plural != "pods":
@@ -952,6 +1024,7 @@ class ApiServer:
     def create(self, res, namespace, obj, user, query, dry_run=False, manager="unknown", operation="Update"):
         obj = self.check_body_identity(res, namespace, copy.deepcopy(obj))
         meta = obj["metadata"]
+        requested_name = meta.get("name") or ""  # mutating admission runs before generateName is resolved
         if not meta.get("name"):
             if meta.get("generateName"):
                 meta["name"] = meta["generateName"] + "".join(random.choice(GENERATE_CHARS) for _ in range(5))
@@ -960,7 +1033,7 @@ class ApiServer:
                                    'generateName is required' % res.kind, {"kind": res.kind, "causes": [
                                        {"reason": "FieldValueRequired", "message": "Required value: name or "
                                         "generateName is required", "field": "metadata.name"}]})
-        self.admit(res, obj, user, "create", namespace, meta["name"])
+        self.admit(res, obj, user, "create", namespace, meta["name"], requested_name=requested_name)
         for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
             meta.pop(field, None)
         meta["uid"] = str(uuid.uuid4())
@@ -1122,7 +1195,7 @@ class ApiServer:
 
     # -------------------------------------------------------------- request dispatch
 
-    def handle(self, method, raw_path, headers, body, cert_subject, client_ip=""):
+    def handle(self, method, raw_path, headers, body, cert_subject, client_ip="", cert_der=None):
         url = urllib.parse.urlsplit(raw_path)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
@@ -1130,7 +1203,7 @@ class ApiServer:
         event = None
         try:
             try:
-                user = self.authenticate(cert_subject, headers, urllib.parse.unquote(url.path) or "/")
+                user = self.authenticate(cert_subject, headers, urllib.parse.unquote(url.path) or "/", cert_der)
             except am.ApiStatus as exc:
                 self.audit_unauthenticated(method, path, query, raw_path, headers, client_ip, exc)
                 raise
@@ -1608,15 +1681,16 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        subject = None
+        subject = der = None
         try:
             cert = self.connection.getpeercert()
             if cert:
                 subject = cert.get("subject", ())
+                der = self.connection.getpeercert(binary_form=True)
         except (AttributeError, ValueError):
-            subject = None
+            subject = der = None
         code, payload, ctype = self.server.app.handle(self.command, self.path, self.headers, body, subject,
-                                                      self.client_address[0])
+                                                      self.client_address[0], der)
         if VERBOSITY >= 2 or code >= 400 and code != 404:
             log("I", "%s %s %s -> %d", self.command, self.path, self.client_address[0], code)
         if hasattr(payload, "__next__"):

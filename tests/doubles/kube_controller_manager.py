@@ -11,7 +11,13 @@ Lease (--leader-elect, default true; client-go leader election semantics):
   kube-apiserver-client-kubelet, kubelet-serving and legacy-unknown signers with
   --cluster-signing-cert-file/--cluster-signing-key-file (or the per-signer flags), for
   --cluster-signing-duration (default 8760h) or spec.expirationSeconds (at least 600 s), capped at
-  the CA's expiry, backdated 5 minutes; invalid kubelet client requests get a Failed condition;
+  the CA's expiry, backdated 5 minutes; an approved request its signer refuses gets a Failed
+  condition (reason SignerValidationFailure, upstream's message) and no certificate: kubelet-serving
+  and kube-apiserver-client-kubelet requests that fail ValidateKubeletServingCSR /
+  ValidateKubeletClientCSR (pkg/apis/certificates/helpers.go: O exactly system:nodes, CN prefix
+  system:node:, serving: a DNS or IP SAN and no email or URI SAN, client: no SAN at all, the usages
+  exactly one of the signer's two sets), kube-apiserver-client requests without "client auth" or
+  with a usage other than "digital signature", "key encipherment", "client auth";
 - bootstrapsigner and tokencleaner (pkg/controller/bootstrap): detached JWS signatures of
   kube-public/cluster-info for bootstrap tokens with usage-bootstrap-signing, deletion of expired
   bootstrap-token Secrets;
@@ -277,27 +283,94 @@ class Signer:
         return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def kubelet_client_problems(request, usages):
-    """Why a CSR is not a valid kubelet client request (pkg/apis/certificates validation +
-    approver's isNodeClientCert), or []."""
+# pkg/apis/certificates/helpers.go: the error texts of ValidateKubeletServingCSR / ValidateKubeletClientCSR
+ORGANIZATION_NOT_SYSTEM_NODES = "subject organization is not system:nodes"
+COMMON_NAME_NOT_SYSTEM_NODE = "subject common name does not begin with system:node:"
+# both usage sets of each signer are accepted since 1.25 (kubernetes#111061); sets.String.List() is sorted
+KUBELET_SERVING_USAGES = ({"digital signature", "key encipherment", "server auth"}, {"digital signature", "server auth"})
+KUBELET_CLIENT_USAGES = ({"digital signature", "key encipherment", "client auth"}, {"digital signature", "client auth"})
+
+
+def _go_list(values):
+    """fmt's %v of a sorted []string: [a b c]."""
+    return "[%s]" % " ".join(sorted(values))
+
+
+def _request_names(request):
+    """(organizations, common name, DNS names, emails, IPs, URIs) of a CSR as Go's
+    x509.ParseCertificateRequest fills them (pkix.Name: every O in order, the last CN)."""
     from cryptography import x509
     from cryptography.x509.oid import NameOID
-    problems = []
     orgs = [a.value for a in request.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
     cns = [a.value for a in request.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    if orgs != ["system:nodes"]:
-        problems.append('subject organization is not system:nodes')
-    if len(cns) != 1 or not cns[0].startswith("system:node:") or len(cns[0]) <= len("system:node:"):
-        problems.append('subject common name does not begin with "system:node:"')
     try:
-        request.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-        problems.append("DNS, email, IP or URI subjectAltNames are not allowed")
+        sans = request.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        pass
-    allowed = {"digital signature", "key encipherment", "client auth"}
-    if not set(usages) <= allowed or "client auth" not in usages:
-        problems.append('usages must contain "client auth" and only "digital signature", "key encipherment"')
-    return problems
+        sans = x509.SubjectAlternativeName([])
+    return (orgs, cns[-1] if cns else "", sans.get_values_for_type(x509.DNSName),
+            sans.get_values_for_type(x509.RFC822Name), sans.get_values_for_type(x509.IPAddress),
+            sans.get_values_for_type(x509.UniformResourceIdentifier))
+
+
+def kubelet_serving_error(request, usages):
+    """ValidateKubeletServingCSR (pkg/apis/certificates/helpers.go): the first reason a CSR is not a
+    valid kubernetes.io/kubelet-serving request, or None."""
+    orgs, cn, dns, emails, ips, uris = _request_names(request)
+    if orgs != ["system:nodes"]:
+        return ORGANIZATION_NOT_SYSTEM_NODES
+    if not dns and not ips:  # at least one of dnsNames or ipAddresses must be specified
+        return "DNS or IP subjectAltName is required"
+    if emails:
+        return "Email subjectAltNames are not allowed"
+    if uris:
+        return "URI subjectAltNames are not allowed"
+    if set(usages) not in KUBELET_SERVING_USAGES:
+        return "usages did not match %s" % _go_list(KUBELET_SERVING_USAGES[0])
+    if not cn.startswith("system:node:"):
+        return COMMON_NAME_NOT_SYSTEM_NODE
+    return None
+
+
+def kubelet_client_error(request, usages):
+    """ValidateKubeletClientCSR (pkg/apis/certificates/helpers.go): the first reason a CSR is not a
+    valid kubernetes.io/kube-apiserver-client-kubelet request, or None (the approver's
+    isNodeClientCert and the signer's isKubeletClient both use it)."""
+    orgs, cn, dns, emails, ips, uris = _request_names(request)
+    if orgs != ["system:nodes"]:
+        return ORGANIZATION_NOT_SYSTEM_NODES
+    if dns:
+        return "DNS subjectAltNames are not allowed"
+    if emails:
+        return "Email subjectAltNames are not allowed"
+    if ips:
+        return "IP subjectAltNames are not allowed"
+    if uris:
+        return "URI subjectAltNames are not allowed"
+    if not cn.startswith("system:node:"):
+        return COMMON_NAME_NOT_SYSTEM_NODE
+    if set(usages) not in KUBELET_CLIENT_USAGES:
+        return "usages did not match %s" % _go_list(KUBELET_CLIENT_USAGES[0])
+    return None
+
+
+def apiserver_client_error(_request, usages):
+    """validAPIServerClientUsages (pkg/controller/certificates/signer/signer.go) of the
+    kubernetes.io/kube-apiserver-client signer, or None."""
+    for usage in usages:
+        if usage not in ("digital signature", "key encipherment", "client auth"):
+            return "invalid usage for client certificate: %s" % usage
+    if "client auth" not in usages:
+        return "missing required usage for client certificate: client auth"
+    return None
+
+
+# getCSRVerificationFuncForSignerName (pkg/controller/certificates/signer/signer.go); legacy-unknown: no
+# restrictions. An approved request failing its signer's check gets a Failed condition, no certificate.
+SIGNER_CHECKS = {
+    "kubernetes.io/kubelet-serving": kubelet_serving_error,
+    KUBELET_CLIENT: kubelet_client_error,
+    "kubernetes.io/kube-apiserver-client": apiserver_client_error,
+}
 
 
 class ControllerManager:
@@ -359,7 +432,7 @@ class ControllerManager:
                 request = x509.load_pem_x509_csr(base64.b64decode(spec.get("request", "")))
             except ValueError:
                 continue
-            if kubelet_client_problems(request, spec.get("usages") or []):
+            if kubelet_client_error(request, spec.get("usages") or []) is not None:
                 continue
             cn = request.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value
             recognizers = []
@@ -398,23 +471,25 @@ class ControllerManager:
                 continue
             pem = base64.b64decode(spec.get("request", ""))
             usages = spec.get("usages") or []
-            problems = []
+            problem = None
             try:
                 request = x509.load_pem_x509_csr(pem)
             except ValueError as exc:
-                problems = ["unable to parse csr: %s" % exc]
+                problem = "unable to parse csr: %s" % exc
                 request = None
-            if request is not None and spec.get("signerName") == KUBELET_CLIENT:
-                problems = kubelet_client_problems(request, usages)
+            check = SIGNER_CHECKS.get(spec.get("signerName"))
+            if request is not None and check is not None:
+                problem = check(request, usages)
             name = csr["metadata"]["name"]
-            if problems:
+            if problem:
+                # signer.handle: the check's error as a Failed condition, reason SignerValidationFailure
                 now = am.now_rfc3339()
                 status.setdefault("conditions", []).append({
                     "type": "Failed", "status": "True", "reason": "SignerValidationFailure",
-                    "message": "; ".join(problems), "lastUpdateTime": now, "lastTransitionTime": now})
+                    "message": problem, "lastUpdateTime": now, "lastTransitionTime": now})
                 csr["status"] = status
                 self.client.replace("%s/%s/status" % (CSR_PATH, name), csr)
-                self.log("W", "CSR %s failed validation: %s", name, problems)
+                self.log("W", "CSR %s failed validation: %s", name, problem)
                 continue
             duration = self.duration
             if spec.get("expirationSeconds"):

@@ -1022,32 +1022,26 @@ def bootstrap_client_cert(kubeconfig_path, bootstrap_path, cert_dir, node, clien
     name = obj["metadata"]["name"]
     base = CSR_PATH
     try:
-        client.create(base, obj)
+        created = client.create(base, obj)
     except kube.ApiError as exc:
         if exc.status != 409:
             raise
-        existing = client.get(base + "/" + name)
-        if existing.get("spec", {}).get("request") != obj["spec"]["request"]:
+        created = client.get(base + "/" + name)
+        if created.get("spec", {}).get("request") != obj["spec"]["request"]:
             raise RuntimeError("retrieved csr is not compatible: csr %s exists with another request" % name)
+    uid = (created.get("metadata") or {}).get("uid", "")
     log("I", "Waiting for client certificate to be issued", csr=name)
-    deadline = time.time() + timeout
-    cert_pem = None
-    while time.time() < deadline:
-        current = client.get(base + "/" + name)
-        status = current.get("status") or {}
-        for cond in status.get("conditions") or []:
-            if cond.get("type") == "Denied":
-                raise RuntimeError("certificate signing request is denied, reason: %s, message: %s"
-                                   % (cond.get("reason"), cond.get("message")))
-            if cond.get("type") == "Failed":
-                raise RuntimeError("certificate signing request failed, reason: %s, message: %s"
-                                   % (cond.get("reason"), cond.get("message")))
-        if status.get("certificate"):
-            cert_pem = base64.b64decode(status["certificate"])
-            break
-        sleep(poll)
-    if cert_pem is None:
-        raise RuntimeError("timed out waiting for the certificate of %s" % name)
+    # requestNodeCertificate (pkg/kubelet/certificate/bootstrap/bootstrap.go): csr.WaitForCertificate
+    # (staging/src/k8s.io/client-go/util/certificate/csr/csr.go) for up to 3600 s, which takes
+    # status.certificate only once the CSR has the Approved condition (Denied, Failed, a deletion or a
+    # changed UID end the wait): the serving certificate manager's wait, here without a template.
+    import types
+    waiter = types.SimpleNamespace(WAIT_TIMEOUT=timeout, poll=poll, sleep=sleep, now=time.time,
+                                   stopped=lambda: False, template=lambda: None, satisfies=lambda _template: True)
+    try:
+        cert_pem = ServingCertManager.wait_for_certificate(waiter, client, name, uid, None)
+    except CertificateWaitError as exc:
+        raise RuntimeError(str(exc)) from exc
     pem_path = write_cert_store(cert_dir, cert_pem, key_pem(key))
     write_bootstrapped_kubeconfig(kubeconfig_path, server, ca_pem, pem_path)
     try:

@@ -160,6 +160,8 @@ GATES = {
                                               (34, True, "GA", True)],
     "AnonymousAuthConfigurableEndpoints": [(31, False, "Alpha", False), (32, True, "Beta", False),
                                            (34, True, "GA", True)],
+    # true skips NodeRestriction's admitCSR (kube_apiserver.py admit_node_csr)
+    "AllowInsecureKubeletCertificateSigningRequests": [(31, False, "Deprecated", False)],
 }
 
 

@@ -442,3 +442,18 @@ def test_user_extra_args_win_over_the_switches():
     render = Render("single", "control_plane", "master", "1.35.6", extra=extra)
     api = _args_of(_kinds(render("__control_plane_kubeadm_documents"))["ClusterConfiguration"]["apiServer"])
     assert (api["profiling"], api["audit-log-maxage"]) == ("true", "7")
+
+
+def test_kubelet_serving_certificates_switch_sets_server_tls_bootstrap_for_every_node():
+    on = Render("ha", "control_plane", "cp1", "1.35.6", extra={"cluster_kubelet_serving_certificates": True})
+    kubelet = _kinds(on("__control_plane_kubeadm_documents"))["KubeletConfiguration"]
+    assert kubelet["serverTLSBootstrap"] is True and on("__control_plane_config_errors") == []
+    off = Render("ha", "control_plane", "cp1", "1.35.6")
+    assert "serverTLSBootstrap" not in _kinds(off("__control_plane_kubeadm_documents"))["KubeletConfiguration"]
+    # the user's extra configuration may not switch it back off behind the switch
+    undone = Render("ha", "control_plane", "cp1", "1.35.6", extra={
+        "cluster_kubelet_serving_certificates": True,
+        "control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"serverTLSBootstrap": False}}})
+    assert undone("__control_plane_config_errors") == [
+        "cluster_kubelet_serving_certificates is true but control_plane_kubeadm_extra_config sets KubeletConfiguration"
+        " serverTLSBootstrap to False; remove it from the extra configuration (or set cluster_kubelet_serving_certificates to false)"]

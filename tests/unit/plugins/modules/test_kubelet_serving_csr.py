@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import threading
+import time
 
 import pytest
 
@@ -149,16 +151,82 @@ def test_waits_for_the_expected_nodes_and_fails_naming_them(api, admin_conf):
     name = ask(api, ips=('192.0.2.9',))
     result, rc = run(admin_conf, expect=['w1', 'cp1'], timeout=1, poll_interval=0.2)
     assert rc == 1 and result['waiting'] == ['w1', 'cp1']
-    assert result['msg'].startswith('no approved serving certificate request from w1, cp1 after 1 s')
+    assert result['msg'].startswith('no serving certificate request of w1, cp1 approved after 1 s')
     assert '%s (it asks for 192.0.2.9' % name in result['msg']
 
 
-def test_an_earlier_approval_counts_for_the_expected_node(api, admin_conf):
+def test_an_earlier_approval_counts_only_when_made_by_the_node_s_current_kubelet(api, admin_conf):
     ask(api)
     first, rc = run(admin_conf)
     assert rc == 0 and first['changed'] is True
-    result, rc = run(admin_conf, expect=['w1'], timeout=5)
+    # the node reset and joined again: its earlier kubelet's approved request does not count
+    later, rc = run(admin_conf, expect=['w1'], not_before={'w1': time.time() + 3600}, timeout=1, poll_interval=0.2)
+    assert rc == 1 and later['waiting'] == ['w1'] and later['changed'] is False
+    result, rc = run(admin_conf, expect=['w1'], not_before={'w1': time.time() - 3600}, timeout=5)
     assert rc == 0 and result['changed'] is False and result['waiting'] == []
+    # without not_before only an approval of this task counts
+    alone, rc = run(admin_conf, expect=['w1'], timeout=1, poll_interval=0.2)
+    assert rc == 1 and alone['waiting'] == ['w1']
+
+
+def test_a_request_made_while_waiting_is_approved(api, admin_conf):
+    timer = threading.Timer(0.5, ask, args=(api,))
+    timer.start()
+    try:
+        result, rc = run(admin_conf, expect=['w1'], timeout=20, poll_interval=0.2)
+    finally:
+        timer.join()
+    assert rc == 0 and [a['node'] for a in result['approved']] == ['w1'] and result['waiting'] == []
+
+
+def test_only_the_newest_pending_request_of_a_node_is_approved(api, admin_conf):
+    older = ask(api)
+    time.sleep(1.1)  # creationTimestamp has a resolution of one second
+    newer = ask(api)
+    result, rc = run(admin_conf)
+    assert rc == 0 and result['approved'] == [{'name': newer, 'node': 'w1'}]
+    assert approved(api, older) == [] and len(approved(api, newer)) == 1
+
+
+def test_a_failed_request_of_the_current_kubelet_is_named(api, admin_conf):
+    name = ask(api)
+    admin = api.admin()
+    obj = csr(api, name)
+    obj['status'] = {'conditions': [{'type': 'Approved', 'status': 'True', 'reason': 'Manual', 'message': 'ok'},
+                                    {'type': 'Failed', 'status': 'True', 'reason': 'SignerValidationFailure', 'message': 'bad'}]}
+    admin.replace('%s/%s/approval' % (CSR_PATH, name), obj)
+    admin.replace('%s/%s/status' % (CSR_PATH, name), csr(api, name) | {'status': obj['status']})
+    result, rc = run(admin_conf, expect=['w1'], not_before={'w1': time.time() - 3600}, timeout=1, poll_interval=0.2)
+    assert rc == 1 and result['waiting'] == ['w1']
+    assert '%s (Failed: SignerValidationFailure: bad)' % name in result['msg']
+
+
+def test_a_kubeconfig_without_the_right_fails_at_once(api, pki, tmp_path):
+    viewer = pki.kubeconfig('viewer-%d.conf' % api.port, api.url, 'viewer', [])
+    started = time.time()
+    result, rc = lib.run_module(kubelet_serving_csr, {'nodes': NODES, 'kubeconfig': viewer, 'expect': ['w1'], 'timeout': 30})
+    assert rc == 1 and time.time() - started < 10
+    assert 'HTTP 403' in result['msg'] and 'must allow listing and approving certificatesigningrequests' in result['msg']
+
+
+def test_node_values_must_be_lists(admin_conf):
+    result, rc = run(admin_conf, nodes={'w1': '10.0.0.21'})
+    assert rc == 1 and result['msg'] == 'nodes: the value of w1 must be a list of addresses and names'
+
+
+def test_a_conflicting_approval_is_read_again_and_retried(api, admin_conf, monkeypatch):
+    name = ask(api)
+    real, puts = kubelet_serving_csr.kubeapi.request, []
+
+    def conflict_once(creds, path, **kwargs):
+        if kwargs.get('method') == 'PUT':
+            puts.append(path)
+            if len(puts) == 1:
+                return 409, {'message': 'the object has been modified'}
+        return real(creds, path, **kwargs)
+    monkeypatch.setattr(kubelet_serving_csr.kubeapi, 'request', conflict_once)
+    result, rc = run(admin_conf)
+    assert rc == 0 and result['approved'] == [{'name': name, 'node': 'w1'}] and len(puts) == 2
 
 
 def test_an_expected_node_must_be_a_node(admin_conf):
