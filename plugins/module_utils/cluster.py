@@ -50,6 +50,7 @@ DEFAULTS = {
     "cluster_python_kubernetes_package": "python3-kubernetes",
     "cluster_ingress_vip": "",
     "cluster_dns_domain": "cluster.local",
+    "cluster_kubelet_serving_certificates": False,
     # role preflight
     "preflight_kubelet_version": None,  # None: cluster_kubernetes_version
     "preflight_check_resources": True,
@@ -693,6 +694,17 @@ class _Cluster:
             if not net.dns1123_subdomain(name):
                 p.append('host %s: node name %s is not a lowercase RFC 1123 name (a-z, 0-9, "-" and ".");'
                          " rename the host in the inventory or set cluster_node_name for it" % (host, _json(name)))
+        if _bool(s["cluster_kubelet_serving_certificates"]):
+            # The cluster CA signs a kubelet's serving certificate for its node name: a worker named like the
+            # API server would hold a certificate clients of the API trust for that name.
+            api_names = set(str(n).lower() for n in [s["cluster_api_name"], "kubernetes", "kubernetes.default",
+                                                      "kubernetes.default.svc", "kubernetes.default.svc." + str(s["cluster_dns_domain"])] if n)
+            for host in sorted(self.workers):
+                name = self.info[host]["node_name"]
+                if name.lower() in api_names:
+                    p.append("host %s: node name %s is a name of the API server's certificate, and with"
+                             " cluster_kubelet_serving_certificates its kubelet would get a certificate of the cluster CA for it;"
+                             " rename the host or set cluster_node_name for it" % (host, _json(name)))
         for host in self.all_hosts:
             if self.info[host]["problem"]:
                 p.append(self.info[host]["problem"])

@@ -664,3 +664,15 @@ def test_a_patch_the_package_source_does_not_have():
     assert compute(mirror, probes={"cp1": index(error="timed out")})["problems"] == []
     assert compute(mirror, probes={"cp2": index([])})["problems"] == []
     assert compute(mirror, probes={})["problems"] == []
+
+
+def test_a_worker_named_like_the_api_server_is_refused_with_kubelet_serving_certificates():
+    extra = {"w1": {"cluster_node_name": "k8s-api.example.internal"}}
+    settings = {"cluster_api_name": "k8s-api.example.internal"}
+    assert compute(settings, host_extra=extra)["problems"] == []
+    assert compute(dict(settings, cluster_kubelet_serving_certificates=True), host_extra=extra)["problems"] == [
+        'host w1: node name "k8s-api.example.internal" is a name of the API server\'s certificate, and with'
+        " cluster_kubelet_serving_certificates its kubelet would get a certificate of the cluster CA for it;"
+        " rename the host or set cluster_node_name for it"]
+    named = compute({"cluster_kubelet_serving_certificates": True}, host_extra={"w1": {"cluster_node_name": "kubernetes.default.svc"}})
+    assert len(named["problems"]) == 1 and 'node name "kubernetes.default.svc"' in named["problems"][0]
