@@ -65,8 +65,8 @@ options:
     default: []
   not_before:
     description:
-      - Per node of O(expect), the time (seconds since the epoch) its current kubelet started from:
-        a request approved earlier counts for it only when made at that time or later (a node reset
+      - Per node of O(expect), the time (seconds since the epoch) its current kubelet started from.
+        A request approved earlier counts for it only when made at that time or later (a node reset
         and joined again has older approved requests of its earlier kubelet, which kube-controller-manager
         keeps for an hour).
     type: dict
