@@ -45,6 +45,22 @@ import ansible_compat  # noqa: E402,F401  pylint: disable=wrong-import-position,
 import pytest  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A throw-away cluster CA with an API server certificate and client certificates (doubles_harness.Pki)."""
+    from doubles_harness import Pki  # pylint: disable=import-outside-toplevel
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def api(pki):  # pylint: disable=redefined-outer-name
+    """The API server double running in-process on 127.0.0.1 with the in-memory store (doubles_harness.RunningApi)."""
+    from doubles_harness import RunningApi  # pylint: disable=import-outside-toplevel
+    running = RunningApi(pki, {})
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def kubeadm_double(tmp_path):
     """``make(tree, version)``: the kubeadm double with its API server for a KubeTree (kubeadm_testlib)."""

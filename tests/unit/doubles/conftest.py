@@ -14,16 +14,7 @@ from doubles_harness import DOUBLES, KUBEADM_SOURCE, KubeadmRunner, Pki, Running
 from seed_doubles.apistore import EtcdStore  # (doubles_harness puts the doubles on sys.path)
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def api(pki):
-    running = RunningApi(pki, {})
-    yield running
-    running.stop()
+# pki and api: tests/unit/conftest.py (shared with the module tests).
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import time
 import pytest
 
 import kubeadm_testlib as lib
-from doubles_harness import Pki, RunningApi
 from ansible_collections.seed.kubeadm.plugins.modules import kubelet_serving_csr
 
 from cryptography import x509
@@ -27,18 +26,6 @@ from cryptography.x509.oid import NameOID
 
 CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests'
 NODES = {'cp1': ['10.0.0.11', 'cp1'], 'w1': ['10.0.0.21', 'w1']}
-
-
-@pytest.fixture(scope='module')
-def pki(tmp_path_factory):
-    return Pki(tmp_path_factory.mktemp('pki'))
-
-
-@pytest.fixture
-def api(pki):
-    running = RunningApi(pki, {})
-    yield running
-    running.stop()
 
 
 @pytest.fixture
