@@ -14,7 +14,7 @@
 #                                   ansible-core 2.16, 2.17, 2.18
 #   scripts/test.sh mutation [F..]  mutation testing of plugins/ (mutmut; default: every file; hours on 2 cores)
 #   scripts/test.sh mutation-roles [ID..]  plant the bugs of tests/mutation/roles.yml, run the tests that should catch each
-# With more than one scenario to run, the orchestration, upgrade and ha_lb scenarios run in the background
+# With more than one scenario to run, the orchestration, faults, upgrade and ha_lb scenarios run in the background
 # beside the rest (logs: .cache/test-results/molecule-<scenario>.log), and in a full run compat runs in
 # the background beside the other scenarios (.cache/test-results/compat.log); SEED_TEST_PARALLEL=0
 # runs one thing at a time.
@@ -210,9 +210,10 @@ run_compat() {
 
 scenarios() { find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort; }
 
-# The three longest scenarios run in the background beside everything else, each in its own lane
+# The four longest scenarios run in the background beside everything else, each in its own lane
 # (SEED_TEST_PARALLEL=0: one thing at a time). They spend most of their time waiting (polls, VRRP
-# timers, the doubles' start-up), so a third lane shortens the run on two cores. Scenarios use separate networks, subnets and
+# timers, the doubles' start-up), so more lanes than cores shorten the run on two cores; the
+# orchestration scenario's fault cases are a scenario of their own (faults) for that reason. Scenarios use separate networks, subnets and
 # container names, so they do not meet; only the machine's CPUs are shared.
 # SEED_TEST_BACKGROUND: another list of background scenarios (space-separated).
 read -r -a BACKGROUND_SCENARIOS <<<"${SEED_TEST_BACKGROUND:-orchestration faults upgrade ha_lb}"
