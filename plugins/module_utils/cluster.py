@@ -697,8 +697,9 @@ class _Cluster:
         if _bool(s["cluster_kubelet_serving_certificates"]):
             # The cluster CA signs a kubelet's serving certificate for its node name: a worker named like the
             # API server would hold a certificate clients of the API trust for that name.
-            api_names = set(str(n).lower() for n in [s["cluster_api_name"], "kubernetes", "kubernetes.default",
-                                                      "kubernetes.default.svc", "kubernetes.default.svc." + str(s["cluster_dns_domain"])] if n)
+            service = "kubernetes.default.svc"
+            api_names = set(str(n).lower() for n in [s["cluster_api_name"], "kubernetes", "kubernetes.default", service,
+                                                     service + "." + str(s["cluster_dns_domain"])] if n)
             for host in sorted(self.workers):
                 name = self.info[host]["node_name"]
                 if name.lower() in api_names:

@@ -23,8 +23,8 @@ FACTS = {
 
 def read(config, pem, mtime=1767225600.5):
     """What the tasks registered on one host: the stats of config.yaml and the pem, the slurped config."""
-    out = {"__certs_kubelet_serving_files": {"results": [{"stat": {"exists": config is not None, "mtime": mtime}},
-                                                          {"stat": {"exists": pem}}]}}
+    stats = [{"stat": {"exists": config is not None, "mtime": mtime}}, {"stat": {"exists": pem}}]
+    out = {"__certs_kubelet_serving_files": {"results": stats}}
     if config is not None:
         out["__certs_kubelet_config"] = {"content": base64.b64encode(config.encode()).decode()}
     return out
