@@ -64,11 +64,27 @@ ensure_docker() {
   fi
 }
 
+# Every systemd host container takes inotify instances of the machine's root user (systemd, journald,
+# logind ...): with the background lanes' containers side by side (about 25), the kernel's default of
+# 128 runs out and a new container's systemd exits at boot ("Container ... is not running"). Raise the
+# limits when they are lower than the scenarios need.
+ensure_inotify_limits() {
+  local key want have
+  for key in fs.inotify.max_user_instances:1024 fs.inotify.max_user_watches:524288; do
+    want=${key#*:}; key=${key%%:*}
+    have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+    if [[ $have -lt $want ]]; then
+      as_root sysctl -q -w "$key=$want" || echo "WARNING: cannot raise $key from $have to $want: systemd host containers may fail to boot" >&2
+    fi
+  done
+}
+
 # ensure_host_images SUITE...: build the local systemd host images that are missing (and what the
 # scenarios need on the controller besides Docker).
 ensure_host_images() {
   local suite
   ensure_docker
+  ensure_inotify_limits
   # the node scenario reaches one host over SSH (ssh, ssh-keyscan on the controller)
   apt_install openssh-client || return 1
   for suite in "$@"; do

@@ -190,6 +190,10 @@ def detach(module, progress):
     if child:
         os.waitpid(child, 0)
         module.exit_json(changed=True, started=True, pid=child, result_file=final)
+    # A SIGTERM sent to the group as soon as the caller has reported it waits until the handler below
+    # is in place (it would otherwise kill the process before it can clean up).
+    stopping = set([signal.SIGTERM, signal.SIGHUP])
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     os.setsid()
     group = os.getpgid(0)
     if os.fork():
@@ -210,6 +214,8 @@ def detach(module, progress):
         sys.stdout.flush()
         if os.path.getsize(partial):
             os.rename(partial, final)
+        else:  # stopped before it had a result: nothing for the action to read
+            os.unlink(partial)
         if os.path.exists(marker):
             os.unlink(marker)
 
@@ -228,6 +234,7 @@ def detach(module, progress):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
 
 
 _DURATION_PART = re.compile(r'(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)')

@@ -321,6 +321,7 @@ k.detach(module, sys.argv[1])
 # From here on: the detached process.
 marker = sys.argv[1] + '.marker'
 try:
+    open(sys.argv[1] + '.ready', 'w').close()
     time.sleep(float(sys.argv[2]))
     module.exit_json(changed=True, output='joined', pgid=os.getpgid(0), sid=os.getsid(0))
 finally:
@@ -403,8 +404,19 @@ def test_detached_run_stopped_by_sigterm_cleans_up_and_leaves_no_result(tmp_path
     proc, progress, took = start_detached(tmp_path, 60)
     started = json.loads(proc.stdout)
     assert not os.path.exists(progress + '.result'), 'a stale result was left for the action to read'
+    assert wait_for(progress + '.ready'), 'the detached process did not start its work'
     os.killpg(started['pid'], signal.SIGTERM)
     assert wait_for(progress + '.marker')
     assert open(progress + '.marker').read() == 'cleaned up'
     assert wait_gone(progress + '.pid')
     assert not os.path.exists(progress + '.result')
+
+
+def test_a_sigterm_sent_at_once_waits_for_the_handler_and_leaves_no_files(tmp_path):
+    import json
+    import signal
+    proc, progress, took = start_detached(tmp_path, 60)
+    started = json.loads(proc.stdout)
+    os.killpg(started['pid'], signal.SIGTERM)  # before the detached process has set anything up
+    assert wait_gone(progress + '.pid')
+    assert not os.path.exists(progress + '.result') and not os.path.exists(progress + '.result.tmp')
