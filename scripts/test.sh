@@ -10,6 +10,7 @@
 #   scripts/test.sh molecule [S..]  the given (default: all) Molecule scenarios
 #   scripts/test.sh docs            diagrams up to date, antsibull-docs lint, per-filter docs, release tarball
 #                                   and CHANGELOG.rst, ansible-builder create of the execution environment
+#   scripts/test.sh lab             scripts/lab.sh end to end where no artifact source answers (tests/lab/check_lab.sh)
 #   scripts/test.sh compat          the collection's unit tests (roles, plugins) and ansible-test sanity on
 #                                   ansible-core 2.16, 2.17, 2.18
 #   scripts/test.sh mutation [F..]  mutation testing of plugins/ (mutmut; default: every file; hours on 2 cores)
@@ -279,6 +280,12 @@ run_molecule() {
   done
 }
 
+run_lab() {
+  ensure_host_images bookworm || { record "host images" 1; return; }
+  log "scripts/lab.sh: options, containers, preflight's stop, status, down (tests/lab/check_lab.sh)"
+  tests/lab/check_lab.sh; record "lab (scripts/lab.sh)" $?
+}
+
 # compat is CPU work (pytest, pylint) and the Molecule scenarios mostly wait (VRRP timers, polls):
 # in a full run compat runs in the background beside the foreground scenarios, as its own
 # `scripts/test.sh compat` (log: .cache/test-results/compat.log), and its counts join this run's.
@@ -314,18 +321,19 @@ main() {
   local what="${1:-all}"; shift || true
   ensure_venv "$ROOT/tests/requirements.txt" || { record setup 1; what=none; }
   case "$what" in
-    all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; compat_start_background; run_molecule
+    all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; compat_start_background; run_lab; run_molecule
          compat_wait_background; molecule_wait_background ;;
     lint) run_lint ;;
     docs) run_docs ;;
     sanity) run_sanity ;;
     units) run_units ;;
     compat) run_compat ;;
+    lab) run_lab ;;
     mutation) run_mutation "$@" ;;
     mutation-roles) ensure_host_images bookworm trixie || record "host images" 1; run_mutation_roles "$@" ;;
     molecule) molecule_start_background "$@"; run_molecule "$@"; molecule_wait_background ;;
     none) ;;
-    *) echo "unknown target $what (all|lint|docs|sanity|units|compat|molecule [SCENARIO...]|mutation [FILE...]|mutation-roles [ID...])" >&2; exit 2 ;;
+    *) echo "unknown target $what (all|lint|docs|sanity|units|compat|lab|molecule [SCENARIO...]|mutation [FILE...]|mutation-roles [ID...])" >&2; exit 2 ;;
   esac
   echo
   [[ ${#failures[@]} -gt 0 ]] && printf 'failed: %s\n' "${failures[@]}"

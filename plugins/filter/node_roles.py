@@ -103,6 +103,11 @@ def node_prep_wanted(settings):
         files.append("etc_hosts")
     if firewall == "configured" and family == "Debian":
         files.append("ufw_before_rules")
+    lab = _bool(s.get("lab_profile", False))
+    if lab:
+        # A container shares the host's swap and cannot turn it off (the kubelet gets failSwapOn: false).
+        files.append("lab_kmsg")
+        services.append({"name": "seed-lab-kmsg.service", "active": True, "enabled": True})
     return {
         "family": family,
         "modules": modules,
@@ -112,7 +117,7 @@ def node_prep_wanted(settings):
         "services": services,
         "ufw": "disabled" if firewall == "disabled" and family == "Debian" else "",
         "hostname": str(s.get("hostname") or "") if _bool(s.get("set_hostname", True)) else None,
-        "swap_off": _bool(s.get("disable_swap", True)),
+        "swap_off": _bool(s.get("disable_swap", True)) and not lab,
         "selinux": selinux if family == "RedHat" and selinux != "unmanaged" else None,
         "files": files,
     }

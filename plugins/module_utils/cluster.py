@@ -51,6 +51,7 @@ DEFAULTS = {
     "cluster_ingress_vip": "",
     "cluster_dns_domain": "cluster.local",
     "cluster_kubelet_serving_certificates": False,
+    "cluster_lab_profile": False,
     # role preflight
     "preflight_kubelet_version": None,  # None: cluster_kubernetes_version
     "preflight_check_resources": True,
@@ -65,6 +66,7 @@ DEFAULTS = {
     "preflight_running_version_packages": ["kubeadm", "kubelet"],
     "preflight_cgroup_root": "/sys/fs/cgroup",
     # settings of other roles that decide what listens where (firewall) or what kubeadm gets
+    "container_runtime_snapshotter": "",
     "cni_calico_mode": "ipip",
     "cni_flannel_backend": "vxlan",
     "ingress_http_port": 80,
@@ -454,7 +456,7 @@ class _Cluster:
     def problems(self):
         return (self.check_settings() + self.check_choices() + self.check_inventory() + self.check_groups()
                 + self.check_networks() + self.check_nodes() + self.check_running() + self.check_cgroup()
-                + self.check_runtime() + self.check_patch())
+                + self.check_runtime() + self.check_patch() + self.check_container_hosts())
 
     def check_settings(self):
         s = self.s
@@ -910,6 +912,26 @@ class _Cluster:
                 p.append("host %s: cgroup v1 (no %s/cgroup.controllers) and kubeadm init/join fails its SystemVerification check on"
                          " cgroup v1 for Kubernetes %s and later; add SystemVerification to %s (failCgroupV1: false is already set),"
                          " or boot the host with cgroup v2" % (host, root, CGROUP_V1_MINOR, ignore_var))
+        return p
+
+    def check_container_hosts(self):
+        """The lab profile only on container hosts; containerd's root not on the container's overlay."""
+        p = []
+        lab = _bool(self.s["cluster_lab_profile"])
+        for host in self.play_hosts:
+            probe = self._probe(host)
+            if host not in self.nodes or not probe or "container" not in probe:
+                continue
+            if lab and not probe["container"]:
+                p.append("host %s: cluster_lab_profile is true but the host is not a container (no /run/systemd/container,"
+                         " no container= in PID 1's environment, no /.dockerenv or /run/.containerenv); the profile turns"
+                         " off what protects a real node (swap check, disk eviction, conntrack sizing); set"
+                         " cluster_lab_profile: false for real hosts" % host)
+            snapshotter = str(self._host_setting(host, "container_runtime_snapshotter") or "overlayfs")
+            if probe.get("containerd_root_fstype") == "overlay" and snapshotter == "overlayfs":
+                p.append("host %s: /var/lib/containerd is on an overlay filesystem (the container's own root) and"
+                         " containerd's overlayfs snapshotter cannot stack on it; give the container a volume at"
+                         " /var/lib/containerd (scripts/lab.sh does), or set container_runtime_snapshotter: native" % host)
         return p
 
     # ---- the facts -----------------------------------------------------------------------------

@@ -486,6 +486,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.seed.kubeadm.plugins.module_utils import node_files
+from ansible_collections.seed.kubeadm.plugins.module_utils.host_env import container_kind
 
 # Where a module that is built into the kernel (and so may be absent from /sys/module) shows itself.
 BUILTIN_HINTS = {
@@ -619,17 +620,6 @@ def selinux_mode(path="/sys/fs/selinux/enforce"):
     if enforce is None:
         return "disabled"
     return "enforcing" if enforce.strip() == "1" else "permissive"
-
-
-def container_kind(root="/"):
-    kind = read_text(os.path.join(root, "run/systemd/container"), "").strip()
-    if kind:
-        return kind
-    if os.path.exists(os.path.join(root, ".dockerenv")):
-        return "docker"
-    if os.path.exists(os.path.join(root, "run/.containerenv")):
-        return "podman"
-    return ""
 
 
 def program_versions(run, names, which=None):

@@ -123,6 +123,12 @@ options:
         C(<cgroup_root>/cgroup.controllers) exists.
     type: path
     default: /sys/fs/cgroup
+  containerd_root:
+    description:
+      - containerd's root directory; RV(containerd_root_fstype) is the filesystem type of the mount
+        that holds it (of its nearest existing parent before containerd is installed).
+    type: path
+    default: /var/lib/containerd
 seealso:
   - module: seed.kubeadm.node_state
 """
@@ -204,6 +210,19 @@ cgroup_v2:
   description: Whether the host runs the unified cgroup v2 hierarchy (C(cgroup.controllers) exists under O(cgroup_root)).
   returned: always
   type: bool
+container:
+  description:
+    - The container engine the host runs in (V(docker), V(podman), V(lxc), ...), from
+      C(/run/systemd/container), PID 1's C(container=) environment, C(/.dockerenv) or
+      C(/run/.containerenv); empty on a VM or bare metal.
+  returned: always
+  type: str
+  sample: docker
+containerd_root_fstype:
+  description: The filesystem type under O(containerd_root) (V(overlay) inside a container without a volume there).
+  returned: always
+  type: str
+  sample: ext4
 candidate_versions:
   description:
     - Per O(candidates) entry the upstream version C(X.Y.Z) the host's package sources offer;
@@ -254,6 +273,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.facts import ansible_collector, default_collectors
 from ansible.module_utils.facts.namespace import PrefixFactNamespace
 from ansible.module_utils.urls import open_url
+from ansible_collections.seed.kubeadm.plugins.module_utils.host_env import container_kind, path_fstype
 
 # What ansible.builtin.setup gathers for the subset "min" (its minimal_gather_subset).
 MINIMAL_GATHER_SUBSET = frozenset(['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips',
@@ -521,6 +541,7 @@ def main():
             packages=dict(type="list", elements="str", default=[]),
             apiserver_manifest=dict(type="path", default="/etc/kubernetes/manifests/kube-apiserver.yaml"),
             cgroup_root=dict(type="path", default="/sys/fs/cgroup"),
+            containerd_root=dict(type="path", default="/var/lib/containerd"),
             candidates=dict(type="list", elements="str", default=[]),
             package_index=dict(type="dict", default={}, options=dict(
                 deb=dict(type="str", default=""),
@@ -555,6 +576,8 @@ def main():
         probes=probe_all(params["endpoints"], params["timeout"]),
         running_versions=running,
         cgroup_v2=cgroup_v2(params["cgroup_root"]),
+        container=container_kind(),
+        containerd_root_fstype=path_fstype(params["containerd_root"]),
         candidate_versions=candidate_versions(run, params["candidates"], module.get_bin_path("apt-cache")),
         package_index=index_versions(index, family, params["timeout"]) if index.get(family) else {},
         **extra

@@ -22,6 +22,10 @@ Emulated:
 * refusal of cgroup v1 hosts when failCgroupV1 is true (default true from 1.35, false 1.31-1.34,
   field unknown before 1.31), of swap when failSwapOn is true, of --node-labels in the
   kubernetes.io / k8s.io namespaces that a kubelet may not set.
+* the OOM watcher (pkg/kubelet/oom/oom_watcher_linux.go NewWatcher, via go-kmsg-parser NewParser:
+  os.Open("/dev/kmsg")): NewMainKubelet returns the open error (outside a user namespace), so a host
+  without a readable /dev/kmsg (a container the engine gave no such device) exits 1 with
+  "failed to run Kubelet: failed to create kubelet: open /dev/kmsg: <errno text>".
 * healthz on healthzBindAddress:healthzPort (127.0.0.1:10248).
 * TLS bootstrap when the kubeconfig is missing and the bootstrap kubeconfig exists: ECDSA P-256 key,
   CSR CN=system:node:<node> O=system:nodes, usages digital signature + client auth, signer
@@ -757,6 +761,16 @@ def swap_error(cfg, swaps_file="/proc/swaps"):
         return ("running with swap on is not supported, please disable swap or set --fail-swap-on "
                 "flag to false. /proc/swaps contained: %s" % lines)
     return None
+
+
+def kmsg_error(path="/dev/kmsg"):
+    """The error of the OOM watcher's os.Open(path), as Go prints it ("open /dev/kmsg: no such file or directory")."""
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as exc:
+        text = os.strerror(exc.errno) if exc.errno else str(exc)
+        return "open %s: %s" % (path, text[:1].lower() + text[1:])
 
 
 _KUBELET_LABELS = {"kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch",
@@ -2177,6 +2191,13 @@ def main(argv):
         effective["error"] = error
         write_effective(effective)
         return fail("failed to run Kubelet: %s" % error)
+    # NewMainKubelet (RunKubelet -> createAndInitKubelet): the OOM watcher opens /dev/kmsg before
+    # anything else of the kubelet is created.
+    error = kmsg_error(os.environ.get("SEED_KUBELET_KMSG", "/dev/kmsg"))
+    if error:
+        effective["error"] = error
+        write_effective(effective)
+        return fail("failed to run Kubelet: failed to create kubelet: %s" % error)
     write_effective(effective)
     log("I", "Kubelet version", kubeletVersion=VERSION)
     calls.record("kubelet", argv, None, {"event": "started"})

@@ -162,6 +162,18 @@ def test_swap_refused_when_fail_swap_on(tmp_path):
     assert kubelet.swap_error({"failSwapOn": True}, str(swaps)) is None
 
 
+def test_the_oom_watcher_needs_dev_kmsg(tmp_path):
+    # go-kmsg-parser's os.Open: the error text as Go prints it.
+    assert kubelet.kmsg_error(str(tmp_path / "kmsg")) == "open %s: no such file or directory" % (tmp_path / "kmsg")
+    (tmp_path / "kmsg").write_text("")
+    assert kubelet.kmsg_error(str(tmp_path / "kmsg")) is None
+    (tmp_path / "console").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "console")
+    assert kubelet.kmsg_error(str(tmp_path / "link")) is None
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    assert kubelet.kmsg_error(str(tmp_path / "dangling")).endswith(": no such file or directory")
+
+
 def test_zero_values_of_non_pointer_fields_are_defaulted():
     file_cfg = {"nodeStatusUpdateFrequency": "0s", "syncFrequency": "0s", "cgroupDriver": "",
                 "healthzPort": 0, "failSwapOn": False, "maxPods": 0,

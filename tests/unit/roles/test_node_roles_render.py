@@ -93,7 +93,7 @@ def _lines(text):
 
 # --- one list per role: every file entry is reachable, each has its attributes ------------------
 @pytest.mark.parametrize("role, settings", [
-    ("node_prep", [{}, {"node_prep_firewall": "configured"}]),
+    ("node_prep", [{}, {"node_prep_firewall": "configured", "cluster_lab_profile": True}]),
     ("container_runtime", [{}, {"container_runtime_source": "upstream"}]),
     ("kube_packages", [{}]),
 ])

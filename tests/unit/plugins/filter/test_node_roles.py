@@ -52,6 +52,16 @@ def test_node_prep_options():
     assert prep(firewall="disabled")["ufw"] == "disabled"
 
 
+def test_node_prep_lab_profile_gives_the_kubelet_a_kmsg_and_leaves_swap_alone():
+    w = prep(lab_profile=True)
+    assert w["swap_off"] is False
+    assert w["files"] == ["modules_load", "sysctl", "etc_hosts", "lab_kmsg"]
+    assert w["services"] == [{"name": "chrony", "active": True, "enabled": True},
+                             {"name": "seed-lab-kmsg.service", "active": True, "enabled": True}]
+    assert prep(lab_profile="false") == prep()
+    assert prep(lab_profile=True, disable_swap=False)["swap_off"] is False
+
+
 def test_node_prep_rhel_family():
     w = prep(os_family="RedHat", firewall="configured")
     assert w["family"] == "RedHat" and w["selinux"] == "permissive" and "firewalld" in w["packages"]

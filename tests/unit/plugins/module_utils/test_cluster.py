@@ -411,6 +411,39 @@ def test_cgroup_v1():
     assert len(compute(dict(strict, **ignore), probes={"cp1": V1})["problems"]) == 1
 
 
+VM = probe(container="", containerd_root_fstype="ext4")
+BOX = probe(container="docker", containerd_root_fstype="ext4")
+
+
+def test_the_lab_profile_only_on_container_hosts():
+    lab = {"cluster_lab_profile": True}
+    assert compute(lab, probes={h: BOX for h in HOSTS})["problems"] == []
+    assert compute(probes={h: VM for h in HOSTS})["problems"] == []
+    problems = compute(lab, probes={"cp1": BOX, "cp2": BOX, "cp3": BOX, "w1": VM})["problems"]
+    assert problems == [
+        "host w1: cluster_lab_profile is true but the host is not a container (no /run/systemd/container, no container="
+        " in PID 1's environment, no /.dockerenv or /run/.containerenv); the profile turns off what protects a real node"
+        " (swap check, disk eviction, conntrack sizing); set cluster_lab_profile: false for real hosts"]
+    # Hosts that are not nodes (an init or NFS host) and probes of an older collection are not judged.
+    assert compute(lab, probes={h: probe() for h in HOSTS})["problems"] == []
+    groups = {"control_plane": ["cp1"], "workers": [], "k8s_cluster": ["cp1"], "init": ["w1"]}
+    assert compute(lab, probes={"cp1": BOX, "w1": VM}, groups=groups)["problems"] == []
+    assert compute({"cluster_lab_profile": "false"}, probes={h: VM for h in HOSTS})["problems"] == []
+
+
+def test_containerd_cannot_stack_overlayfs_on_the_containers_own_overlay():
+    overlay = probe(container="docker", containerd_root_fstype="overlay")
+    problems = compute({"cluster_lab_profile": True}, probes={"cp1": overlay})["problems"]
+    assert problems == [
+        "host cp1: /var/lib/containerd is on an overlay filesystem (the container's own root) and containerd's overlayfs"
+        " snapshotter cannot stack on it; give the container a volume at /var/lib/containerd (scripts/lab.sh does),"
+        " or set container_runtime_snapshotter: native"]
+    assert compute({"container_runtime_snapshotter": "native"}, probes={"cp1": overlay})["problems"] == []
+    assert compute(probes={"w1": overlay}, host_extra={"w1": {"container_runtime_snapshotter": "native"}})["problems"] == []
+    assert len(compute(probes={"w1": overlay})["problems"]) == 1
+    assert len(compute({"container_runtime_snapshotter": "overlayfs"}, probes={"cp1": overlay})["problems"]) == 1
+
+
 def test_a_setting_of_the_running_host_overrides_the_inventory_value_every_host_shares():
     """Group vars give every host the same value: an include or extra var of the running host wins;
     a value that only one host has (host or group override) stays that host's."""
