@@ -1014,13 +1014,14 @@ def api_message(exc):
 
 
 def retry(fn, timeout, interval=1.0, retry_statuses=(429, 500, 502, 503, 504)):
-    """Call ``fn`` until it stops failing transiently (connection errors, 5xx) or ``timeout`` passes."""
+    """Call ``fn`` until it stops failing transiently (connection errors, 5xx; every API error when
+    ``retry_statuses`` is None) or ``timeout`` passes."""
     deadline = time.time() + timeout
     while True:
         try:
             return fn()
         except kube.ApiError as exc:
-            if exc.status not in retry_statuses or time.time() >= deadline:
+            if (retry_statuses is not None and exc.status not in retry_statuses) or time.time() >= deadline:
                 raise
         except (OSError, ssl.SSLError, ValueError):
             if time.time() >= deadline:
@@ -1029,7 +1030,12 @@ def retry(fn, timeout, interval=1.0, retry_statuses=(429, 500, 502, 503, 504)):
 
 
 def create_or_update(client, path, obj, timeout=60, retain=False):
-    """apiclient.CreateOrUpdate* (or CreateOrRetain when ``retain``)."""
+    """apiclient.CreateOrUpdate* (or CreateOrRetain when ``retain``).
+
+    Upstream (cmd/kubeadm/app/util/apiclient/idempotency.go) polls every
+    KubernetesAPICallRetryInterval (500 ms) until KubernetesAPICall (1 min) passes and retries ANY
+    error, a 403 included: right after the kubeadm:cluster-admins binding is created, the API
+    server's RBAC authorizer may not know it yet, and the next attempt succeeds."""
     kind = obj.get("kind", "object")
 
     def attempt():
@@ -1042,7 +1048,7 @@ def create_or_update(client, path, obj, timeout=60, retain=False):
             return None
         return client.create_or_update(path, obj)
     try:
-        result = retry(attempt, timeout)
+        result = retry(attempt, timeout, interval=0.5, retry_statuses=None)
     except kube.ApiError as exc:
         raise KubeadmError("unable to create %s: %s" % (kind, api_message(exc)))
     except (OSError, ssl.SSLError) as exc:
