@@ -91,7 +91,8 @@ def _snapshot(path, damage=None):
     if damage == "truncate":
         data = data[:-100]
     elif damage == "flip":
-        data = b"\0" + data[1:]
+        # Inverted, not zeroed: a random first byte is 0 once in 256 runs, which left the file intact.
+        data = bytes([data[0] ^ 0xFF]) + data[1:]
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
 
