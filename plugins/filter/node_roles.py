@@ -105,7 +105,7 @@ def node_prep_wanted(settings):
         files.append("ufw_before_rules")
     lab = _bool(s.get("lab_profile", False))
     if lab:
-        # A container shares the host's swap and cannot turn it off (the kubelet gets failSwapOn: false).
+        # The kubelet opens /dev/kmsg at start: a unit links it to the console when it is missing.
         files.append("lab_kmsg")
         services.append({"name": "seed-lab-kmsg.service", "active": True, "enabled": True})
     return {
@@ -117,6 +117,7 @@ def node_prep_wanted(settings):
         "services": services,
         "ufw": "disabled" if firewall == "disabled" and family == "Debian" else "",
         "hostname": str(s.get("hostname") or "") if _bool(s.get("set_hostname", True)) else None,
+        # A container shares the host's swap and cannot turn it off (the kubelet gets failSwapOn: false).
         "swap_off": _bool(s.get("disable_swap", True)) and not lab,
         "selinux": selinux if family == "RedHat" and selinux != "unmanaged" else None,
         "files": files,

@@ -2191,8 +2191,8 @@ def main(argv):
         effective["error"] = error
         write_effective(effective)
         return fail("failed to run Kubelet: %s" % error)
-    # NewMainKubelet (RunKubelet -> createAndInitKubelet): the OOM watcher opens /dev/kmsg before
-    # anything else of the kubelet is created.
+    # NewMainKubelet (RunKubelet -> createAndInitKubelet): the OOM watcher opens /dev/kmsg, after
+    # the container manager (whose swap check is above) and before the kubelet object exists.
     error = kmsg_error(os.environ.get("SEED_KUBELET_KMSG", "/dev/kmsg"))
     if error:
         effective["error"] = error

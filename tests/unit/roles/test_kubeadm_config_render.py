@@ -457,3 +457,24 @@ def test_kubelet_serving_certificates_switch_sets_server_tls_bootstrap_for_every
     assert undone("__control_plane_config_errors") == [
         "cluster_kubelet_serving_certificates is true but control_plane_kubeadm_extra_config sets KubeletConfiguration"
         " serverTLSBootstrap to False; remove it from the extra configuration (or set cluster_kubelet_serving_certificates to false)"]
+
+
+@pytest.mark.parametrize("version", ["1.33.5", "1.35.6"])
+def test_lab_profile_sets_kinds_node_settings_and_nothing_without_it(version):
+    on = Render("ha", "control_plane", "cp1", version, extra={"cluster_lab_profile": True})
+    docs = _kinds(on("__control_plane_kubeadm_documents"))
+    kubelet, proxy = docs["KubeletConfiguration"], docs["KubeProxyConfiguration"]
+    assert kubelet["failSwapOn"] is False and kubelet["imageGCHighThresholdPercent"] == 100
+    assert kubelet["evictionHard"] == {"nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%"}
+    assert proxy["conntrack"] == {"maxPerCore": 0}
+    assert "cgroupRoot" not in kubelet  # deliberately not kind's /kubelet (docs/lab.md)
+    assert on("__control_plane_config_errors") == []
+    off = _kinds(Render("ha", "control_plane", "cp1", version)("__control_plane_kubeadm_documents"))
+    for key in ("failSwapOn", "imageGCHighThresholdPercent", "evictionHard"):
+        assert key not in off["KubeletConfiguration"]
+    assert "conntrack" not in off["KubeProxyConfiguration"]
+    # The user's extra configuration comes after the profile and wins.
+    mine = Render("ha", "control_plane", "cp1", version, extra={
+        "cluster_lab_profile": True,
+        "control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"imageGCHighThresholdPercent": 90}}})
+    assert _kinds(mine("__control_plane_kubeadm_documents"))["KubeletConfiguration"]["imageGCHighThresholdPercent"] == 90
