@@ -101,6 +101,14 @@ class Client:
             conn.request(method, path, body=data, headers=headers)
             resp = conn.getresponse()
             raw = resp.read()
+        except http.client.HTTPException as exc:
+            # A body cut short or a garbled status line (a server stopped mid-answer, as a restarting
+            # API server does): a transport error, as Go's client reports it ("unexpected EOF"), which
+            # the callers' waits retry like a refused connection. RemoteDisconnected is an OSError already.
+            self.close()
+            if isinstance(exc, OSError):
+                raise
+            raise ConnectionError("unexpected EOF (%s)" % exc.__class__.__name__) from exc
         except BaseException:
             self.close()
             raise

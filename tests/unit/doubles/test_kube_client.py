@@ -31,3 +31,21 @@ def test_a_new_connection_that_fails_is_not_retried(api):
     with pytest.raises(OSError):
         client.get("/api/v1/namespaces")
     assert client._local.conn is None
+
+
+def test_an_answer_cut_short_is_a_transport_error_the_waits_retry(api, monkeypatch):
+    """A server stopping mid-answer (an API server restarting during kubeadm upgrade) truncates the
+    body: Go's client reports "unexpected EOF", a transport error; the double raises an OSError for
+    it (never http.client's own exception, which no wait of the doubles retries)."""
+    import http.client
+    client = api.admin()
+    client.get("/api/v1/namespaces")
+
+    def cut(self, *args, **kwargs):
+        raise http.client.IncompleteRead(b"", 355)
+    monkeypatch.setattr(http.client.HTTPResponse, "read", cut)
+    with pytest.raises(ConnectionError, match=r"unexpected EOF \(IncompleteRead\)"):
+        client.get("/api/v1/namespaces/default")
+    assert client._local.conn is None
+    monkeypatch.undo()
+    assert client.get("/api/v1/namespaces/default")["metadata"]["name"] == "default"
