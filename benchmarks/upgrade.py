@@ -112,9 +112,9 @@ def main():
     table += "| play (last repetition; serial plays: one line per node) | time |\n|---|---|\n"
     table += "\n".join("| %s | %.1f s |" % (name, seconds) for name, seconds in per_play[-1]) + "\n\n"
     serial = [seconds for name, seconds in per_play[-1] if SERIAL.match(name)]
+    figures = (len(serial), sum(serial), sum(serial) / max(len(serial), 1), sum(serial) / len(NODES))
     table += ("Serial plays (per node and hop): %d batches, %.1f s in all, %.1f s per node and hop on average; "
-              "per node over both hops %.1f s.\n" % (len(serial), sum(serial), sum(serial) / max(len(serial), 1),
-                                                    sum(serial) / len(NODES)))
+              "per node over both hops %.1f s.\n" % figures)
     report("upgrade", meta, table)
 
 
