@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import time
 
 import pytest
 
@@ -103,10 +104,20 @@ def test_invalid_key(env, bad):
     assert uploads(fake) == []
 
 
-def test_upload_failure_hides_key(env):
+def quick_api_calls(tmp_path):
+    """A node configuration whose kubeadm gives up on an API call after 2 s instead of a minute:
+    kubeadm retries every failed call (a 403 included) until timeouts.kubernetesAPICall passes."""
+    return lib.write(tmp_path / 'quick.yaml', b'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n'
+                     b'timeouts:\n  kubernetesAPICall: 2s\n')
+
+
+def test_upload_failure_hides_key(env, tmp_path):
     fake, args = env
     reader = fake.grant('reader', ['get', 'list'])
-    result, rc = run(args, certificate_key=KEY, kubeconfig=reader)
+    started = time.monotonic()
+    result, rc = run(args, certificate_key=KEY, kubeconfig=reader, config=quick_api_calls(tmp_path))
+    # Retried for the configured 2 s (every 500 ms), not given up at the first 403.
+    assert 2 <= time.monotonic() - started < 30
     assert rc == 1
     assert result['msg'].startswith('kubeadm init phase upload-certs failed (rc=1): ')
     assert 'forbidden' in result['msg']
@@ -117,10 +128,10 @@ def test_upload_failure_hides_key(env):
     assert rc == 1 and KEY not in result['_raw']
 
 
-def test_upload_failure_hides_generated_key(env):
+def test_upload_failure_hides_generated_key(env, tmp_path):
     fake, args = env
     reader = fake.grant('reader', ['get', 'list'])
-    result, rc = run(args, kubeconfig=reader)
+    result, rc = run(args, kubeconfig=reader, config=quick_api_calls(tmp_path))
     assert rc == 1 and 'forbidden' in result['msg']
     call = uploads(fake)[0]
     assert call[4] == '--config' and not os.path.exists(call[5])
