@@ -63,7 +63,7 @@ def main(argv):
                 elector.try_acquire()
             except (ApiError, OSError, ValueError, KeyError) as exc:
                 log("E", "leader election: %s", exc)
-        stop.wait(2)
+        stop.wait(elector.retry_period if elector is not None else 2)
     server.shutdown()
     return 0
 

@@ -1618,6 +1618,15 @@ def _probe_context():
     return _PROBE_CONTEXT[0]
 
 
+def probe_period(container):
+    """periodSeconds of the probe http_probe uses (readinessProbe, else startupProbe); 10 when unset."""
+    probe = container.get("readinessProbe") or container.get("startupProbe") or {}
+    try:
+        return max(1, int(probe.get("periodSeconds") or 10))
+    except (TypeError, ValueError):
+        return 10
+
+
 def http_probe(container, timeout=2.0):
     """Result of the container's httpGet readinessProbe (else startupProbe); True without one."""
     probe = container.get("readinessProbe") or container.get("startupProbe")
@@ -1666,6 +1675,7 @@ class PodWorker:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.state = {"phase": "Pending", "reason": "ContainerCreating", "restartCount": 0, "firstSeen": now}
         self.ready = False
+        self.last_probe = 0.0
         self.pull_failures = 0
         self.thread = None
         self.cancelled = False
@@ -1683,10 +1693,11 @@ class PodWorker:
             return True
         return False
 
-    def sync(self):
-        """Start the pod when it is not running and its back-off has expired."""
+    def sync(self, active=None):
+        """Start the pod when it is not running and its back-off has expired (``active``: whether
+        its unit runs, when the caller asked already)."""
         if self.state.get("phase") == "Running":
-            if pods.unit_active(self.name):
+            if pods.unit_active(self.name) if active is None else active:
                 started = self.state.get("startedEpoch", time.time())
                 if time.time() - started > 600:
                     self.backoff = 0.0
@@ -1780,7 +1791,16 @@ class PodWorker:
         self.state["phase"] = "Pending"
 
     def probe(self):
-        self.ready = self.state.get("phase") == "Running" and http_probe(self._container())
+        """Readiness: a running pod whose probe passed. A ready pod is probed again once per the
+        probe's periodSeconds (the API's default 10; kubeadm's API server readiness probe: 1), as
+        the kubelet's prober workers do; a pod not ready yet is probed at every sync."""
+        if self.state.get("phase") != "Running":
+            self.ready, self.last_probe = False, 0.0
+            return False
+        now = time.monotonic()
+        if self.ready and now - self.last_probe < probe_period(self._container()):
+            return True
+        self.ready, self.last_probe = http_probe(self._container()), now
         return self.ready
 
 
@@ -1987,6 +2007,8 @@ class Kubelet:
         if crash.get("maxContainerRestartPeriod"):
             max_backoff = parse_duration(crash["maxContainerRestartPeriod"])
         frozen = faults.ignored_manifest_changes()
+        active = pods.units_active(name for name, worker in self.workers.items()
+                                   if name in manifests and worker.state.get("phase") == "Running")
         for name, (pod, _file) in manifests.items():
             config_hash = manifest_hash(pod, self.node)
             worker = self.workers.get(name)
@@ -1994,7 +2016,7 @@ class Kubelet:
                 if self.frozen_logged.get(name) != config_hash:
                     log("W", "Injected fault: ignoring the change of the static pod manifest", pod=name)
                     self.frozen_logged[name] = config_hash
-                worker.sync()
+                worker.sync(active.get(name))
                 continue
             if worker is not None and worker.hash != config_hash:
                 log("I", "Static pod manifest changed, restarting pod", pod=name)
@@ -2006,7 +2028,7 @@ class Kubelet:
                 if not worker.adopt():
                     worker.kick()
                 continue
-            worker.sync()
+            worker.sync(active.get(name))
         if first:
             # Units of pods whose manifest is gone (removed while the kubelet was down).
             for name in pods.known_pods():

@@ -208,6 +208,9 @@ class LeaderElector:
         self.namespace = flags.get("leader-elect-resource-namespace") or namespace
         self.enabled = am.flag_bool(flags, "leader-elect", True)
         self.duration = _duration(flags.get("leader-elect-lease-duration"), 15)
+        # client-go's RetryPeriod: how often a candidate tries to acquire and the leader renews
+        # (componentbaseconfig LeaderElectionConfiguration default 2s).
+        self.retry_period = _duration(flags.get("leader-elect-retry-period"), 2) or 2
         self.identity = "%s_%s" % (socket.gethostname(), uuid.uuid4())
         self.log = log
         self.leading = not self.enabled

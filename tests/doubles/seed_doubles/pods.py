@@ -296,6 +296,19 @@ def unit_active(pod_name, runner=_run):
     return out.strip() in ("active", "activating", "reloading")
 
 
+def units_active(pod_names, runner=_run):
+    """{pod name: unit active} with one ``systemctl is-active`` for them all (it prints one state
+    per unit, in order): the kubelet's relist asks the runtime once, not once per pod."""
+    names = list(pod_names)
+    if not names:
+        return {}
+    rc, out, _ = runner(["systemctl", "is-active"] + [unit_name(n) for n in names], 15)
+    states = out.split()
+    if len(states) != len(names):
+        return {name: unit_active(name, runner) for name in names}
+    return {name: state in ("active", "activating", "reloading") for name, state in zip(names, states)}
+
+
 def unit_pid(pod_name, runner=_run):
     rc, out, _ = runner(["systemctl", "show", "-p", "MainPID", "--value", unit_name(pod_name)], 15)
     try:

@@ -182,7 +182,8 @@ def instant_pod_workers(kubelet_module, monkeypatch):
     monkeypatch.setattr(worker, "kick", kick)
     monkeypatch.setattr(worker, "stop", stop)
     monkeypatch.setattr(worker, "adopt", lambda self: False)
-    monkeypatch.setattr(worker, "sync", lambda self: None)
+    monkeypatch.setattr(worker, "sync", lambda self, active=None: None)
+    monkeypatch.setattr(kubelet_module.pods, "units_active", lambda names, runner=None: {})
     monkeypatch.setattr(worker, "probe", probe)
 
 

@@ -169,3 +169,50 @@ def test_pod_worker_crash_loop_backoff_and_adoption(monkeypatch):
     worker.kick()
     assert worker.thread is None or not worker.thread.is_alive()
     assert "etcd" not in saved
+
+
+def test_units_active_asks_systemd_once_for_every_pod():
+    calls = []
+
+    def runner(cmd, timeout):
+        calls.append(cmd)
+        return 3, "active\ninactive\nactivating\n", ""
+
+    got = pods.units_active(["etcd", "kube-apiserver", "kube-scheduler"], runner=runner)
+    assert got == {"etcd": True, "kube-apiserver": False, "kube-scheduler": True}
+    assert calls == [["systemctl", "is-active", "seed-pod-etcd.service", "seed-pod-kube-apiserver.service",
+                      "seed-pod-kube-scheduler.service"]]
+    assert pods.units_active([], runner=runner) == {} and len(calls) == 1
+    # an answer that does not line up (systemd cut short): one unit at a time
+    calls.clear()
+    got = pods.units_active(["etcd", "kube-apiserver"], runner=lambda cmd, timeout: (calls.append(cmd) or (0, "active\n", "")))
+    assert len(calls) == 3 and calls[1] == ["systemctl", "is-active", "seed-pod-etcd.service"]
+
+
+def test_a_ready_pod_is_probed_once_per_period(monkeypatch):
+    kubelet = load("kubelet_double_probe", "kubelet.py", "v1.35.6")
+    probes = []
+    answer = {"ok": True}
+    monkeypatch.setattr(kubelet, "http_probe", lambda container: probes.append(1) or answer["ok"])
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(kubelet.time, "monotonic", lambda: clock["now"])
+    startup = {"httpGet": {"path": "/healthz", "port": 10257, "scheme": "HTTPS"}, "periodSeconds": 10}
+    pod = {"metadata": {"name": "kube-controller-manager"}, "spec": {"containers": [
+        {"name": "kube-controller-manager", "image": "x", "startupProbe": startup}]}}
+    worker = kubelet.PodWorker("kube-controller-manager", pod, "h")
+    assert worker.probe() is False and probes == []          # not running: not ready, no probe
+    worker.state["phase"] = "Running"
+    answer["ok"] = False
+    assert worker.probe() is False and len(probes) == 1
+    clock["now"] += 2
+    answer["ok"] = True
+    assert worker.probe() is True and len(probes) == 2      # not ready yet: probed at every sync
+    clock["now"] += 9
+    assert worker.probe() is True and len(probes) == 2      # ready: again only after periodSeconds
+    clock["now"] += 1
+    answer["ok"] = False
+    assert worker.probe() is False and len(probes) == 3
+    worker.state["phase"] = "Pending"
+    assert worker.probe() is False and worker.last_probe == 0.0
+    assert kubelet.probe_period({"readinessProbe": {"periodSeconds": 1}, "startupProbe": startup}) == 1
+    assert kubelet.probe_period({}) == 10 and kubelet.probe_period({"startupProbe": {"periodSeconds": "x"}}) == 10
