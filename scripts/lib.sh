@@ -35,7 +35,8 @@ ensure_venv() {
   stamp="$VENV/.seed-$(basename "$(dirname "$req")")-$(sha256sum "$req" | cut -c1-16)"
   if [[ ! -f "$stamp" ]]; then
     log "installing Python requirements from ${req#"$ROOT"/}"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    # The stamp only after a complete install: an interrupted or failed one is tried again.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req" || return 1
     touch "$stamp"
   fi
   ensure_collection_link
