@@ -10,9 +10,20 @@ Usage (from the repository root, after `source scripts/lib.sh`):
     python benchmarks/node_play.py --hosts 1 4 8 16 --repeat 3 [--forks 20] [--profile]
     python benchmarks/node_play.py --hosts 1:3 4:3 8:1 16:1     (COUNT:REPEAT per host count)
     python benchmarks/node_play.py --hosts 1 4 --baseline ../other-checkout
+    python benchmarks/node_play.py --hosts 1 4 --kubespray ../kubespray     (a v2.31.0 checkout)
+    python benchmarks/node_play.py --hosts 1 4 --connection ssh [--strategy mitogen]
 With --baseline (a checkout of another revision of the collection), every repetition also runs that
 checkout's node play on the same converged hosts (once to settle, then timed), alternating with this
 checkout's re-run, so both no-change re-run figures come from the same hosts in the same run.
+With --kubespray (a kubespray checkout), every repetition also recreates fresh hosts and times kubespray's
+node preparation on them (playbooks/boilerplate.yml, playbooks/internal_facts.yml, then kubespray_defaults +
+kubernetes/preinstall on k8s_cluster; first converge and no-change re-run), with kubespray's own ansible.cfg
+and the Ansible its requirements.txt pins (a virtualenv in .cache/kubespray-venv), forks and pipelining as
+for this checkout: both rows of the table come from the same run on the same kind of hosts.
+With --connection ssh the hosts run the OpenSSH server and are reached as an unprivileged user with sudo
+(molecule/resources/sudo_over_ssh.yml, key authentication, ControlPersist from ansible.cfg), as users run
+the collection; --strategy mitogen (ssh only) runs the plays with mitogen's mitogen_linear strategy
+(pip install mitogen; see docs/performance.md for its limits).
 The 1-minute load average before every timed play is recorded (the machine may be shared);
 --profile adds the ansible.posix.profile_tasks callback and keeps every play's output in
 benchmarks/results/profile-<hosts>-<rep>-<first|rerun>.txt.
@@ -27,6 +38,7 @@ import os
 import platform
 import resource
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,8 +82,31 @@ def harness(action, count, workdir):
     molecule_harness(action, platforms(count), workdir)
 
 
-def inventory(count, workdir, interpreter=None):
+def ssh_vars(workdir):
+    """How the benchmark reaches a host over SSH (molecule/resources/sudo_over_ssh.yml made the user and keys)."""
+    return {
+        "ansible_connection": "ssh",
+        "ansible_user": "seed",
+        "ansible_become": True,
+        "ansible_ssh_private_key_file": str(workdir / "id_ed25519"),
+        "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (workdir / "known_hosts"),
+    }
+
+
+def setup_ssh(count, workdir):
+    """OpenSSH server, the user seed with the controller's key and sudo, known_hosts (the scenarios' own playbook)."""
+    inv = {"sudo_over_ssh": {"hosts": {p["name"]: {"ansible_host": p["ipv4_address"]} for p in platforms(count)}}}
+    path = workdir / "ssh-setup.json"
+    path.write_text(json.dumps(inv))
+    run(["ansible-playbook", "-i", str(path), "molecule/resources/sudo_over_ssh.yml"],
+        env=dict(os.environ, MOLECULE_EPHEMERAL_DIRECTORY=str(workdir)))
+
+
+def inventory(count, workdir, interpreter=None, connection="docker"):
     hosts = {p["name"]: {"cluster_node_ip": p["ipv4_address"]} for p in platforms(count)}
+    if connection == "ssh":
+        for plat in platforms(count):
+            hosts[plat["name"]]["ansible_host"] = plat["ipv4_address"]
     first = next(iter(hosts))
     inv = {
         "all": {
@@ -98,6 +133,8 @@ def inventory(count, workdir, interpreter=None):
     if interpreter:
         # Skips interpreter discovery (one round trip per host and play).
         inv["all"]["vars"]["ansible_python_interpreter"] = interpreter
+    if connection == "ssh":
+        inv["all"]["vars"].update(ssh_vars(workdir))
     path = workdir / "inventory.json"
     path.write_text(json.dumps(inv))
     return path
@@ -113,17 +150,31 @@ def link_collection(tree):
         link.symlink_to(os.path.join("..", "..", ".."))
 
 
-def timed_play(inv, forks, profile=None, tree=ROOT):
-    # The checkout's own configuration and collection link (scripts/lib.sh exports those of this one).
+def seed_env(tree, forks, strategy=None, profile=False):
+    """The checkout's own configuration and collection link (scripts/lib.sh exports those of this one)."""
     env = dict(os.environ, ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="true", ANSIBLE_CONFIG=str(tree / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(tree / ".collections"))
+    if strategy == "mitogen":
+        env.update(ANSIBLE_STRATEGY_PLUGINS=mitogen_strategy_dir(), ANSIBLE_STRATEGY="mitogen_linear")
     if profile:
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
+    return env
+
+
+def mitogen_strategy_dir():
+    try:
+        import ansible_mitogen  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise SystemExit("--strategy mitogen: pip install mitogen (see docs/performance.md)") from None
+    return str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
+
+
+def timed(cmd, env, cwd=ROOT, profile=None, what="node play"):
+    """Run one playbook; return (seconds, sum of changed=, load average before, controller CPU seconds)."""
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    proc = subprocess.run(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"], cwd=tree, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     elapsed = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The controller's CPU: ansible-playbook, its forks and the docker clients they ran (the hosts'
@@ -134,8 +185,83 @@ def timed_play(inv, forks, profile=None, tree=ROOT):
     recap = RECAP.findall(proc.stdout)
     if proc.returncode != 0 or not recap:
         sys.stderr.write(proc.stdout[-4000:])
-        raise SystemExit("node play failed")
+        raise SystemExit("%s failed" % what)
     return elapsed, sum(int(r[2]) for r in recap), load, cpu
+
+
+def timed_play(inv, forks, profile=None, tree=ROOT, strategy=None):
+    return timed(["ansible-playbook", "-i", str(inv), "benchmarks/node_play.yml"],
+                 seed_env(tree, forks, strategy, bool(profile)), cwd=tree, profile=profile)
+
+
+# kubespray's node preparation as the issue names it: its boilerplate and fact plays, then
+# kubespray_defaults + kubernetes/preinstall on k8s_cluster (as in its cluster.yml).
+KUBESPRAY_PLAYBOOK = """---
+- name: Common tasks for every playbooks
+  import_playbook: {checkout}/playbooks/boilerplate.yml
+- name: Gather facts
+  import_playbook: {checkout}/playbooks/internal_facts.yml
+- name: Prepare the nodes
+  hosts: k8s_cluster
+  gather_facts: false
+  any_errors_fatal: true
+  environment: "{{{{ proxy_disable_env }}}}"
+  roles:
+    - role: kubespray_defaults
+    - role: kubernetes/preinstall
+"""
+
+
+class Kubespray:
+    """kubespray's node preparation with its own Ansible (the version its requirements.txt pins)."""
+
+    def __init__(self, checkout):
+        self.checkout = checkout.resolve()
+        if not (self.checkout / "playbooks" / "internal_facts.yml").exists():
+            raise SystemExit("--kubespray %s: no playbooks/internal_facts.yml there" % self.checkout)
+        self.venv = ROOT / ".cache" / "kubespray-venv"
+        requirements = (self.checkout / "requirements.txt").read_text()
+        stamp = self.venv / "requirements.txt"
+        if not stamp.exists() or stamp.read_text() != requirements:
+            run([sys.executable, "-m", "venv", "--clear", str(self.venv)])
+            run([str(self.venv / "bin" / "pip"), "install", "-q", "-r", str(self.checkout / "requirements.txt")])
+            stamp.write_text(requirements)
+
+    def version(self):
+        proc = run([str(self.venv / "bin" / "ansible-playbook"), "--version"])
+        described = run(["git", "-C", str(self.checkout), "describe", "--tags"], check=False).stdout.strip()
+        return "kubespray %s with %s" % (described or self.checkout.name, proc.stdout.splitlines()[0].strip())
+
+    def inventory(self, count, workdir, connection):
+        names = [p["name"] for p in platforms(count)]
+        hosts = {p["name"]: ({"ansible_host": p["ipv4_address"]} if connection == "ssh" else {}) for p in platforms(count)}
+        variables = ssh_vars(workdir) if connection == "ssh" else {"ansible_connection": "community.docker.docker"}
+        # The host image has no ping (a VM would): kubespray's own switch for its reachability check.
+        variables["ping_access_ip"] = False
+        # Docker bind-mounts /etc/resolv.conf into the hosts (kubespray cannot replace it): its own setting for
+        # leaving the host's resolver alone.
+        variables["resolvconf_mode"] = "none"
+        # A container cannot load kernel modules (no /proc/modules): nodelocaldns needs the dummy module.
+        variables["enable_nodelocaldns"] = False
+        inv = {"all": {"vars": variables, "hosts": hosts, "children": {
+            "kube_control_plane": {"hosts": {names[0]: {}}},
+            "etcd": {"hosts": {names[0]: {}}},
+            "kube_node": {"hosts": {name: {} for name in names[1:]}},
+            "k8s_cluster": {"children": {"kube_control_plane": {}, "kube_node": {}}},
+        }}}
+        path = workdir / "kubespray-inventory.json"
+        path.write_text(json.dumps(inv))
+        (workdir / "kubespray-node-prep.yml").write_text(KUBESPRAY_PLAYBOOK.format(checkout=self.checkout))
+        shutil.rmtree(workdir / "kubespray-facts", ignore_errors=True)  # its jsonfile fact cache, per set of hosts
+        return path
+
+    def play(self, inv, workdir, forks):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        env.update(PATH="%s:%s" % (self.venv / "bin", env.get("PATH", "")), VIRTUAL_ENV=str(self.venv),
+                   ANSIBLE_CONFIG=str(self.checkout / "ansible.cfg"), ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="true",
+                   ANSIBLE_CACHE_PLUGIN_CONNECTION=str(workdir / "kubespray-facts"))
+        return timed([str(self.venv / "bin" / "ansible-playbook"), "-i", str(inv), str(workdir / "kubespray-node-prep.yml")],
+                     env, cwd=self.checkout, what="kubespray node preparation")
 
 
 def host_spec(text, default_repeat):
@@ -174,22 +300,42 @@ def report(name, meta, table):
     return plt
 
 
+def fresh_hosts(count, largest, workdir, connection):
+    harness("destroy", largest, workdir)
+    harness("create", count, workdir)
+    if connection == "ssh":
+        setup_ssh(count, workdir)
+
+
+def cell(values, fmt="%.1f s"):
+    med, low, high = summarize(values)
+    return (fmt + " (" + fmt.replace(" s", "") + "–" + fmt.replace(" s", "") + ")") % (med, low, high) if len(values) > 1 else fmt % med
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", nargs="+", default=["1", "4", "8"], help="COUNT or COUNT:REPEAT")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--forks", type=int, default=20)
-    parser.add_argument("--image", default="seed-kubeadm-host:bookworm")
     parser.add_argument("--profile", action="store_true", help="profile_tasks callback, outputs kept")
     parser.add_argument("--interpreter", help="set ansible_python_interpreter (default: discovery, auto_silent)")
     parser.add_argument("--output", default="node_play", help="base name of the .md and .png in benchmarks/results")
     parser.add_argument("--baseline", type=Path, help="another checkout whose no-change re-run is timed on the same hosts")
+    parser.add_argument("--kubespray", type=Path, help="a kubespray checkout whose node preparation is timed in the same run")
+    parser.add_argument("--connection", choices=["docker", "ssh"], default="docker")
+    parser.add_argument("--strategy", choices=["linear", "mitogen"], default="linear")
     args = parser.parse_args()
+    if args.strategy == "mitogen" and args.connection != "ssh":
+        parser.error("--strategy mitogen needs --connection ssh (mitogen does not accelerate the docker connection)")
+    strategy = args.strategy if args.strategy != "linear" else None
+    if strategy:
+        mitogen_strategy_dir()
     if args.baseline:
         args.baseline = args.baseline.resolve()
         if not (args.baseline / "benchmarks" / "node_play.yml").exists():
             raise SystemExit("--baseline %s: no benchmarks/node_play.yml there" % args.baseline)
         link_collection(args.baseline)
+    kubespray = Kubespray(args.kubespray) if args.kubespray else None
     specs = [host_spec(h, args.repeat) for h in args.hosts]
     largest = max(spec[0] for spec in specs)
 
@@ -198,72 +344,95 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for count, repeat in specs:
-            first, rerun, changed, loads, base, base_changed, cpu = [], [], [], [], [], [], []
+            row = {key: [] for key in ("first", "rerun", "changed", "loads", "base", "base_changed", "cpu",
+                                       "ks_first", "ks_rerun", "ks_changed")}
+            row.update(count=count, repeat=repeat)
             for rep in range(repeat):
-                harness("destroy", largest, workdir)
-                harness("create", count, workdir)
-                inv = inventory(count, workdir, args.interpreter)
+                fresh_hosts(count, largest, workdir, args.connection)
+                inv = inventory(count, workdir, args.interpreter, args.connection)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
-                t_first, dummy, l_first, dummy_cpu = timed_play(inv, args.forks, name and name % "first")
+                t_first, dummy, l_first, dummy_cpu = timed_play(inv, args.forks, name and name % "first", strategy=strategy)
                 if args.baseline:
                     # Settle whatever the baseline does differently, then alternate the order per repetition.
-                    timed_play(inv, args.forks, tree=args.baseline)
+                    timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
                     if rep % 2:
-                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline)
-                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
+                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
+                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
+                                                                          strategy=strategy)
                     else:
-                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
-                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline)
-                    base.append(t_base)
-                    base_changed.append(n_base)
-                    loads.append(l_base)
+                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
+                                                                          strategy=strategy)
+                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
+                    row["base"].append(t_base)
+                    row["base_changed"].append(n_base)
+                    row["loads"].append(l_base)
                 else:
-                    t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun")
-                first.append(t_first)
-                rerun.append(t_rerun)
-                cpu.append(c_rerun / count)
-                changed.append(n_changed)
-                loads += [l_first, l_rerun]
+                    t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
+                                                                      strategy=strategy)
+                row["first"].append(t_first)
+                row["rerun"].append(t_rerun)
+                row["cpu"].append(c_rerun / count)
+                row["changed"].append(n_changed)
+                row["loads"] += [l_first, l_rerun]
+                extra = ""
+                if kubespray:
+                    # The same kind of fresh hosts, prepared the same way, in the same repetition.
+                    fresh_hosts(count, largest, workdir, args.connection)
+                    run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
+                    ks_inv = kubespray.inventory(count, workdir, args.connection)
+                    k_first, dummy, l_kf, dummy_cpu = kubespray.play(ks_inv, workdir, args.forks)
+                    k_rerun, k_changed, l_kr, dummy_cpu = kubespray.play(ks_inv, workdir, args.forks)
+                    row["ks_first"].append(k_first)
+                    row["ks_rerun"].append(k_rerun)
+                    row["ks_changed"].append(k_changed)
+                    row["loads"] += [l_kf, l_kr]
+                    extra = " kubespray first=%.1fs rerun=%.1fs changed=%d" % (k_first, k_rerun, k_changed)
+                if row["base"]:
+                    extra += " baseline rerun=%.1fs changed=%d" % (row["base"][-1], row["base_changed"][-1])
                 print("hosts=%d rep=%d first=%.1fs rerun=%.1fs (controller CPU %.2fs per host) changed=%d%s load=%.1f/%.1f"
-                      % (count, rep + 1, t_first, t_rerun, cpu[-1], n_changed,
-                         " baseline rerun=%.1fs changed=%d" % (base[-1], base_changed[-1]) if base else "",
-                         l_first, l_rerun), flush=True)
-            rows.append((count, repeat, summarize(first), summarize(rerun), max(changed), min(loads), max(loads),
-                         summarize(base) if base else None, max(base_changed) if base else None, summarize(cpu)))
+                      % (count, rep + 1, t_first, t_rerun, row["cpu"][-1], n_changed, extra, l_first, l_rerun), flush=True)
+            rows.append(row)
         harness("destroy", largest, workdir)
 
-    header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
-              "| controller CPU per host, re-run, median (min–max) "
-              "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|---|\n")
-    lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.2f s (%.2f–%.2f) | %.1f–%.1f |"
-             % (c, n, *f, *r, ch, *pc, lo, hi) for c, n, f, r, ch, lo, hi, dummy, dummy2, pc in rows]
+    columns = [("hosts", lambda r: "%d" % r["count"]), ("runs", lambda r: "%d" % r["repeat"]),
+               ("first converge median (min–max)", lambda r: cell(r["first"])),
+               ("no-change re-run median (min–max)", lambda r: cell(r["rerun"])),
+               ("changed on re-run", lambda r: "%d" % max(r["changed"])),
+               ("controller CPU per host, re-run, median (min–max)", lambda r: cell(r["cpu"], "%.2f s"))]
     if args.baseline:
-        header = ("| hosts | runs | first converge median (min–max) | no-change re-run median (min–max) | changed on re-run "
-                  "| baseline no-change re-run median (min–max) | changed on baseline re-run "
-                  "| load avg (1 min) before the plays |\n|---|---|---|---|---|---|---|---|\n")
-        lines = ["| %d | %d | %.1f s (%.1f–%.1f) | %.1f s (%.1f–%.1f) | %d | %.1f s (%.1f–%.1f) | %d | %.1f–%.1f |"
-                 % (c, n, *f, *r, ch, *b, bch, lo, hi) for c, n, f, r, ch, lo, hi, b, bch, dummy in rows]
-    table = header + "\n".join(lines) + "\n"
-    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; interpreter %s; %s%s\n" % (
+        columns += [("baseline no-change re-run median (min–max)", lambda r: cell(r["base"])),
+                    ("changed on baseline re-run", lambda r: "%d" % max(r["base_changed"]))]
+    if kubespray:
+        columns += [("kubespray first converge", lambda r: cell(r["ks_first"])),
+                    ("kubespray no-change re-run", lambda r: cell(r["ks_rerun"])),
+                    ("changed on kubespray re-run", lambda r: "%d" % max(r["ks_changed"])),
+                    ("first: kubespray / seed", lambda r: "%.2fx" % (summarize(r["ks_first"])[0] / summarize(r["first"])[0])),
+                    ("re-run: kubespray / seed", lambda r: "%.1fx" % (summarize(r["ks_rerun"])[0] / summarize(r["rerun"])[0]))]
+    columns.append(("load avg (1 min) before the plays", lambda r: "%.1f–%.1f" % (min(r["loads"]), max(r["loads"]))))
+    table = ("| " + " | ".join(c[0] for c in columns) + " |\n|" + "---|" * len(columns) + "\n"
+             + "\n".join("| " + " | ".join(c[1](r) for c in columns) + " |" for r in rows) + "\n")
+    meta = "%s; %s, %d CPUs; Python %s; %s; forks %d, pipelining on; connection %s%s; interpreter %s; %s%s%s\n" % (
         platform.platform(), cpu_model(), os.cpu_count(), platform.python_version(), ansible_version(), args.forks,
-        args.interpreter or "discovered", time.strftime("%Y-%m-%d %H:%M %Z"),
-        "; baseline: another checkout on the same hosts, re-runs alternating" if args.baseline else "")
+        args.connection, ", strategy mitogen_linear" if strategy else "", args.interpreter or "discovered",
+        time.strftime("%Y-%m-%d %H:%M %Z"),
+        "; baseline: another checkout on the same hosts, re-runs alternating" if args.baseline else "",
+        "; peer: %s on fresh hosts in the same repetitions" % kubespray.version() if kubespray else "")
     plt = report(args.output, meta, table)
     if plt is None:
         return
-    counts = [r[0] for r in rows]
+    counts = [r["count"] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(counts, [r[2][0] for r in rows], "o-", label="first converge")
-    ax.plot(counts, [r[3][0] for r in rows], "s-", label="no-change re-run")
+    ax.plot(counts, [summarize(r["first"])[0] for r in rows], "o-", label="first converge")
+    ax.plot(counts, [summarize(r["rerun"])[0] for r in rows], "s-", label="no-change re-run")
     if args.baseline:
-        ax.plot(counts, [r[7][0] for r in rows], "s:", label="baseline no-change re-run")
-    # kubespray v2.31.0 node preparation on the same kind of hosts (numbers of the issue).
-    ax.plot([1, 4], [67, 145], "o--", color="grey", alpha=0.6, label="kubespray first")
-    ax.plot([1, 4], [34, 67], "s--", color="grey", alpha=0.6, label="kubespray re-run")
+        ax.plot(counts, [summarize(r["base"])[0] for r in rows], "s:", label="baseline no-change re-run")
+    if kubespray:
+        ax.plot(counts, [summarize(r["ks_first"])[0] for r in rows], "o--", color="grey", label="kubespray first")
+        ax.plot(counts, [summarize(r["ks_rerun"])[0] for r in rows], "s--", color="grey", label="kubespray re-run")
     ax.set_xlabel("hosts")
     ax.set_ylabel("seconds (median)")
-    ax.set_title("seed.kubeadm node play")
+    ax.set_title("seed.kubeadm node play (%s connection%s)" % (args.connection, ", mitogen" if strategy else ""))
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
