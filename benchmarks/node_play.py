@@ -103,10 +103,8 @@ def setup_ssh(count, workdir):
 
 
 def inventory(count, workdir, interpreter=None, connection="docker"):
-    hosts = {p["name"]: {"cluster_node_ip": p["ipv4_address"]} for p in platforms(count)}
-    if connection == "ssh":
-        for plat in platforms(count):
-            hosts[plat["name"]]["ansible_host"] = plat["ipv4_address"]
+    hosts = {p["name"]: dict({"cluster_node_ip": p["ipv4_address"]}, **({"ansible_host": p["ipv4_address"]} if connection == "ssh" else {}))
+             for p in platforms(count)}
     first = next(iter(hosts))
     inv = {
         "all": {
@@ -307,9 +305,11 @@ def fresh_hosts(count, largest, workdir, connection):
         setup_ssh(count, workdir)
 
 
-def cell(values, fmt="%.1f s"):
-    med, low, high = summarize(values)
-    return (fmt + " (" + fmt.replace(" s", "") + "–" + fmt.replace(" s", "") + ")") % (med, low, high) if len(values) > 1 else fmt % med
+def cell(values, number="%.1f"):
+    """'median s (min–max)', or the one value."""
+    if len(values) == 1:
+        return (number + " s") % values[0]
+    return (number + " s (" + number + "–" + number + ")") % summarize(values)
 
 
 def main():
@@ -352,24 +352,28 @@ def main():
                 inv = inventory(count, workdir, args.interpreter, args.connection)
                 run(["ansible-playbook", "-i", str(inv), "molecule/resources/prepare.yml"])
                 name = "profile-%d-%d-%%s.txt" % (count, rep + 1) if args.profile else None
-                t_first, dummy, l_first, dummy_cpu = timed_play(inv, args.forks, name and name % "first", strategy=strategy)
+
+                def ours(label, inv=inv, name=name):
+                    return timed_play(inv, args.forks, name and name % label, strategy=strategy)
+
+                def baseline(inv=inv):
+                    return timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
+
+                t_first, dummy, l_first, dummy_cpu = ours("first")
                 if args.baseline:
                     # Settle whatever the baseline does differently, then alternate the order per repetition.
-                    timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
+                    baseline()
                     if rep % 2:
-                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
-                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
-                                                                          strategy=strategy)
+                        t_base, n_base, l_base, dummy_cpu = baseline()
+                        t_rerun, n_changed, l_rerun, c_rerun = ours("rerun")
                     else:
-                        t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
-                                                                          strategy=strategy)
-                        t_base, n_base, l_base, dummy_cpu = timed_play(inv, args.forks, tree=args.baseline, strategy=strategy)
+                        t_rerun, n_changed, l_rerun, c_rerun = ours("rerun")
+                        t_base, n_base, l_base, dummy_cpu = baseline()
                     row["base"].append(t_base)
                     row["base_changed"].append(n_base)
                     row["loads"].append(l_base)
                 else:
-                    t_rerun, n_changed, l_rerun, c_rerun = timed_play(inv, args.forks, name and name % "rerun",
-                                                                      strategy=strategy)
+                    t_rerun, n_changed, l_rerun, c_rerun = ours("rerun")
                 row["first"].append(t_first)
                 row["rerun"].append(t_rerun)
                 row["cpu"].append(c_rerun / count)
@@ -399,7 +403,7 @@ def main():
                ("first converge median (min–max)", lambda r: cell(r["first"])),
                ("no-change re-run median (min–max)", lambda r: cell(r["rerun"])),
                ("changed on re-run", lambda r: "%d" % max(r["changed"])),
-               ("controller CPU per host, re-run, median (min–max)", lambda r: cell(r["cpu"], "%.2f s"))]
+               ("controller CPU per host, re-run, median (min–max)", lambda r: cell(r["cpu"], "%.2f"))]
     if args.baseline:
         columns += [("baseline no-change re-run median (min–max)", lambda r: cell(r["base"])),
                     ("changed on baseline re-run", lambda r: "%d" % max(r["base_changed"]))]
