@@ -792,17 +792,24 @@ def main(argv):
         try:
             if manager is None:
                 client = Client.from_kubeconfig(flags["kubeconfig"])
-                manager = ControllerManager(client, flags, log)
                 elector = component.LeaderElector(client, "kube-controller-manager", "kube-system", flags, log)
+                if elector.error():
+                    server.shutdown()
+                    return component.go_panic(elector.error())
+                manager = ControllerManager(client, flags, log)
                 log("I", "controllers enabled: %s", ",".join(sorted(manager.enabled)))
             if elector.try_acquire():
                 manager.sync_once()
+        except component.LeaderElectionLost:
+            log("E", "leaderelection lost")
+            server.shutdown()
+            return 1
         except (ApiError, OSError, ValueError, KeyError) as exc:
             log("E", "%s", exc)
         # One pass of every controller per leader-election retry period (2 s by default), as the
         # lease is renewed upstream. Upstream's controllers react to watch events at once and stay
         # idle otherwise; a pass every second listed every resource through etcd twice as often.
-        stop.wait(elector.retry_period if elector is not None else 2)
+        stop.wait(elector.next_wait() if elector is not None else 2)
     server.shutdown()
     return 0
 

@@ -60,10 +60,17 @@ def main(argv):
                 if elector is None:
                     elector = component.LeaderElector(Client.from_kubeconfig(flags["kubeconfig"]), "kube-scheduler",
                                                       "kube-system", flags, log)
+                    if elector.error():
+                        server.shutdown()
+                        return component.go_panic(elector.error())
                 elector.try_acquire()
+            except component.LeaderElectionLost:
+                log("E", "leaderelection lost")
+                server.shutdown()
+                return 1
             except (ApiError, OSError, ValueError, KeyError) as exc:
                 log("E", "leader election: %s", exc)
-        stop.wait(elector.retry_period if elector is not None else 2)
+        stop.wait(elector.next_wait() if elector is not None else 2)
     server.shutdown()
     return 0
 

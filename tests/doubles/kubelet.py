@@ -54,12 +54,14 @@ Emulated:
   crash-loop back-off (10 s doubling to 300 s), restarted on a manifest change, stopped when the
   manifest disappears (a change is ignored while faults.json lists the pod under
   {"kubelet": {"ignore_manifest_changes": [...]}}, so the mirror Pod keeps its config.hash);
-  adopted (not restarted) by a restarted kubelet; readiness from the
-  container's httpGet readinessProbe (else startupProbe). On SIGTERM the kubelet exits and the pod
+  adopted (not restarted) by a restarted kubelet; startup, liveness and readiness probes as
+  upstream's prober workers (a thread per probe: period, initial delay, thresholds, startup gating,
+  a liveness or startup failure restarts the container; see ProbeWorker). On SIGTERM the kubelet exits and the pod
   units keep running, as containers outlive a stopped kubelet; ``/usr/lib/seed-doubles/pods
   stop-all`` stops them, what ``kubeadm reset`` does through the CRI.
 * Node registration (labels, taints, InternalIP/Hostname addresses, nodeInfo, capacity, conditions),
-  status heartbeat every nodeStatusUpdateFrequency, node Lease renewal, mirror pods with
+  status computed every nodeStatusUpdateFrequency and written when it changed or every
+  nodeStatusReportFrequency, node Lease renewed every nodeLeaseDurationSeconds / 4, mirror pods with
   kubernetes.io/config.hash / config.mirror / config.source / config.seen and a Node owner reference,
   replaced when the hash changes, deleted when the manifest is gone, their status kept current.
 * /var/lib/seed-doubles/kubelet-effective.json: the flags given, the config file read, the effective
@@ -88,6 +90,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -709,6 +712,9 @@ def effective_config(file_cfg, flag_values, minor):
     file_cfg = {k: v for k, v in file_cfg.items() if k not in ("apiVersion", "kind")}
     cfg = _merge(defaults, file_cfg)
     _default_zero(cfg, defaults, file_cfg)
+    # A zero nodeStatusReportFrequency follows a nodeStatusUpdateFrequency the file sets (else 5m).
+    if _is_zero(file_cfg.get("nodeStatusReportFrequency") or 0) and not _is_zero(file_cfg.get("nodeStatusUpdateFrequency") or 0):
+        cfg["nodeStatusReportFrequency"] = file_cfg["nodeStatusUpdateFrequency"]
     if "evictionHard" in file_cfg and not file_cfg.get("mergeDefaultEvictionSettings"):
         cfg["evictionHard"] = copy.deepcopy(file_cfg["evictionHard"])
     table = flag_table(minor)
@@ -873,6 +879,16 @@ def node_conditions(now, ready=True, previous=None):
         cond("Ready", "True" if ready else "False", "KubeletReady" if ready else "KubeletNotReady",
              "kubelet is posting ready status" if ready else "container runtime is down"),
     ]
+
+
+def status_changed(old, new):
+    """nodeStatusHasChanged: any difference but the conditions' lastHeartbeatTime."""
+    def strip(status):
+        status = dict(status)
+        status["conditions"] = [{k: v for k, v in c.items() if k != "lastHeartbeatTime"}
+                                for c in status.get("conditions") or []]
+        return json.dumps(status, sort_keys=True)
+    return strip(old) != strip(new)
 
 
 def node_object(name, node_ip, cfg, node_labels=None, taints=None, version=None, now=None,
@@ -1573,14 +1589,14 @@ def mirror_pod(pod, node, config_hash, node_uid=None, now=None):
     return mirror
 
 
-def pod_status(pod, state, node_ip, ready, now=None):
+def pod_status(pod, state, node_ip, ready, now=None, started=None):
     """status of a mirror pod from the runner state: phase, conditions, container status."""
     now = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     container = pod["spec"]["containers"][0]
     running = state.get("phase") == "Running"
     cstatus = {"name": container.get("name", "main"), "image": container.get("image", ""),
                "imageID": state.get("imageID", ""), "restartCount": state.get("restartCount", 0),
-               "ready": bool(running and ready), "started": running}
+               "ready": bool(running and ready), "started": running if started is None else bool(running and started)}
     if running:
         cstatus["containerID"] = "containerd://" + state.get("containerID", "")
         cstatus["state"] = {"running": {"startedAt": state.get("startedAt", now)}}
@@ -1618,19 +1634,34 @@ def _probe_context():
     return _PROBE_CONTEXT[0]
 
 
-def probe_period(container):
-    """periodSeconds of the probe http_probe uses (readinessProbe, else startupProbe); 10 when unset."""
-    probe = container.get("readinessProbe") or container.get("startupProbe") or {}
-    try:
-        return max(1, int(probe.get("periodSeconds") or 10))
-    except (TypeError, ValueError):
-        return 10
+PROBE_DEFAULTS = {"initialDelaySeconds": 0, "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1,
+                  "failureThreshold": 3}
+SUCCESS, FAILURE, UNKNOWN = "Success", "Failure", "Unknown"
+# The result a probe holds for a new container before it has run (prober/worker.go newWorker).
+PROBE_INITIAL = {"readiness": FAILURE, "liveness": SUCCESS, "startup": UNKNOWN}
+PROBE_FIELDS = {"readiness": "readinessProbe", "liveness": "livenessProbe", "startup": "startupProbe"}
+# When the probe manager started: a worker created within one period of it waits a random part of
+# its period before the first probe (prober/worker.go run()).
+PROBER_START = [time.monotonic()]
 
 
-def http_probe(container, timeout=2.0):
-    """Result of the container's httpGet readinessProbe (else startupProbe); True without one."""
-    probe = container.get("readinessProbe") or container.get("startupProbe")
-    if not probe or "httpGet" not in probe:
+def probe_spec(probe):
+    """The probe with the API's defaults for the fields it leaves unset or zero (SetDefaults_Probe)."""
+    spec = dict(PROBE_DEFAULTS)
+    for key in PROBE_DEFAULTS:
+        try:
+            value = int(probe.get(key) or 0)
+        except (TypeError, ValueError):
+            value = 0
+        if value > 0:
+            spec[key] = value
+    return spec
+
+
+def http_probe(container, probe, timeout=1.0):
+    """Result of an httpGet probe: 200-399 is success; an exec or tcpSocket probe, which the
+    static pods of kubeadm do not use, counts as success."""
+    if "httpGet" not in probe:
         return True
     get = probe["httpGet"]
     port = get.get("port")
@@ -1647,6 +1678,90 @@ def http_probe(container, timeout=2.0):
             return 200 <= resp.status < 400
     except Exception:  # noqa: BLE001 - any failure is a failed probe
         return False
+
+
+class ProbeWorker:
+    """One probe (readiness, liveness or startup) of a static pod's container, in its own thread,
+    as pkg/kubelet/prober/worker.go: probes once at start (after a random part of the period while
+    the prober is young), then at every periodSeconds tick or when the pod status asks for an
+    unready container (readiness only); nothing until initialDelaySeconds after the container
+    started; liveness and readiness only once the container has started, startup only until then;
+    a result is recorded after failureThreshold failures or successThreshold successes in a row; a
+    new container starts from the initial result (readiness Failure, liveness Success, startup
+    Unknown); a non-running container holds Failure; a liveness or startup failure kills the
+    container (the pod worker restarts it with its crash-loop back-off) and the probe waits for
+    the next container."""
+
+    def __init__(self, pod_worker, kind, probe):
+        self.pod_worker, self.kind, self.probe = pod_worker, kind, probe
+        self.spec = probe_spec(probe)
+        self.container_id = ""
+        self.result = None
+        self.last, self.run_length = None, 0
+        self.on_hold = False
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = None
+
+    def start(self):
+        self.thread = threading.Thread(target=self.run, name="probe-%s-%s" % (self.kind, self.pod_worker.name),
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopped.set()
+        self.wake.set()
+
+    def run(self):
+        period = float(self.spec["periodSeconds"])
+        if period > time.monotonic() - PROBER_START[0] and self.stopped.wait(random.random() * period):
+            return
+        tick = time.monotonic() + period
+        while not self.stopped.is_set():
+            try:
+                self.do_probe()
+            except Exception as exc:  # noqa: BLE001 - a prober must not die silently
+                log("E", "Probe failed", probeType=self.kind, pod=self.pod_worker.name, err=repr(exc))
+            while not self.stopped.is_set():
+                wait = tick - time.monotonic()
+                if wait <= 0:
+                    tick += period * (1 + int(-wait // period))  # a ticker drops the ticks it missed
+                    break
+                if self.wake.wait(wait):
+                    self.wake.clear()
+                    break
+
+    def do_probe(self):
+        """One pass of worker.doProbe; returns the recorded result (None: none yet)."""
+        state = self.pod_worker.state
+        container_id = state.get("containerID") or ""
+        if not container_id:
+            return self.result
+        if container_id != self.container_id:
+            self.container_id, self.result, self.on_hold = container_id, PROBE_INITIAL[self.kind], False
+        if self.on_hold:
+            return self.result
+        if state.get("phase") != "Running":
+            self.result = FAILURE
+            return self.result
+        if int(time.time() - state.get("startedEpoch", time.time())) < self.spec["initialDelaySeconds"]:
+            return self.result
+        if self.pod_worker.started() == (self.kind == "startup"):
+            return self.result
+        outcome = SUCCESS if http_probe(self.pod_worker.container(), self.probe, self.spec["timeoutSeconds"]) else FAILURE
+        if outcome == self.last:
+            self.run_length += 1
+        else:
+            self.last, self.run_length = outcome, 1
+        threshold = self.spec["failureThreshold"] if outcome == FAILURE else self.spec["successThreshold"]
+        if self.run_length < threshold:
+            return self.result
+        self.result = outcome
+        if outcome == FAILURE and self.kind in ("liveness", "startup"):
+            self.on_hold, self.run_length = True, 0
+            self.pod_worker.kill("Container %s failed %s probe, will be restarted"
+                                 % (self.pod_worker.container().get("name"), self.kind))
+        return self.result
 
 
 _POD_LOCKS = {}
@@ -1674,14 +1789,52 @@ class PodWorker:
         self.next_start = 0.0
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.state = {"phase": "Pending", "reason": "ContainerCreating", "restartCount": 0, "firstSeen": now}
-        self.ready = False
-        self.last_probe = 0.0
+        self.probes = {kind: ProbeWorker(self, kind, self._container()[field])
+                       for kind, field in PROBE_FIELDS.items() if self._container().get(field)}
         self.pull_failures = 0
         self.thread = None
         self.cancelled = False
 
     def _container(self):
         return self.pod["spec"]["containers"][0]
+
+    container = _container
+
+    def start_probes(self):
+        """Start a prober thread per probe of the container (prober manager AddPod)."""
+        for probe in self.probes.values():
+            if probe.thread is None:
+                probe.start()
+
+    def started(self):
+        """containerStatuses[].started: running, and its startup probe has succeeded (no startup
+        probe: started once running), as prober_manager.UpdatePodStatus."""
+        if self.state.get("phase") != "Running":
+            return False
+        startup = self.probes.get("startup")
+        return startup is None or startup.result == SUCCESS
+
+    @property
+    def ready(self):
+        """containerStatuses[].ready: started, and its readiness probe's result is Success (no
+        readiness probe: ready once started); an unready container with a readiness probe gets
+        that probe run now (UpdatePodStatus's manual trigger)."""
+        if not self.started():
+            return False
+        readiness = self.probes.get("readiness")
+        if readiness is None:
+            return True
+        if readiness.result != SUCCESS:
+            readiness.wake.set()
+            return False
+        return True
+
+    def kill(self, reason):
+        """A liveness or startup probe failed: stop the container; sync() restarts it with back-off."""
+        log("I", reason, pod=self.name)
+        with _pod_lock(self.name):
+            if not self.cancelled:
+                pods.stop_unit(self.name)
 
     def adopt(self):
         """True when a running unit with this manifest hash exists (kubelet restart)."""
@@ -1708,7 +1861,6 @@ class PodWorker:
             self.state["message"] = "back-off %ds restarting failed container=%s pod=%s" % (
                 self.backoff, self._container().get("name"), self.name)
             log("E", "Error syncing pod, skipping", pod=self.name, err=self.state["message"])
-            self.ready = False
             return
         if time.time() < self.next_start:
             return
@@ -1785,24 +1937,12 @@ class PodWorker:
 
     def stop(self):
         self.cancelled = True
+        for probe in self.probes.values():
+            probe.stop()
         with _pod_lock(self.name):
             pods.stop_unit(self.name)
             pods.drop_state(self.name)
         self.state["phase"] = "Pending"
-
-    def probe(self):
-        """Readiness: a running pod whose probe passed. A ready pod is probed again once per the
-        probe's periodSeconds (the API's default 10; kubeadm's API server readiness probe: 1), as
-        the kubelet's prober workers do; a pod not ready yet is probed at every sync."""
-        if self.state.get("phase") != "Running":
-            self.ready, self.last_probe = False, 0.0
-            return False
-        now = time.monotonic()
-        if self.ready and now - self.last_probe < probe_period(self._container()):
-            return True
-        self.ready, self.last_probe = http_probe(self._container()), now
-        return self.ready
-
 
 # ---------------------------------------------------------------------------------------------
 # the kubelet
@@ -1821,6 +1961,8 @@ class Kubelet:
         self.mirrors = {}
         self.last_status = {}
         self.last_heartbeat = 0.0
+        self.last_report = 0.0
+        self.last_lease = 0.0
         self.lease_warned = False
         self.frozen_logged = {}
         self.observed_addresses = []  # lastObservedNodeAddresses: status.addresses the API returned
@@ -1885,9 +2027,19 @@ class Kubelet:
         return True
 
     def heartbeat(self, force=False):
+        """Node status and Lease as upstream (kubelet_node_status.go tryUpdateNodeStatus, the
+        nodelease controller): the status is computed every nodeStatusUpdateFrequency and written
+        only when it changed (heartbeat times aside) or nodeStatusReportFrequency has passed since
+        the last write; the Lease is renewed every nodeLeaseDurationSeconds / 4."""
+        lease_every = int(self.cfg.get("nodeLeaseDurationSeconds", 40) or 40) * 0.25
+        if force or time.time() - self.last_lease >= lease_every:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            if self.renew_lease(now):
+                self.last_lease = time.time()
         period = parse_duration(self.cfg.get("nodeStatusUpdateFrequency", "10s")) or 10.0
         if not force and time.time() - self.last_heartbeat < period:
             return
+        report = parse_duration(self.cfg.get("nodeStatusReportFrequency", "5m")) or 300.0
         client = self.api()
         path = "/api/v1/nodes/" + self.node
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -1895,10 +2047,15 @@ class Kubelet:
             current = client.get(path)
             self.node_uid = (current.get("metadata") or {}).get("uid") or self.node_uid
             fresh = node_object(self.node, self.node_ip, self.cfg, runtime_version=runtime_version(), now=now)
-            status = dict(current.get("status") or {})
+            before = current.get("status") or {}
+            status = dict(before)
             for key in ("addresses", "capacity", "allocatable", "daemonEndpoints", "nodeInfo"):
                 status[key] = fresh["status"][key]
             status["conditions"] = node_conditions(now, True, status.get("conditions"))
+            self.last_heartbeat = time.time()
+            if not force and not status_changed(before, status) and time.time() - self.last_report < report:
+                self.observed_addresses = list(before.get("addresses") or [])
+                return
             current["status"] = status
             try:
                 updated = client.replace(path + "/status", current)
@@ -1906,7 +2063,7 @@ class Kubelet:
                 if exc.status not in (404, 405):
                     raise
                 updated = client.replace(path, current)
-            self.last_heartbeat = time.time()
+            self.last_report = time.time()
             self.observed_addresses = list(((updated or {}).get("status") or {}).get("addresses") or [])
         except kube.ApiError as exc:
             if exc.status == 404:
@@ -1914,11 +2071,8 @@ class Kubelet:
                 self.registered = False
             else:
                 log("E", "Error updating node status, will retry", err=str(exc))
-            return
         except (OSError, ssl.SSLError) as exc:
             log("E", "Error updating node status, will retry", err=str(exc))
-            return
-        self.renew_lease(now)
 
     def renew_lease(self, now_rfc):
         client = self.api()
@@ -1938,6 +2092,8 @@ class Kubelet:
             if not self.lease_warned:
                 log("E", "Failed to ensure lease exists, will retry", err=str(exc))
                 self.lease_warned = True
+            return False
+        return True
 
     def sync_mirrors(self):
         client = self.api()
@@ -1963,7 +2119,7 @@ class Kubelet:
                         client.create(path, mirror_pod(worker.pod, self.node, worker.hash, self.node_uid))
                     self.mirrors[name] = worker.hash
                     self.last_status.pop(name, None)
-                status = pod_status(worker.pod, worker.state, self.node_ip, worker.ready)
+                status = pod_status(worker.pod, worker.state, self.node_ip, worker.ready, started=worker.started())
                 key = json.dumps(status, sort_keys=True)
                 if self.last_status.get(name) != key:
                     current = client.get(path + "/" + mirror_name)
@@ -2027,6 +2183,7 @@ class Kubelet:
                 self.workers[name] = worker
                 if not worker.adopt():
                     worker.kick()
+                worker.start_probes()
                 continue
             worker.sync(active.get(name))
         if first:
@@ -2036,8 +2193,6 @@ class Kubelet:
                     log("I", "Stopping pod whose manifest is gone", pod=name)
                     pods.stop_unit(name)
                     pods.drop_state(name)
-        for worker in self.workers.values():
-            worker.probe()
 
     def run(self):
         first = True
@@ -2063,11 +2218,22 @@ class Kubelet:
             self.stop_event.wait(2.0)
 
 
+_RUNTIME_VERSION = {}
+
+
 def runtime_version():
-    rc, out, _ = pods._run(["ctr", "--version"], 10)
-    if rc == 0 and out.split():
-        return "containerd://" + out.split()[-1]
-    return "containerd://unknown"
+    """containerd://<version> from ``ctr --version``, asked again only when the ctr binary changed."""
+    try:
+        key = os.stat(shutil.which("ctr") or "/usr/bin/ctr").st_mtime_ns
+    except OSError:
+        key = None
+    if key is None or key not in _RUNTIME_VERSION:
+        rc, out, _ = pods._run(["ctr", "--version"], 10)
+        if rc != 0 or not out.split():
+            return "containerd://unknown"
+        _RUNTIME_VERSION.clear()
+        _RUNTIME_VERSION[key] = "containerd://" + out.split()[-1]
+    return _RUNTIME_VERSION[key]
 
 
 class _Healthz(http.server.BaseHTTPRequestHandler):

@@ -6,6 +6,7 @@ Lease (k8s.io/client-go/tools/leaderelection semantics)."""
 import datetime
 import ipaddress
 import os
+import random
 import socket
 import ssl
 import sys
@@ -199,29 +200,91 @@ def _duration(text, default):
     return total
 
 
+def go_panic(message):
+    """What a Go program prints when it panics with an error (leaderelection.RunOrDie on a bad
+    configuration); returns its exit status, 2."""
+    sys.stderr.write("panic: %s\n\ngoroutine 1 [running]:\n" % message)
+    sys.stderr.flush()
+    return 2
+
+
+class LeaderElectionLost(Exception):
+    """The leader could not renew its lease within the renew deadline (the component exits 1)."""
+
+
 class LeaderElector:
-    """Lease lock as client-go's leaderelection: acquire when absent or expired, renew while held."""
+    """Lease lock as client-go's leaderelection (leaderelection.go): acquire when absent or when
+    the holder has not changed the record for leaseDurationSeconds as observed locally
+    (observedTime), renew every retryPeriod while leading, and give up (LeaderElectionLost:
+    "leaderelection lost", exit 1) when no renewal succeeded within renewDeadline; a candidate
+    retries every retryPeriod jittered by up to 1.2x (wait.JitterUntil). NewLeaderElector's checks
+    of the three durations are made at start (``error()``)."""
+
+    JITTER_FACTOR = 1.2
 
     def __init__(self, client, name, namespace, flags, log):
         self.client = client
         self.name = flags.get("leader-elect-resource-name") or name
         self.namespace = flags.get("leader-elect-resource-namespace") or namespace
         self.enabled = am.flag_bool(flags, "leader-elect", True)
+        # componentbaseconfig LeaderElectionConfiguration defaults: 15s, 10s, 2s.
         self.duration = _duration(flags.get("leader-elect-lease-duration"), 15)
-        # client-go's RetryPeriod: how often a candidate tries to acquire and the leader renews
-        # (componentbaseconfig LeaderElectionConfiguration default 2s).
-        self.retry_period = _duration(flags.get("leader-elect-retry-period"), 2) or 2
+        self.renew_deadline = _duration(flags.get("leader-elect-renew-deadline"), 10)
+        self.retry_period = _duration(flags.get("leader-elect-retry-period"), 2)
         self.identity = "%s_%s" % (socket.gethostname(), uuid.uuid4())
         self.log = log
         self.leading = not self.enabled
+        self.observed_raw = None
+        self.observed_time = 0.0
+        self.last_renew = 0.0
+
+    def error(self):
+        """NewLeaderElector's refusal of the durations (its order and wording), else None."""
+        if not self.enabled:
+            return None
+        if self.duration <= self.renew_deadline:
+            return "leaseDuration must be greater than renewDeadline"
+        if self.renew_deadline <= self.JITTER_FACTOR * self.retry_period:
+            return "renewDeadline must be greater than retryPeriod*JitterFactor"
+        if self.duration <= 0:
+            return "leaseDuration must be greater than zero"
+        if self.renew_deadline <= 0:
+            return "renewDeadline must be greater than zero"
+        if self.retry_period <= 0:
+            return "retryPeriod must be greater than zero"
+        return None
+
+    def next_wait(self):
+        """Seconds to the next try: retryPeriod while leading, jittered for a candidate."""
+        if self.leading or not self.enabled:
+            return self.retry_period
+        return self.retry_period * (1 + random.random() * self.JITTER_FACTOR)
 
     @property
     def path(self):
         return "/apis/coordination.k8s.io/v1/namespaces/%s/leases" % self.namespace
 
     def try_acquire(self):
+        """One tryAcquireOrRenew; raises LeaderElectionLost when a leader's renewals have failed
+        for renewDeadline."""
         if not self.enabled:
             return True
+        try:
+            got = self._try()
+        except (ApiError, OSError, ValueError, KeyError):
+            got = False
+        if got:
+            self.last_renew = time.monotonic()
+            return self._set(True)
+        if self.leading and time.monotonic() - self.last_renew < self.renew_deadline:
+            return True           # keep leading; retry until the renew deadline
+        if self.leading:
+            self.log("I", "failed to renew lease %s/%s: timed out waiting for the condition", self.namespace, self.name)
+            self._set(False)
+            raise LeaderElectionLost("leaderelection lost")
+        return False
+
+    def _try(self):
         micro = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         try:
             lease = self.client.get(self.path + "/" + self.name)
@@ -235,14 +298,16 @@ class LeaderElector:
             try:
                 self.client.create(self.path, body)
             except ApiError:
-                return self._set(False)
-            return self._set(True)
+                return False
+            return True
         spec = lease.get("spec") or {}
+        raw = repr(sorted(spec.items()))
+        if raw != self.observed_raw:
+            self.observed_raw, self.observed_time = raw, time.monotonic()
         holder = spec.get("holderIdentity")
-        renewed = am.parse_time(spec.get("renewTime")) or 0
         duration = spec.get("leaseDurationSeconds") or self.duration
-        if holder and holder != self.identity and renewed + duration > time.time():
-            return self._set(False)
+        if holder and holder != self.identity and self.observed_time + duration > time.monotonic():
+            return False
         if holder != self.identity:
             spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + 1
             spec["acquireTime"] = micro
@@ -251,10 +316,12 @@ class LeaderElector:
         spec["renewTime"] = micro
         lease["spec"] = spec
         try:
-            self.client.replace(self.path + "/" + self.name, lease)
+            updated = self.client.replace(self.path + "/" + self.name, lease)
         except ApiError:
-            return self._set(False)
-        return self._set(True)
+            return False
+        self.observed_raw = repr(sorted(((updated or lease).get("spec") or spec).items()))
+        self.observed_time = time.monotonic()
+        return True
 
     def _set(self, leading):
         if leading and not self.leading:

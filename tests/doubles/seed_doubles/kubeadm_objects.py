@@ -354,14 +354,11 @@ def etcd_pod(cluster, endpoint, node_name, certs_dir, kubeadm_version, initial_c
     else:
         base["initial-cluster"] = "%s=%s" % (node_name, peer_url)
     command = ["etcd"] + arguments(base, local.get("extraArgs"))
-    if etcd36:
-        probes = {"livenessProbe": _probe("127.0.0.1", "/livez", 2381, "HTTP", 8),
-                  "readinessProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 3, initial=0, period=1),
-                  "startupProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 24)}
-    else:
-        probes = {"livenessProbe": _probe("127.0.0.1", "/health?exclude=NOSPACE&serializable=true", 2381,
-                                          "HTTP", 8),
-                  "startupProbe": _probe("127.0.0.1", "/health?serializable=false", 2381, "HTTP", 24)}
+    # etcd's /livez and /readyz (etcd >= 3.5.11) from kubeadm 1.31 on, whatever the etcd version
+    # (kubernetes/kubernetes#124465; the doubles start at 1.31).
+    probes = {"livenessProbe": _probe("127.0.0.1", "/livez", 2381, "HTTP", 8),
+              "readinessProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 3, initial=0, period=1),
+              "startupProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 24)}
     volumes = [_volume("etcd-certs", pki), _volume("etcd-data", data_dir)]
     mounts = [_mount("etcd-certs", pki), _mount("etcd-data", data_dir)]
     return static_pod("etcd", image, command, volumes, mounts, probes, "100m",

@@ -291,9 +291,14 @@ def drop_state(pod_name):
         pass
 
 
+# The states for which ``systemctl is-active`` exits 0: the unit's process runs. "activating"
+# is not one of them (a unit waiting in auto-restart is activating).
+RUNNING_STATES = ("active", "reloading", "refreshing")
+
+
 def unit_active(pod_name, runner=_run):
     rc, out, _ = runner(["systemctl", "is-active", unit_name(pod_name)], 15)
-    return out.strip() in ("active", "activating", "reloading")
+    return out.strip() in RUNNING_STATES
 
 
 def units_active(pod_names, runner=_run):
@@ -306,7 +311,7 @@ def units_active(pod_names, runner=_run):
     states = out.split()
     if len(states) != len(names):
         return {name: unit_active(name, runner) for name in names}
-    return {name: state in ("active", "activating", "reloading") for name, state in zip(names, states)}
+    return {name: state in RUNNING_STATES for name, state in zip(names, states)}
 
 
 def unit_pid(pod_name, runner=_run):

@@ -175,16 +175,15 @@ def instant_pod_workers(kubelet_module, monkeypatch):
         self.cancelled = True
         self.state["phase"] = "Pending"
 
-    def probe(self):
-        self.ready = self.state.get("phase") == "Running"
-        return self.ready
-
     monkeypatch.setattr(worker, "kick", kick)
     monkeypatch.setattr(worker, "stop", stop)
     monkeypatch.setattr(worker, "adopt", lambda self: False)
     monkeypatch.setattr(worker, "sync", lambda self, active=None: None)
     monkeypatch.setattr(kubelet_module.pods, "units_active", lambda names, runner=None: {})
-    monkeypatch.setattr(worker, "probe", probe)
+    # no prober threads: a running pod has started and is ready
+    monkeypatch.setattr(worker, "start_probes", lambda self: None)
+    monkeypatch.setattr(worker, "started", lambda self: self.state.get("phase") == "Running")
+    monkeypatch.setattr(worker, "ready", property(lambda self: self.state.get("phase") == "Running"))
 
 
 class Cluster:

@@ -2,6 +2,7 @@
 lifecycle, leader election, command line; run against the in-process API server stand-in."""
 
 import base64
+import copy
 import datetime
 import json
 
@@ -236,6 +237,81 @@ def test_leader_election(api):
     assert off.try_acquire() is True
 
 
+def test_leader_election_durations_are_checked_as_client_go_does():
+    def err(**flags):
+        return component.LeaderElector(None, "x", "kube-system",
+                                       {"leader-elect-" + k.replace("_", "-"): v for k, v in flags.items()}, Log()).error()
+    assert err() is None                                          # 15s, 10s, 2s
+    assert err(lease_duration="10s") == "leaseDuration must be greater than renewDeadline"
+    assert err(retry_period="9s") == "renewDeadline must be greater than retryPeriod*JitterFactor"
+    assert err(retry_period="0s") == "retryPeriod must be greater than zero"
+    assert err(renew_deadline="0s", lease_duration="0s") == "leaseDuration must be greater than renewDeadline"
+    assert component.LeaderElector(None, "x", "ns", {"leader-elect": "false", "leader-elect-retry-period": "0s"},
+                                   Log()).error() is None
+
+
+class _FlakyLeases:
+    """A Lease API whose answers can be switched off; records nothing else."""
+
+    def __init__(self):
+        self.lease, self.down = None, False
+
+    def get(self, path):
+        if self.down:
+            raise OSError("connection refused")
+        if self.lease is None:
+            raise ApiError(404, "not found")
+        return copy.deepcopy(self.lease)
+
+    def create(self, path, body):
+        if self.down:
+            raise OSError("connection refused")
+        self.lease = copy.deepcopy(body)
+        return body
+
+    def replace(self, path, body):
+        if self.down:
+            raise OSError("connection refused")
+        self.lease = copy.deepcopy(body)
+        return body
+
+
+def test_a_leader_keeps_its_lease_until_the_renew_deadline_then_gives_up(monkeypatch):
+    clock = {"now": 100.0}
+    monkeypatch.setattr(component.time, "monotonic", lambda: clock["now"])
+    api = _FlakyLeases()
+    leader = component.LeaderElector(api, "kube-scheduler", "kube-system", {}, Log())
+    assert leader.try_acquire() is True and leader.next_wait() == 2
+    api.down = True
+    for _ in range(4):                       # 8 s of failed renewals: still the leader
+        clock["now"] += 2
+        assert leader.try_acquire() is True
+    clock["now"] += 2                        # 10 s: the renew deadline has passed
+    with pytest.raises(component.LeaderElectionLost):
+        leader.try_acquire()
+    assert leader.leading is False
+
+
+def test_a_candidate_waits_for_the_lease_to_go_unchanged_for_its_duration(monkeypatch):
+    clock = {"now": 100.0}
+    monkeypatch.setattr(component.time, "monotonic", lambda: clock["now"])
+    api = _FlakyLeases()
+    leader = component.LeaderElector(api, "kube-scheduler", "kube-system", {}, Log())
+    candidate = component.LeaderElector(api, "kube-scheduler", "kube-system", {}, Log())
+    assert leader.try_acquire() is True
+    # the holder's renewTime lies in the past by the candidate's clock: expiry counts from when the
+    # candidate last saw the record change, not from renewTime
+    api.lease["spec"]["renewTime"] = "2000-01-01T00:00:00.000000Z"
+    assert candidate.try_acquire() is False
+    waits = {round(candidate.next_wait(), 3) for _ in range(200)}
+    assert min(waits) >= 2 and max(waits) <= 4.4 and len(waits) > 1     # jittered retries
+    clock["now"] += 14
+    assert candidate.try_acquire() is False
+    clock["now"] += 1                        # 15 s without a change: taken over
+    assert candidate.try_acquire() is True
+    assert api.lease["spec"]["holderIdentity"] == candidate.identity and api.lease["spec"]["leaseTransitions"] == 1
+
+
 KUBEADM_KCM_FLAGS = [
     "--allocate-node-cidrs=true", "--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf",
     "--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf", "--bind-address=127.0.0.1",
@@ -329,3 +405,20 @@ def test_programs_run_with_kubeadm_flags(api, tmp_path):
             proc.terminate()
         for proc in procs:
             proc.wait(10)
+
+
+def test_programs_refuse_bad_leader_election_durations_as_a_go_panic(api, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from .conftest import DOUBLES
+    sched_conf = api.pki.kubeconfig("scheduler.conf", api.url, "system:kube-scheduler")
+    kcm_conf = api.pki.kubeconfig("controller-manager.conf", api.url, "system:kube-controller-manager")
+    env = dict(os.environ, PYTHONPATH=DOUBLES)
+    for program, conf in (("kube_scheduler.py", sched_conf), ("kube_controller_manager.py", kcm_conf)):
+        proc = subprocess.run([sys.executable, os.path.join(DOUBLES, program), "--kubeconfig=" + conf,
+                               "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir=%s" % tmp_path,
+                               "--leader-elect-lease-duration=1s", "--leader-elect-renew-deadline=2s"],
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert "panic: leaseDuration must be greater than renewDeadline" in proc.stderr

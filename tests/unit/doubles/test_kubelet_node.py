@@ -127,6 +127,79 @@ def test_pod_status_running_and_waiting():
 
 
 def test_http_probe_without_probe_is_ready():
-    assert kubelet.http_probe({"name": "x"}) is True
-    assert kubelet.http_probe({"readinessProbe": {"httpGet": {"port": 1, "host": "127.0.0.1",
-                                                              "path": "/"}}}, timeout=0.5) is False
+    assert kubelet.http_probe({"name": "x"}, {"exec": {"command": ["true"]}}) is True
+    assert kubelet.http_probe({"name": "x"}, {"httpGet": {"port": 1, "host": "127.0.0.1", "path": "/"}}, timeout=0.5) is False
+    assert kubelet.http_probe({"name": "x"}, {"httpGet": {"port": "web", "path": "/"}}) is False  # no such named port
+
+
+class _NodeApi:
+    """Records the kubelet's calls; GET answers the last status written."""
+
+    def __init__(self, node):
+        self.node, self.calls = node, []
+
+    def get(self, path, **_kw):
+        self.calls.append(("GET", path))
+        return copy.deepcopy(self.node)
+
+    def replace(self, path, obj):
+        self.calls.append(("PUT", path))
+        self.node = copy.deepcopy(obj)
+        return obj
+
+    def create_or_update(self, path, obj):
+        self.calls.append(("LEASE", obj["spec"]["renewTime"]))
+        return obj
+
+
+def test_node_status_is_written_on_change_or_report_frequency_and_the_lease_every_ten_seconds(monkeypatch):
+    mod = load("kubelet_double_heartbeat", "kubelet.py", "v1.34.3")
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(mod.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(mod, "runtime_version", lambda: "containerd://1.7.24")
+    cfg = mod.effective_config({"nodeStatusUpdateFrequency": "0s", "nodeStatusReportFrequency": "0s"}, {}, 34)
+    assert cfg["nodeStatusUpdateFrequency"] == "10s" and cfg["nodeStatusReportFrequency"] == "5m0s"
+    kl = mod.Kubelet.__new__(mod.Kubelet)
+    kl.node, kl.node_ip, kl.cfg, kl.node_uid = "cp-1", "10.0.0.5", cfg, None
+    kl.last_heartbeat = kl.last_report = kl.last_lease = 0.0
+    kl.lease_warned, kl.registered = False, True
+    api = _NodeApi(mod.node_object("cp-1", "10.0.0.5", cfg, runtime_version="containerd://1.7.24"))
+    kl.api = lambda: api
+    kl.heartbeat(force=True)                      # registration: the status and the Lease at once
+    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
+    for _ in range(29):                           # 290 s: a GET and a Lease every 10 s, no write
+        api.calls.clear()
+        clock["now"] += 10
+        kl.heartbeat()
+        assert [c[0] for c in api.calls] == ["LEASE", "GET"]
+    api.calls.clear()
+    clock["now"] += 5
+    kl.heartbeat()
+    assert api.calls == []                        # not due yet
+    clock["now"] += 5                             # 300 s since the last write: written again
+    kl.heartbeat()
+    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
+    api.calls.clear()
+    clock["now"] += 10
+    kl.node_ip = "10.0.0.6"                       # a change is written at once
+    kl.heartbeat()
+    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
+    assert {"type": "InternalIP", "address": "10.0.0.6"} in api.node["status"]["addresses"]
+    # an explicit nodeStatusUpdateFrequency is also the report frequency when that one is unset
+    cfg = mod.effective_config({"nodeStatusUpdateFrequency": "4s"}, {}, 34)
+    assert cfg["nodeStatusReportFrequency"] == "4s"
+    cfg = mod.effective_config({"nodeStatusUpdateFrequency": "4s", "nodeStatusReportFrequency": "1m"}, {}, 34)
+    assert cfg["nodeStatusReportFrequency"] == "1m"
+
+
+def test_status_changed_ignores_heartbeat_times_only():
+    first = {"conditions": mod_conditions("2026-01-01T00:00:00Z"), "addresses": [{"type": "InternalIP", "address": "a"}]}
+    later = dict(first, conditions=mod_conditions("2026-01-01T00:00:10Z", first["conditions"]))
+    assert kubelet.status_changed(first, later) is False
+    assert kubelet.status_changed(first, dict(later, addresses=[])) is True
+    not_ready = dict(first, conditions=kubelet.node_conditions("2026-01-01T00:00:10Z", False, first["conditions"]))
+    assert kubelet.status_changed(first, not_ready) is True
+
+
+def mod_conditions(now, previous=None):
+    return kubelet.node_conditions(now, True, previous)

@@ -176,12 +176,14 @@ def test_units_active_asks_systemd_once_for_every_pod():
 
     def runner(cmd, timeout):
         calls.append(cmd)
-        return 3, "active\ninactive\nactivating\n", ""
+        # systemctl is-active exits 0 when at least one of the units is active
+        return 0, "active\ninactive\nactivating\nreloading\nrefreshing\n", ""
 
-    got = pods.units_active(["etcd", "kube-apiserver", "kube-scheduler"], runner=runner)
-    assert got == {"etcd": True, "kube-apiserver": False, "kube-scheduler": True}
-    assert calls == [["systemctl", "is-active", "seed-pod-etcd.service", "seed-pod-kube-apiserver.service",
-                      "seed-pod-kube-scheduler.service"]]
+    names = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "x"]
+    got = pods.units_active(names, runner=runner)
+    assert got == {"etcd": True, "kube-apiserver": False, "kube-scheduler": False, "kube-controller-manager": True, "x": True}
+    assert calls == [["systemctl", "is-active"] + ["seed-pod-%s.service" % n for n in names]]
+    assert pods.unit_active("etcd", runner=lambda cmd, timeout: (3, "activating\n", "")) is False
     assert pods.units_active([], runner=runner) == {} and len(calls) == 1
     # an answer that does not line up (systemd cut short): one unit at a time
     calls.clear()
@@ -189,30 +191,136 @@ def test_units_active_asks_systemd_once_for_every_pod():
     assert len(calls) == 3 and calls[1] == ["systemctl", "is-active", "seed-pod-etcd.service"]
 
 
-def test_a_ready_pod_is_probed_once_per_period(monkeypatch):
-    kubelet = load("kubelet_double_probe", "kubelet.py", "v1.35.6")
-    probes = []
-    answer = {"ok": True}
-    monkeypatch.setattr(kubelet, "http_probe", lambda container: probes.append(1) or answer["ok"])
+def _probed_pod(kubelet, monkeypatch, container):
+    """A PodWorker of ``container`` (no threads started) on a fake clock, with http_probe answering
+    from ``answers[path]`` and recording every probe as (path, timeout)."""
     clock = {"now": 1000.0}
-    monkeypatch.setattr(kubelet.time, "monotonic", lambda: clock["now"])
-    startup = {"httpGet": {"path": "/healthz", "port": 10257, "scheme": "HTTPS"}, "periodSeconds": 10}
-    pod = {"metadata": {"name": "kube-controller-manager"}, "spec": {"containers": [
-        {"name": "kube-controller-manager", "image": "x", "startupProbe": startup}]}}
-    worker = kubelet.PodWorker("kube-controller-manager", pod, "h")
-    assert worker.probe() is False and probes == []          # not running: not ready, no probe
-    worker.state["phase"] = "Running"
-    answer["ok"] = False
-    assert worker.probe() is False and len(probes) == 1
-    clock["now"] += 2
-    answer["ok"] = True
-    assert worker.probe() is True and len(probes) == 2      # not ready yet: probed at every sync
+    monkeypatch.setattr(kubelet.time, "time", lambda: clock["now"])
+    answers, probes, kills = {}, [], []
+
+    def fake_probe(cont, probe, timeout=1.0):
+        path = probe["httpGet"]["path"]
+        probes.append((path, timeout))
+        return answers.get(path, False)
+    monkeypatch.setattr(kubelet, "http_probe", fake_probe)
+    pod = {"metadata": {"name": container["name"]}, "spec": {"containers": [container]}}
+    worker = kubelet.PodWorker(container["name"], pod, "h")
+    monkeypatch.setattr(worker, "kill", kills.append)
+    return worker, clock, answers, probes, kills
+
+
+def _run(worker, clock, container_id="c1"):
+    worker.state.update({"phase": "Running", "containerID": container_id, "startedEpoch": clock["now"]})
+
+
+def _api_server_container():
+    def probe(path, failure, initial=10, period=10):
+        spec = {"failureThreshold": failure, "httpGet": {"host": "10.0.0.5", "path": path, "port": 6443, "scheme": "HTTPS"},
+                "periodSeconds": period, "timeoutSeconds": 15}
+        if initial:
+            spec["initialDelaySeconds"] = initial
+        return spec
+    return {"name": "kube-apiserver", "image": "x", "livenessProbe": probe("/livez", 8),
+            "readinessProbe": probe("/readyz", 3, initial=0, period=1), "startupProbe": probe("/livez", 24)}
+
+
+def test_readiness_waits_for_the_startup_probe_and_its_initial_delay(monkeypatch):
+    kubelet = load("kubelet_double_probe_a", "kubelet.py", "v1.35.6")
+    worker, clock, answers, probes, _ = _probed_pod(kubelet, monkeypatch, _api_server_container())
+    assert set(worker.probes) == {"readiness", "liveness", "startup"}
+    for probe in worker.probes.values():            # no container yet: nothing probed, no result
+        assert probe.do_probe() is None
+    assert worker.ready is False and worker.started() is False and probes == []
+    _run(worker, clock)
+    answers.update({"/livez": True, "/readyz": True})
+    # within the startup probe's initialDelaySeconds (10): no probe runs, readiness holds Failure
     clock["now"] += 9
-    assert worker.probe() is True and len(probes) == 2      # ready: again only after periodSeconds
+    assert worker.probes["startup"].do_probe() == "Unknown"
+    assert worker.probes["readiness"].do_probe() == "Failure" and worker.probes["liveness"].do_probe() == "Success"
+    assert probes == [] and worker.ready is False
     clock["now"] += 1
-    answer["ok"] = False
-    assert worker.probe() is False and len(probes) == 3
+    assert worker.probes["readiness"].do_probe() == "Failure" and probes == []   # not started: readiness waits
+    assert worker.probes["startup"].do_probe() == "Success" and probes == [("/livez", 15)]
+    assert worker.started() is True and worker.ready is False
+    assert worker.probes["readiness"].wake.is_set()    # an unready container asks for its readiness probe now
+    assert worker.probes["readiness"].do_probe() == "Success" and probes[-1] == ("/readyz", 15)
+    assert worker.ready is True
+    # a started container's startup probe never runs again, a failed /livez does not unready it at once
+    probes.clear()
+    answers["/livez"] = False
+    assert worker.probes["startup"].do_probe() == "Success" and probes == []
+    status = kubelet.pod_status(worker.pod, worker.state, "10.0.0.5", worker.ready, started=worker.started())
+    assert status["containerStatuses"][0]["started"] is True and status["containerStatuses"][0]["ready"] is True
+
+
+def test_thresholds_and_a_failed_liveness_probe_restart_the_container(monkeypatch):
+    kubelet = load("kubelet_double_probe_b", "kubelet.py", "v1.35.6")
+    worker, clock, answers, probes, kills = _probed_pod(kubelet, monkeypatch, _api_server_container())
+    _run(worker, clock)
+    clock["now"] += 10
+    answers.update({"/livez": True, "/readyz": True})
+    worker.probes["startup"].do_probe()
+    readiness, liveness = worker.probes["readiness"], worker.probes["liveness"]
+    assert readiness.do_probe() == "Success"
+    answers["/readyz"] = False
+    assert [readiness.do_probe() for _ in range(3)] == ["Success", "Success", "Failure"]  # failureThreshold 3
+    assert worker.ready is False
+    answers["/readyz"] = True
+    assert readiness.do_probe() == "Success"            # successThreshold 1
+    answers["/livez"] = False
+    assert [liveness.do_probe() for _ in range(8)] == ["Success"] * 7 + ["Failure"]    # failureThreshold 8
+    assert kills == ["Container kube-apiserver failed liveness probe, will be restarted"]
+    n = len(probes)
+    assert liveness.do_probe() == "Failure" and len(probes) == n and len(kills) == 1    # on hold
     worker.state["phase"] = "Pending"
-    assert worker.probe() is False and worker.last_probe == 0.0
-    assert kubelet.probe_period({"readinessProbe": {"periodSeconds": 1}, "startupProbe": startup}) == 1
-    assert kubelet.probe_period({}) == 10 and kubelet.probe_period({"startupProbe": {"periodSeconds": "x"}}) == 10
+    assert readiness.do_probe() == "Failure" and worker.ready is False   # a non-running container: Failure
+    # the restarted container starts from the initial results: startup Unknown, readiness Failure
+    _run(worker, clock, "c2")
+    answers["/livez"] = True
+    assert worker.probes["startup"].do_probe() == "Unknown" and liveness.do_probe() == "Success"
+    assert readiness.do_probe() == "Failure" and worker.started() is False
+
+
+def test_a_startup_probe_that_never_passes_restarts_the_container(monkeypatch):
+    kubelet = load("kubelet_double_probe_c", "kubelet.py", "v1.35.6")
+    container = {"name": "kube-controller-manager", "image": "x",
+                 "startupProbe": {"httpGet": {"path": "/healthz", "port": 10257}, "failureThreshold": 2}}
+    worker, clock, answers, probes, kills = _probed_pod(kubelet, monkeypatch, container)
+    assert worker.probes["startup"].spec == {"initialDelaySeconds": 0, "timeoutSeconds": 1, "periodSeconds": 10,
+                                             "successThreshold": 1, "failureThreshold": 2}
+    _run(worker, clock)
+    assert [worker.probes["startup"].do_probe() for _ in range(2)] == ["Unknown", "Failure"]
+    assert kills == ["Container kube-controller-manager failed startup probe, will be restarted"]
+    assert worker.ready is False
+    # a controller-manager without a readiness probe is ready as soon as its startup probe passed
+    _run(worker, clock, "c2")
+    answers["/healthz"] = True
+    assert worker.probes["startup"].do_probe() == "Success" and worker.ready is True
+
+
+def test_a_probe_thread_waits_for_its_period_or_a_trigger(monkeypatch):
+    kubelet = load("kubelet_double_probe_d", "kubelet.py", "v1.35.6")
+    container = {"name": "etcd", "image": "x", "readinessProbe": {"httpGet": {"path": "/readyz", "port": 2381},
+                                                                   "periodSeconds": 30}}
+    pod = {"metadata": {"name": "etcd"}, "spec": {"containers": [container]}}
+    worker = kubelet.PodWorker("etcd", pod, "h")
+    calls = []
+    monkeypatch.setattr(worker.probes["readiness"], "do_probe", lambda: calls.append(1))
+    kubelet.PROBER_START[0] = kubelet.time.monotonic() - 60   # an old prober: no start-up jitter
+    worker.start_probes()
+    for _ in range(50):
+        if calls:
+            break
+        kubelet.time.sleep(0.02)
+    assert calls == [1]                                   # at once, then not before the period
+    kubelet.time.sleep(0.2)
+    assert calls == [1]
+    worker.probes["readiness"].wake.set()                 # UpdatePodStatus asks for it
+    for _ in range(50):
+        if len(calls) == 2:
+            break
+        kubelet.time.sleep(0.02)
+    assert calls == [1, 1]
+    worker.probes["readiness"].stop()
+    worker.probes["readiness"].thread.join(2)
+    assert not worker.probes["readiness"].thread.is_alive()
