@@ -61,11 +61,14 @@ def main(argv):
                     elector = component.LeaderElector(Client.from_kubeconfig(flags["kubeconfig"]), "kube-scheduler",
                                                       "kube-system", flags, log)
                     if elector.error():
+                        # server.go Setup/Run: NewLeaderElector's error ends the command, exit 1
                         server.shutdown()
-                        return component.go_panic(elector.error())
+                        sys.stderr.write("E0000 00:00:00.000000 %d run.go:72] \"command failed\" err=\"couldn't create "
+                                         "leader elector: %s\"\n" % (os.getpid(), elector.error()))
+                        return 1
                 elector.try_acquire()
             except component.LeaderElectionLost:
-                log("E", "leaderelection lost")
+                log("E", "Leaderelection lost")
                 server.shutdown()
                 return 1
             except (ApiError, OSError, ValueError, KeyError) as exc:

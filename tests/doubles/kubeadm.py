@@ -1514,6 +1514,12 @@ def phase_commands(phases, all_flags, kind):
 # ---------------------------------------------------------------------------------------------
 # init
 
+def set_active_timeouts(cfg):
+    """kubeadmapi.SetActiveTimeouts: the loaded configuration's timeouts apply to what the command
+    writes (the startup probes' failureThreshold)."""
+    objs.ACTIVE_CONTROL_PLANE_TIMEOUT[0] = api.duration_of(cfg, "controlPlaneComponentHealthCheck")
+
+
 class InitContext:
     def __init__(self, parsed, cfg=None):
         self.parsed = parsed
@@ -1525,6 +1531,7 @@ class InitContext:
     def cfg(self):
         if self._cfg is None:
             self._cfg = load_init_config(self.parsed)
+            set_active_timeouts(self._cfg)
         return self._cfg
 
     @property
@@ -2111,6 +2118,7 @@ class JoinContext:
     def cfg(self):
         if self._cfg is None:
             self._cfg = load_join_config(self.parsed, self.args)
+            set_active_timeouts(self._cfg)
         return self._cfg
 
     @property

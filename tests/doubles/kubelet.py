@@ -75,7 +75,7 @@ networking (Ready does not wait for a CNI configuration), the secured kubelet AP
 read-only port (the serving certificate is only written to disk, nothing serves it; no self-signed
 kubelet.crt without serverTLSBootstrap), client certificate rotation (rotateCertificates: the client
 certificate is only bootstrapped), the certificate manager's CSR watch (the serving CSR is polled
-every second), its v1beta1 CSR API fallback and metrics, volumes, resource limits, liveness kills,
+every second), its v1beta1 CSR API fallback and metrics, volumes, resource limits,
 eviction, image garbage collection, --config-dir drop-ins beyond a shallow merge, the CRI socket
 (containerRuntimeEndpoint is recorded, containerd is driven with ctr).
 """
@@ -1558,6 +1558,10 @@ def read_manifests(path):
         if not (pod.get("spec") or {}).get("containers"):
             log("E", "Could not process manifest file", err="invalid pod: spec.containers: Required value", path=file)
             continue
+        problems = probe_errors(pod)
+        if problems:
+            log("E", "Could not process manifest file", err="invalid pod: [%s]" % ", ".join(problems), path=file)
+            continue
         out[pod["metadata"]["name"]] = (pod, file)
     return out
 
@@ -1643,6 +1647,32 @@ PROBE_FIELDS = {"readiness": "readinessProbe", "liveness": "livenessProbe", "sta
 # When the probe manager started: a worker created within one period of it waits a random part of
 # its period before the first probe (prober/worker.go run()).
 PROBER_START = [time.monotonic()]
+
+
+def probe_errors(pod):
+    """Field errors of the containers' probes as the pod validation of the static pod source
+    reports them (validation.go validateProbe, validateLivenessProbe / validateStartupProbe): a
+    probe that is no mapping, a negative number, or a liveness or startup successThreshold other
+    than 1. Such a pod is not run."""
+    errors = []
+    for i, container in enumerate((pod.get("spec") or {}).get("containers") or []):
+        for kind, field in PROBE_FIELDS.items():
+            probe = container.get(field) if isinstance(container, dict) else None
+            if probe is None:
+                continue
+            path = "spec.containers[%d].%s" % (i, field)
+            if not isinstance(probe, dict):
+                errors.append("%s: Invalid value: %s: must be an object" % (path, json.dumps(probe)))
+                continue
+            for key in PROBE_DEFAULTS:
+                value = probe.get(key, 0)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    errors.append("%s.%s: Invalid value: %s: must be an integer" % (path, key, json.dumps(value)))
+                elif value < 0:
+                    errors.append("%s.%s: Invalid value: %d: must be greater than or equal to 0" % (path, key, value))
+            if kind != "readiness" and probe.get("successThreshold") not in (None, 0, 1):
+                errors.append("%s.successThreshold: Invalid value: %s: must be 1" % (path, json.dumps(probe["successThreshold"])))
+    return errors
 
 
 def probe_spec(probe):
@@ -1760,7 +1790,7 @@ class ProbeWorker:
         if outcome == FAILURE and self.kind in ("liveness", "startup"):
             self.on_hold, self.run_length = True, 0
             self.pod_worker.kill("Container %s failed %s probe, will be restarted"
-                                 % (self.pod_worker.container().get("name"), self.kind))
+                                 % (self.pod_worker.container().get("name"), self.kind), container_id)
         return self.result
 
 
@@ -1811,8 +1841,7 @@ class PodWorker:
         probe: started once running), as prober_manager.UpdatePodStatus."""
         if self.state.get("phase") != "Running":
             return False
-        startup = self.probes.get("startup")
-        return startup is None or startup.result == SUCCESS
+        return "startup" not in self.probes or self._result("startup") == SUCCESS
 
     @property
     def ready(self):
@@ -1824,17 +1853,24 @@ class PodWorker:
         readiness = self.probes.get("readiness")
         if readiness is None:
             return True
-        if readiness.result != SUCCESS:
+        if self._result("readiness") != SUCCESS:
             readiness.wake.set()
             return False
         return True
 
-    def kill(self, reason):
-        """A liveness or startup probe failed: stop the container; sync() restarts it with back-off."""
-        log("I", reason, pod=self.name)
+    def kill(self, reason, container_id):
+        """A liveness or startup probe of container ``container_id`` failed: stop it, if it is still
+        the one running; sync() restarts it."""
         with _pod_lock(self.name):
-            if not self.cancelled:
-                pods.stop_unit(self.name)
+            if self.cancelled or self.state.get("containerID") != container_id or self.state.get("phase") != "Running":
+                return
+            log("I", reason, pod=self.name)
+            pods.stop_unit(self.name)
+
+    def _result(self, kind):
+        """The probe's result for the container running now (None: no result for it yet)."""
+        probe = self.probes[kind]
+        return probe.result if probe.container_id == self.state.get("containerID") else None
 
     def adopt(self):
         """True when a running unit with this manifest hash exists (kubelet restart)."""
@@ -1855,11 +1891,19 @@ class PodWorker:
                 if time.time() - started > 600:
                     self.backoff = 0.0
                 return
-            self.state.update({"phase": "Pending", "reason": "CrashLoopBackOff"})
+            # client-go flowcontrol.Backoff as the kubelet's doBackOff uses it: the first exit is
+            # restarted at once, each later one after the back-off, which doubles from 10 s up to
+            # the maximum (forgotten after 10 min of running, above).
+            wait = self.backoff
             self.backoff = min(self.max_backoff, self.backoff * 2 if self.backoff else self.INITIAL_BACKOFF)
-            self.next_start = time.time() + self.backoff
+            self.next_start = time.time() + wait
+            if not wait:
+                self.state.update({"phase": "Pending", "reason": "Error", "message": ""})
+                self.kick()
+                return
+            self.state.update({"phase": "Pending", "reason": "CrashLoopBackOff"})
             self.state["message"] = "back-off %ds restarting failed container=%s pod=%s" % (
-                self.backoff, self._container().get("name"), self.name)
+                wait, self._container().get("name"), self.name)
             log("E", "Error syncing pod, skipping", pod=self.name, err=self.state["message"])
             return
         if time.time() < self.next_start:
@@ -1963,6 +2007,7 @@ class Kubelet:
         self.last_heartbeat = 0.0
         self.last_report = 0.0
         self.last_lease = 0.0
+        self.latest_lease = None
         self.lease_warned = False
         self.frozen_logged = {}
         self.observed_addresses = []  # lastObservedNodeAddresses: status.addresses the API returned
@@ -2075,20 +2120,41 @@ class Kubelet:
             log("E", "Error updating node status, will retry", err=str(exc))
 
     def renew_lease(self, now_rfc):
+        """Renew the node Lease as the nodelease controller does: a PUT of the Lease last written
+        (no GET); when that fails, ensure it (GET, create when missing) and update that one."""
         client = self.api()
         micro = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         base = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
-        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                 "metadata": {"name": self.node, "namespace": "kube-node-lease"},
-                 "spec": {"holderIdentity": self.node,
-                          "leaseDurationSeconds": int(self.cfg.get("nodeLeaseDurationSeconds", 40)),
-                          "renewTime": micro}}
-        if self.node_uid:
-            lease["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.node,
-                                                     "uid": self.node_uid}]
+        path = base + "/" + self.node
+
+        def renewed(lease):
+            lease = copy.deepcopy(lease)
+            spec = lease.setdefault("spec", {})
+            spec.update({"holderIdentity": self.node, "renewTime": micro,
+                         "leaseDurationSeconds": int(self.cfg.get("nodeLeaseDurationSeconds", 40))})
+            if self.node_uid and not lease["metadata"].get("ownerReferences"):
+                lease["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.node,
+                                                         "uid": self.node_uid}]
+            return lease
         try:
-            client.create_or_update(base, lease)
+            if self.latest_lease is not None:
+                try:
+                    self.latest_lease = client.replace(path, renewed(self.latest_lease))
+                    return True
+                except kube.ApiError:
+                    self.latest_lease = None
+            try:
+                current = client.get(path)
+            except kube.ApiError as exc:
+                if exc.status != 404:
+                    raise
+                self.latest_lease = client.create(base, renewed(
+                    {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                     "metadata": {"name": self.node, "namespace": "kube-node-lease"}, "spec": {}}))
+                return True
+            self.latest_lease = client.replace(path, renewed(current))
         except (kube.ApiError, OSError, ssl.SSLError, KeyError) as exc:
+            self.latest_lease = None
             if not self.lease_warned:
                 log("E", "Failed to ensure lease exists, will retry", err=str(exc))
                 self.lease_warned = True

@@ -450,10 +450,16 @@ class TransformingStore:
     """A store whose values are transformed on their way to and from the backend, per resource.
     ``resolve(key)`` -> (group, resource) of an etcd key, or None for keys of no resource."""
 
+    # Values read back, by (key, stored bytes): upstream serves lists from its watch cache, which
+    # holds objects already decrypted, so a list does not decrypt every object again; the double's
+    # pure-Python XSalsa20 would otherwise take most of its CPU on every list of Secrets.
+    READ_CACHE_SIZE = 4096
+
     def __init__(self, backend, config, resolve):
         self.backend = backend
         self.config = config
         self.resolve = resolve
+        self._read_cache = {}
 
     def __getattr__(self, name):
         return getattr(self.backend, name)
@@ -470,10 +476,17 @@ class TransformingStore:
         transformer = self._transformer(key)
         if transformer is None:
             return value
+        cached = self._read_cache.get((key, value))
+        if cached is not None:
+            return cached
         try:
-            return transformer.read(value, key.encode())
+            plain = transformer.read(value, key.encode())
         except TransformError as exc:
             raise StoreError('unable to transform key "%s": %s' % (key, exc)) from exc
+        if len(self._read_cache) >= self.READ_CACHE_SIZE:
+            self._read_cache.clear()
+        self._read_cache[(key, value)] = plain
+        return plain
 
     def get(self, key):
         got = self.backend.get(key)

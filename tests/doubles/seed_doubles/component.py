@@ -7,6 +7,7 @@ import datetime
 import ipaddress
 import os
 import random
+import re
 import socket
 import ssl
 import sys
@@ -70,6 +71,13 @@ def parse_command_line(argv, known, bools, usage, log):
     if "version" in flags and flags["version"].lower() not in ("false", "0"):
         sys.stdout.write("Kubernetes %s\n" % component_version())
         return None, 0
+    for name in DURATION_FLAGS:
+        if name in flags:
+            try:
+                go_duration(flags[name])
+            except ValueError as exc:
+                sys.stderr.write('Error: invalid argument "%s" for "--%s" flag: %s\n%s' % (flags[name], name, exc, usage))
+                return None, 1
     try:
         log.verbosity = int(flags.get("v", "0"))
     except ValueError:
@@ -178,32 +186,45 @@ def serve_health(flags, default_port, name, checks=None):
     return server
 
 
+DURATION_FLAGS = ("leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
+                  "node-monitor-grace-period", "node-startup-grace-period", "cluster-signing-duration")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)?")
+
+
+def go_duration(text):
+    """Seconds of a Go duration (time.ParseDuration: "15s", "-1s", "1m30s", "0"); ValueError with
+    Go's message otherwise."""
+    orig, rest = text, text
+    sign = -1.0 if rest[:1] == "-" else 1.0
+    rest = rest[1:] if rest[:1] in "+-" and rest else rest
+    if rest == "0":
+        return 0.0
+    if not rest:
+        raise ValueError('time: invalid duration "%s"' % orig)
+    total = 0.0
+    while rest:
+        match = _DURATION_PART.match(rest)
+        number, unit = match.group(1), match.group(2)
+        if number in ("", "."):
+            raise ValueError('time: invalid duration "%s"' % orig)
+        if unit is None:
+            raise ValueError('time: %s in duration "%s"' % ("missing unit" if match.end() == len(rest) else
+                                                            'unknown unit "%s"' % rest[match.end():], orig))
+        total += float(number) * _DURATION_UNITS[unit]
+        rest = rest[match.end():]
+    return sign * total
+
+
 def _duration(text, default):
-    """Seconds of a Go duration such as 15s, 2m0s, 1h."""
-    if not text:
-        return default
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch.isdigit() or ch == ".":
-            number += ch
-            i += 1
-            continue
-        unit = "ms" if text[i:i + 2] == "ms" else ch
-        total += float(number or 0) * units.get(unit, 1)
-        number = ""
-        i += len(unit)
-    if number:
-        total += float(number)
-    return total
+    """Seconds of a leader-election duration flag (already checked by parse_command_line), else ``default``."""
+    return default if text is None else go_duration(text)
 
 
 def go_panic(message):
     """What a Go program prints when it panics with an error (leaderelection.RunOrDie on a bad
     configuration); returns its exit status, 2."""
-    sys.stderr.write("panic: %s\n\ngoroutine 1 [running]:\n" % message)
+    sys.stderr.write("panic: %s\n" % message)
     sys.stderr.flush()
     return 2
 
@@ -276,11 +297,12 @@ class LeaderElector:
         if got:
             self.last_renew = time.monotonic()
             return self._set(True)
-        if self.leading and time.monotonic() - self.last_renew < self.renew_deadline:
+        # A renewal round starts a retry period after the last success and gives up renewDeadline
+        # later (renew(): wait.Until over PollImmediateUntil with a renewDeadline context).
+        if self.leading and time.monotonic() - self.last_renew < self.retry_period + self.renew_deadline:
             return True           # keep leading; retry until the renew deadline
         if self.leading:
-            self.log("I", "failed to renew lease %s/%s: timed out waiting for the condition", self.namespace, self.name)
-            self._set(False)
+            self.leading = False
             raise LeaderElectionLost("leaderelection lost")
         return False
 
@@ -326,7 +348,5 @@ class LeaderElector:
     def _set(self, leading):
         if leading and not self.leading:
             self.log("I", "successfully acquired lease %s/%s", self.namespace, self.name)
-        if not leading and self.leading:
-            self.log("I", "lost lease %s/%s", self.namespace, self.name)
         self.leading = leading
         return leading

@@ -13,6 +13,8 @@ Everything is a plain dict ready for JSON; nothing here talks to a server or the
 
 import base64
 import ipaddress
+import math
+import urllib.parse
 
 import yaml
 
@@ -178,6 +180,34 @@ _CA_DIRS = [("ca-certs", "/etc/ssl/certs"), ("etc-ca-certificates", "/etc/ca-cer
             ("usr-share-ca-certificates", "/usr/share/ca-certificates")]
 
 
+# kubeadmapi.GetActiveTimeouts().ControlPlaneComponentHealthCheck of the running command, in
+# seconds (set from the configuration it loaded; 4m0s by default).
+ACTIVE_CONTROL_PLANE_TIMEOUT = [240.0]
+
+
+def _startup_probe(host, path, port, scheme):
+    """staticpod.StartupProbe: failureThreshold covers the control-plane health-check timeout."""
+    return _probe(host, path, port, scheme, int(math.ceil(ACTIVE_CONTROL_PLANE_TIMEOUT[0] / 10.0)))
+
+
+def etcd_probe_endpoint(local, ipv6=False):
+    """staticpod.GetEtcdProbeEndpoint: host, port and scheme of the first listen-metrics-urls
+    URL of the local etcd's extraArgs, else 127.0.0.1 (::1), 2381, HTTP."""
+    localhost = "::1" if ipv6 else "127.0.0.1"
+    value = next((a.get("value", "") for a in reversed(local.get("extraArgs") or [])
+                  if a.get("name") == "listen-metrics-urls"), None)
+    if value is None:
+        return localhost, 2381, "HTTP"
+    try:
+        url = urllib.parse.urlsplit(value.split(",")[0])
+        host = url.hostname
+    except ValueError:
+        return localhost, 2381, "HTTP"
+    text = url.netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")[2] if ":" in url.netloc.rpartition("]")[2] else ""
+    port = int(text) if text.isdigit() and 0 < int(text) < 65536 else 2381   # kubeadmutil.ParsePort, else the default
+    return host or localhost, port, "HTTPS" if url.scheme == "https" else "HTTP"
+
+
 def _probe(host, path, port, scheme, failure, initial=10, timeout=15, period=10):
     probe = {"failureThreshold": failure,
              "httpGet": {"host": host, "path": path, "port": port, "scheme": scheme},
@@ -264,7 +294,7 @@ def apiserver_pod(cluster, endpoint, certs_dir, etcd_servers=None):
     ev, em = _extra(comp)
     probes = {"livenessProbe": _probe(addr, "/livez", port, "HTTPS", 8),
               "readinessProbe": _probe(addr, "/readyz", port, "HTTPS", 3, initial=0, period=1),
-              "startupProbe": _probe(addr, "/livez", port, "HTTPS", 24)}
+              "startupProbe": _startup_probe(addr, "/livez", port, "HTTPS")}
     return static_pod("kube-apiserver", control_plane_image(cluster, "kube-apiserver"), command,
                       sorted(volumes + ev, key=lambda v: v["name"]), sorted(mounts + em, key=lambda m: m["name"]),
                       probes, "250m", {APISERVER_ENDPOINT_ANNOTATION: host_port(addr, port)},
@@ -299,7 +329,7 @@ def controller_manager_pod(cluster, certs_dir, kubeconfig_dir="/etc/kubernetes")
         [_mount(n, p, True) for n, p in _CA_DIRS[2:]]
     ev, em = _extra(comp)
     probes = {"livenessProbe": _probe("127.0.0.1", "/healthz", 10257, "HTTPS", 8),
-              "startupProbe": _probe("127.0.0.1", "/healthz", 10257, "HTTPS", 24)}
+              "startupProbe": _startup_probe("127.0.0.1", "/healthz", 10257, "HTTPS")}
     return static_pod("kube-controller-manager", control_plane_image(cluster, "kube-controller-manager"),
                       command, sorted(volumes + ev, key=lambda v: v["name"]),
                       sorted(mounts + em, key=lambda m: m["name"]), probes, "200m", env=comp.get("extraEnvs"))
@@ -314,7 +344,7 @@ def scheduler_pod(cluster, kubeconfig_dir="/etc/kubernetes"):
     ev, em = _extra(comp)
     probes = {"livenessProbe": _probe("127.0.0.1", "/livez", 10259, "HTTPS", 8),
               "readinessProbe": _probe("127.0.0.1", "/readyz", 10259, "HTTPS", 3, initial=0, period=1),
-              "startupProbe": _probe("127.0.0.1", "/livez", 10259, "HTTPS", 24)}
+              "startupProbe": _startup_probe("127.0.0.1", "/livez", 10259, "HTTPS")}
     return static_pod("kube-scheduler", control_plane_image(cluster, "kube-scheduler"), command,
                       sorted([_volume("kubeconfig", conf, "FileOrCreate")] + ev, key=lambda v: v["name"]),
                       sorted([_mount("kubeconfig", conf, True)] + em, key=lambda m: m["name"]),
@@ -356,9 +386,10 @@ def etcd_pod(cluster, endpoint, node_name, certs_dir, kubeadm_version, initial_c
     command = ["etcd"] + arguments(base, local.get("extraArgs"))
     # etcd's /livez and /readyz (etcd >= 3.5.11) from kubeadm 1.31 on, whatever the etcd version
     # (kubernetes/kubernetes#124465; the doubles start at 1.31).
-    probes = {"livenessProbe": _probe("127.0.0.1", "/livez", 2381, "HTTP", 8),
-              "readinessProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 3, initial=0, period=1),
-              "startupProbe": _probe("127.0.0.1", "/readyz", 2381, "HTTP", 24)}
+    host, port, scheme = etcd_probe_endpoint(local, ":" in addr)
+    probes = {"livenessProbe": _probe(host, "/livez", port, scheme, 8),
+              "readinessProbe": _probe(host, "/readyz", port, scheme, 3, initial=0, period=1),
+              "startupProbe": _startup_probe(host, "/readyz", port, scheme)}
     volumes = [_volume("etcd-certs", pki), _volume("etcd-data", data_dir)]
     mounts = [_mount("etcd-certs", pki), _mount("etcd-data", data_dir)]
     return static_pod("etcd", image, command, volumes, mounts, probes, "100m",

@@ -336,6 +336,32 @@ def test_secretbox_round_trip(api_factory, tmp_path):
         b"hunter2-plaintext"
 
 
+def test_a_stored_value_is_decrypted_once_and_a_changed_one_again(api_factory, tmp_path, monkeypatch):
+    store = MemoryStore()
+    path = write(tmp_path, "enc.yaml", enc_config([{"secretbox": {"keys": [{"name": "sb", "secret": KEY32}]}}]))
+    api = api_factory({"encryption-provider-config": path}, store=store)
+    admin = api.admin()
+    admin.create("/api/v1/namespaces/default/secrets", SECRET)
+    opened = []
+    real_open = apiencryption.secretbox_open
+    monkeypatch.setattr(apiencryption, "secretbox_open", lambda *a: opened.append(1) or real_open(*a))
+    for _ in range(3):
+        admin.get("/api/v1/namespaces/default/secrets")
+        admin.get("/api/v1/namespaces/default/secrets/db")
+    assert len(opened) <= 1                      # the watch cache's decrypted copy, not one per read
+    secret = admin.get("/api/v1/namespaces/default/secrets/db")
+    secret["data"]["password"] = base64.b64encode(b"changed").decode()
+    admin.replace("/api/v1/namespaces/default/secrets/db", secret)
+    got = admin.get("/api/v1/namespaces/default/secrets/db")
+    assert base64.b64decode(got["data"]["password"]) == b"changed"
+    # a value changed behind the server's back (another server, a restore) is read afresh
+    raw, _ = store.get("/registry/secrets/default/db")
+    store.update("/registry/secrets/default/db", raw[:-1] + bytes([raw[-1] ^ 1]))
+    with pytest.raises(ApiError) as err:
+        admin.get("/api/v1/namespaces/default/secrets/db")
+    assert err.value.status == 500
+
+
 def test_reads_follow_the_prefix_rotation_and_identity(api_factory, tmp_path):
     store = MemoryStore()
     store.create("/registry/secrets/default/old", json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {

@@ -245,6 +245,7 @@ def test_leader_election_durations_are_checked_as_client_go_does():
     assert err(lease_duration="10s") == "leaseDuration must be greater than renewDeadline"
     assert err(retry_period="9s") == "renewDeadline must be greater than retryPeriod*JitterFactor"
     assert err(retry_period="0s") == "retryPeriod must be greater than zero"
+    assert err(retry_period="-2s") == "retryPeriod must be greater than zero"
     assert err(renew_deadline="0s", lease_duration="0s") == "leaseDuration must be greater than renewDeadline"
     assert component.LeaderElector(None, "x", "ns", {"leader-elect": "false", "leader-elect-retry-period": "0s"},
                                    Log()).error() is None
@@ -283,10 +284,10 @@ def test_a_leader_keeps_its_lease_until_the_renew_deadline_then_gives_up(monkeyp
     leader = component.LeaderElector(api, "kube-scheduler", "kube-system", {}, Log())
     assert leader.try_acquire() is True and leader.next_wait() == 2
     api.down = True
-    for _ in range(4):                       # 8 s of failed renewals: still the leader
+    for _ in range(5):                       # the round starts a retry period after the success: 10 s of it
         clock["now"] += 2
         assert leader.try_acquire() is True
-    clock["now"] += 2                        # 10 s: the renew deadline has passed
+    clock["now"] += 2                        # 12 s after the last success: the renew deadline has passed
     with pytest.raises(component.LeaderElectionLost):
         leader.try_acquire()
     assert leader.leading is False
@@ -415,10 +416,34 @@ def test_programs_refuse_bad_leader_election_durations_as_a_go_panic(api, tmp_pa
     sched_conf = api.pki.kubeconfig("scheduler.conf", api.url, "system:kube-scheduler")
     kcm_conf = api.pki.kubeconfig("controller-manager.conf", api.url, "system:kube-controller-manager")
     env = dict(os.environ, PYTHONPATH=DOUBLES)
-    for program, conf in (("kube_scheduler.py", sched_conf), ("kube_controller_manager.py", kcm_conf)):
-        proc = subprocess.run([sys.executable, os.path.join(DOUBLES, program), "--kubeconfig=" + conf,
-                               "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir=%s" % tmp_path,
-                               "--leader-elect-lease-duration=1s", "--leader-elect-renew-deadline=2s"],
+    def run(program, conf, *extra):
+        return subprocess.run([sys.executable, os.path.join(DOUBLES, program), "--kubeconfig=" + conf,
+                               "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir=%s" % tmp_path] + list(extra),
                               env=env, capture_output=True, text=True, timeout=60, check=False)
-        assert proc.returncode == 2, proc.stderr
-        assert "panic: leaseDuration must be greater than renewDeadline" in proc.stderr
+    bad = ("--leader-elect-lease-duration=1s", "--leader-elect-renew-deadline=2s")
+    # kube-controller-manager: leaderelection.RunOrDie panics
+    proc = run("kube_controller_manager.py", kcm_conf, *bad)
+    assert proc.returncode == 2 and "panic: leaseDuration must be greater than renewDeadline\n" in proc.stderr
+    # kube-scheduler: NewLeaderElector's error ends the command
+    proc = run("kube_scheduler.py", sched_conf, *bad)
+    assert proc.returncode == 1, proc.stderr
+    assert '"command failed" err="couldn\'t create leader elector: leaseDuration must be greater than renewDeadline"' in proc.stderr
+    # a negative duration parses, and is then refused
+    proc = run("kube_controller_manager.py", kcm_conf, "--leader-elect-retry-period=-1s")
+    assert proc.returncode == 2 and "panic: retryPeriod must be greater than zero" in proc.stderr
+    # a duration without its unit is a flag error
+    proc = run("kube_scheduler.py", sched_conf, "--leader-elect-retry-period=10")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith('Error: invalid argument "10" for "--leader-elect-retry-period" flag: '
+                                  'time: missing unit in duration "10"\n')
+
+
+def test_go_durations():
+    assert component.go_duration("15s") == 15 and component.go_duration("1m30s") == 90
+    assert component.go_duration("-1s") == -1 and component.go_duration("0") == 0
+    assert component.go_duration("1.5h") == 5400 and component.go_duration("250ms") == 0.25
+    for text, message in (("10", 'time: missing unit in duration "10"'), ("", 'time: invalid duration ""'),
+                          ("s", 'time: invalid duration "s"'), ("3x", 'time: unknown unit "x" in duration "3x"')):
+        with pytest.raises(ValueError) as err:
+            component.go_duration(text)
+        assert str(err.value) == message

@@ -75,9 +75,10 @@ def etcd(tmp_path):
 
 def test_probe_paths_are_served_and_the_rest_passed_through(etcd):
     proc, base = etcd
-    assert _get(base + "/livez") == (200, "ok")
-    assert _get(base + "/readyz") == (200, "ok")
-    assert _get(base + "/readyz?verbose") == (200, "[+]linearizable_read ok\nok\n")
+    assert _get(base + "/livez") == (200, "ok\n")
+    assert _get(base + "/readyz") == (200, "ok\n")
+    assert _get(base + "/readyz?verbose") == (
+        200, "[+]data_corruption ok\n[+]serializable_read ok\n[+]linearizable_read ok\n[+]non_learner ok\nok\n")
     assert _get(base + "/livez?verbose") == (200, "[+]serializable_read ok\nok\n")
     status, body = _get(base + "/health")
     assert status == 200 and '"health":"true"' in body.replace(" ", "")
@@ -89,8 +90,10 @@ def test_probe_paths_are_served_and_the_rest_passed_through(etcd):
 def test_a_member_without_a_leader_is_live_but_not_ready(tmp_path):
     proc, base = _start(tmp_path, lonely=True)   # its only peer never comes: no leader
     try:
-        assert _get(base + "/livez") == (200, "ok")
-        assert _get(base + "/readyz?verbose") == (503, "[-]linearizable_read failed: reason withheld\nreadyz check failed\n")
+        assert _get(base + "/livez") == (200, "ok\n")
+        status, body = _get(base + "/readyz?verbose")
+        assert status == 503 and body.endswith("\nreadyz check failed\n")
+        assert "[-]linearizable_read failed: etcd 3.4 /health answered 503" in body and "[+]non_learner ok" in body
     finally:
         _stop(proc)
 

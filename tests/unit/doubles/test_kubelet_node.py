@@ -5,6 +5,7 @@ import copy
 import yaml
 
 from ._kubelet_helpers import load
+from seed_doubles.kube import ApiError  # noqa: E402
 
 kubelet = load("kubelet_double_node", "kubelet.py", "v1.34.3")
 
@@ -133,22 +134,34 @@ def test_http_probe_without_probe_is_ready():
 
 
 class _NodeApi:
-    """Records the kubelet's calls; GET answers the last status written."""
+    """Records the kubelet's calls as (verb, kind); GET answers the last object written."""
 
     def __init__(self, node):
-        self.node, self.calls = node, []
+        self.node, self.lease, self.calls = node, None, []
+
+    @staticmethod
+    def _kind(path):
+        return "lease" if "/leases" in path else "node"
 
     def get(self, path, **_kw):
-        self.calls.append(("GET", path))
+        self.calls.append(("GET", self._kind(path)))
+        if self._kind(path) == "lease":
+            if self.lease is None:
+                raise ApiError(404, "not found")
+            return copy.deepcopy(self.lease)
         return copy.deepcopy(self.node)
 
-    def replace(self, path, obj):
-        self.calls.append(("PUT", path))
-        self.node = copy.deepcopy(obj)
+    def create(self, path, obj):
+        self.calls.append(("POST", self._kind(path)))
+        self.lease = copy.deepcopy(obj)
         return obj
 
-    def create_or_update(self, path, obj):
-        self.calls.append(("LEASE", obj["spec"]["renewTime"]))
+    def replace(self, path, obj):
+        self.calls.append(("PUT", self._kind(path)))
+        if self._kind(path) == "lease":
+            self.lease = copy.deepcopy(obj)
+        else:
+            self.node = copy.deepcopy(obj)
         return obj
 
 
@@ -165,25 +178,36 @@ def test_node_status_is_written_on_change_or_report_frequency_and_the_lease_ever
     kl.lease_warned, kl.registered = False, True
     api = _NodeApi(mod.node_object("cp-1", "10.0.0.5", cfg, runtime_version="containerd://1.7.24"))
     kl.api = lambda: api
-    kl.heartbeat(force=True)                      # registration: the status and the Lease at once
-    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
-    for _ in range(29):                           # 290 s: a GET and a Lease every 10 s, no write
+    kl.latest_lease = None
+    kl.heartbeat(force=True)                      # registration: the Lease made, the status written
+    assert api.calls == [("GET", "lease"), ("POST", "lease"), ("GET", "node"), ("PUT", "node")]
+    for _ in range(29):                           # 290 s: every 10 s the Lease PUT (no GET) and a GET of the Node
         api.calls.clear()
         clock["now"] += 10
         kl.heartbeat()
-        assert [c[0] for c in api.calls] == ["LEASE", "GET"]
+        assert api.calls == [("PUT", "lease"), ("GET", "node")]
+    assert api.lease["spec"]["holderIdentity"] == "cp-1" and api.lease["spec"]["leaseDurationSeconds"] == 40
     api.calls.clear()
     clock["now"] += 5
     kl.heartbeat()
     assert api.calls == []                        # not due yet
     clock["now"] += 5                             # 300 s since the last write: written again
     kl.heartbeat()
-    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
+    assert api.calls == [("PUT", "lease"), ("GET", "node"), ("PUT", "node")]
     api.calls.clear()
     clock["now"] += 10
     kl.node_ip = "10.0.0.6"                       # a change is written at once
+    api.lease = None                              # the Lease deleted meanwhile: made again
+    orig_replace = api.replace
+
+    def refuse_lease(path, obj):
+        if "/leases" in path and api.lease is None:
+            api.calls.append(("PUT", "lease"))
+            raise ApiError(404, "not found")
+        return orig_replace(path, obj)
+    api.replace = refuse_lease
     kl.heartbeat()
-    assert [c[0] for c in api.calls] == ["LEASE", "GET", "PUT"]
+    assert api.calls == [("PUT", "lease"), ("GET", "lease"), ("POST", "lease"), ("GET", "node"), ("PUT", "node")]
     assert {"type": "InternalIP", "address": "10.0.0.6"} in api.node["status"]["addresses"]
     # an explicit nodeStatusUpdateFrequency is also the report frequency when that one is unset
     cfg = mod.effective_config({"nodeStatusUpdateFrequency": "4s"}, {}, 34)

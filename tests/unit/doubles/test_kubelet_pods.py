@@ -148,17 +148,29 @@ def test_pod_worker_crash_loop_backoff_and_adoption(monkeypatch):
     assert started[-1][2]["SEED_COMPONENT_VERSION"] == "3.6.6-0"
     assert started[-1][2]["A"] == "1"
     assert worker.state["phase"] == "Running" and saved["etcd"]["hash"] == "hash1"
-    # the process exits: CrashLoopBackOff 10 s, then 20 s after the next exit
+    # the process exits: restarted at once the first time, then after 10 s, then after 20 s
+    kicks = []
+    monkeypatch.setattr(worker, "kick", lambda: kicks.append(1))
     active["value"] = False
     worker.sync()
-    assert worker.state["reason"] == "CrashLoopBackOff" and worker.backoff == 10
-    worker.next_start = 0
+    assert worker.state["reason"] == "Error" and kicks == [1] and worker.backoff == 10
     active["value"] = True
     worker.start()
     assert worker.state["restartCount"] == 1
     active["value"] = False
     worker.sync()
-    assert worker.backoff == 20
+    assert worker.state["reason"] == "CrashLoopBackOff" and kicks == [1] and worker.backoff == 20
+    assert worker.state["message"].startswith("back-off 10s restarting failed container=etcd")
+    assert 9 <= worker.next_start - kubelet.time.time() <= 10
+    worker.sync()
+    assert kicks == [1]                           # still backing off
+    worker.next_start = 0
+    active["value"] = True
+    worker.start()
+    active["value"] = False
+    worker.sync()
+    assert worker.state["message"].startswith("back-off 20s") and worker.backoff == 40
+    monkeypatch.delattr(worker, "kick")           # the real kick again
     # a restarted kubelet adopts a running unit with the same hash, not one with another hash
     active["value"] = True
     saved["etcd"] = dict(saved["etcd"], phase="Running")
@@ -205,7 +217,7 @@ def _probed_pod(kubelet, monkeypatch, container):
     monkeypatch.setattr(kubelet, "http_probe", fake_probe)
     pod = {"metadata": {"name": container["name"]}, "spec": {"containers": [container]}}
     worker = kubelet.PodWorker(container["name"], pod, "h")
-    monkeypatch.setattr(worker, "kill", kills.append)
+    monkeypatch.setattr(worker, "kill", lambda reason, container_id: kills.append(reason))
     return worker, clock, answers, probes, kills
 
 
@@ -274,8 +286,10 @@ def test_thresholds_and_a_failed_liveness_probe_restart_the_container(monkeypatc
     assert liveness.do_probe() == "Failure" and len(probes) == n and len(kills) == 1    # on hold
     worker.state["phase"] = "Pending"
     assert readiness.do_probe() == "Failure" and worker.ready is False   # a non-running container: Failure
-    # the restarted container starts from the initial results: startup Unknown, readiness Failure
+    # the restarted container has no result until its probes ran: not started, not ready
     _run(worker, clock, "c2")
+    assert worker.started() is False and worker.ready is False
+    # then starts from the initial results: startup Unknown, readiness Failure
     answers["/livez"] = True
     assert worker.probes["startup"].do_probe() == "Unknown" and liveness.do_probe() == "Success"
     assert readiness.do_probe() == "Failure" and worker.started() is False
@@ -324,3 +338,41 @@ def test_a_probe_thread_waits_for_its_period_or_a_trigger(monkeypatch):
     worker.probes["readiness"].stop()
     worker.probes["readiness"].thread.join(2)
     assert not worker.probes["readiness"].thread.is_alive()
+
+
+def test_a_probe_kills_only_the_container_it_probed(monkeypatch):
+    kubelet = load("kubelet_double_probe_e", "kubelet.py", "v1.35.6")
+    stopped = []
+    monkeypatch.setattr(kubelet.pods, "stop_unit", lambda name, runner=None: stopped.append(name))
+    pod = {"metadata": {"name": "etcd"}, "spec": {"containers": [{"name": "etcd", "image": "x"}]}}
+    worker = kubelet.PodWorker("etcd", pod, "h")
+    worker.state.update({"phase": "Running", "containerID": "new"})
+    worker.kill("Container etcd failed liveness probe, will be restarted", "old")
+    assert stopped == []                          # a late result of the container before
+    worker.kill("Container etcd failed liveness probe, will be restarted", "new")
+    assert stopped == ["etcd"]
+
+
+def test_static_pods_with_invalid_probes_are_not_run(tmp_path):
+    kubelet = load("kubelet_double_probe_f", "kubelet.py", "v1.35.6")
+
+    def manifest(name, probe):
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"containers": [dict({"name": name, "image": "x"}, **probe)]}}
+    import yaml
+    cases = {
+        "good": {"livenessProbe": {"httpGet": {"port": 1}, "successThreshold": 1, "failureThreshold": 8},
+                 "readinessProbe": {"httpGet": {"port": 1}, "successThreshold": 2}},
+        "negative": {"readinessProbe": {"httpGet": {"port": 1}, "periodSeconds": -1}},
+        "liveness-success-2": {"livenessProbe": {"httpGet": {"port": 1}, "successThreshold": 2}},
+        "startup-success-3": {"startupProbe": {"httpGet": {"port": 1}, "successThreshold": 3}},
+        "not-a-mapping": {"livenessProbe": "yes"},
+        "text-number": {"startupProbe": {"httpGet": {"port": 1}, "failureThreshold": "24"}},
+    }
+    for name, probe in cases.items():
+        (tmp_path / (name + ".yaml")).write_text(yaml.safe_dump(manifest(name, probe)))
+    assert sorted(kubelet.read_manifests(str(tmp_path))) == ["good"]
+    assert kubelet.probe_errors(manifest("n", cases["negative"])) == [
+        "spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0"]
+    assert kubelet.probe_errors(manifest("l", cases["liveness-success-2"])) == [
+        "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1"]
