@@ -108,6 +108,7 @@ from seed_doubles import apimachinery as am
 from seed_doubles import apiresources as ar
 from seed_doubles import podsecurity
 from seed_doubles.apistore import EtcdStore, StoreError
+from seed_doubles.pflag import parse_duration
 
 # ------------------------------------------------------------------ command line
 
@@ -367,6 +368,17 @@ class ApiServer:
                                self.flags.get("service-cluster-ip-range", "10.0.0.0/24").split(",") if r.strip()]
         self.bootstrapped = threading.Event()
         self._rbac_cache = (0.0, None)
+        # The etcd checks of /livez, /healthz and /readyz (storagebackend/factory/etcd3.go
+        # newETCD3Check): one etcd request per half of --etcd-healthcheck-timeout /
+        # --etcd-readycheck-timeout (2s each by default), the last result given in between.
+        self._etcd_checks = {}
+        for kind, flag in (("health", "etcd-healthcheck-timeout"), ("ready", "etcd-readycheck-timeout")):
+            try:
+                timeout = parse_duration(self.flags.get(flag) or "2s")
+            except ValueError:
+                timeout = 2.0
+            self._etcd_checks[kind] = {"every": (timeout or 2.0) / 2.0, "sent": None, "result": None,
+                                       "lock": threading.Lock()}
         self._crd_cache = (0.0, None)
         self._lock = threading.Lock()
         self._request = threading.local()
@@ -430,6 +442,17 @@ class ApiServer:
             self._crd_cache = (0.0, None)
         if res.group == "rbac.authorization.k8s.io":
             self._rbac_cache = (0.0, None)
+        # The etcd checks of /livez, /healthz and /readyz (storagebackend/factory/etcd3.go
+        # newETCD3Check): one etcd request per half of --etcd-healthcheck-timeout /
+        # --etcd-readycheck-timeout (2s each by default), the last result given in between.
+        self._etcd_checks = {}
+        for kind, flag in (("health", "etcd-healthcheck-timeout"), ("ready", "etcd-readycheck-timeout")):
+            try:
+                timeout = parse_duration(self.flags.get(flag) or "2s")
+            except ValueError:
+                timeout = 2.0
+            self._etcd_checks[kind] = {"every": (timeout or 2.0) / 2.0, "sent": None, "result": None,
+                                       "lock": threading.Lock()}
 
     def builtin(self, group, plural):
         for res in ar.BUILTIN:
@@ -1627,14 +1650,29 @@ class ApiServer:
                 time.sleep(self.min_watch_poll)
         return 200, events(), "application/json"
 
+    def etcd_check(self, kind):
+        """(ok, reason) of the rate-limited etcd check ``kind`` ("health" or "ready")."""
+        state = self._etcd_checks[kind]
+        with state["lock"]:
+            now = time.monotonic()
+            if state["result"] is not None and now - state["sent"] < state["every"]:
+                return state["result"]
+            state["sent"] = now
+        result = self.store.health()
+        with state["lock"]:
+            state["result"] = result
+        return result
+
     def health(self, parts, query):
         check = parts[0]
         verbose = "verbose" in query
         excluded = set(query.get("exclude", []))
-        ok, reason = self.store.health()
+        ok, reason = self.etcd_check("health")
         checks = [("ping", True), ("log", True), ("etcd", ok)]
         if check == "readyz":
-            checks.append(("etcd-readiness", ok))
+            ready, ready_reason = self.etcd_check("ready")
+            checks.append(("etcd-readiness", ready))
+            reason = reason if not ok else ready_reason
             checks.append(("informer-sync", True))
         if check in ("readyz", "healthz"):
             checks.append(("poststarthook/rbac/bootstrap-roles", self.bootstrapped.is_set()))

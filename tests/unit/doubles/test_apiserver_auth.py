@@ -204,3 +204,32 @@ def test_subject_access_review(api):
     assert admin.create("/apis/authorization.k8s.io/v1/subjectaccessreviews", review)["status"]["allowed"] is True
     review["spec"]["resourceAttributes"]["subresource"] = "selfnodeclient"
     assert admin.create("/apis/authorization.k8s.io/v1/subjectaccessreviews", review)["status"]["allowed"] is False
+
+
+def test_etcd_checks_are_rate_limited_as_upstream(api_factory):
+    """newETCD3Check: one etcd request per half of the check's timeout, the last result in between."""
+    import time as _time
+    from seed_doubles.apistore import MemoryStore
+
+    class CountingStore(MemoryStore):
+        calls = 0
+        healthy = True
+
+        def health(self):
+            CountingStore.calls += 1
+            return (True, "") if self.healthy else (False, "etcd down")
+    store = CountingStore()
+    api = api_factory({"etcd-healthcheck-timeout": "4s", "etcd-readycheck-timeout": "4s"}, store=store)
+    admin = api.admin()
+    assert admin.request("GET", "/livez") == {"message": "ok"}
+    before = CountingStore.calls
+    for _ in range(5):
+        admin.request("GET", "/livez")
+        admin.request("GET", "/healthz")
+    assert CountingStore.calls == before          # within 2 s: the last result
+    store.healthy = False
+    assert admin.request("GET", "/livez") == {"message": "ok"}   # still the cached success
+    _time.sleep(2.1)
+    with pytest.raises(ApiError) as err:
+        admin.request("GET", "/livez")
+    assert err.value.status == 500 and CountingStore.calls == before + 1
