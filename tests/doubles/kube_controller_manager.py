@@ -42,6 +42,7 @@ Serves HTTPS /healthz, /livez, /readyz on --bind-address:--secure-port (default 
 """
 
 import base64
+import copy
 import datetime
 import hashlib
 import hmac
@@ -373,6 +374,33 @@ SIGNER_CHECKS = {
 }
 
 
+class PassReads:
+    """The client one pass of the controllers uses: each GET is sent once per pass and its answer
+    shared by the controllers that read the same thing (upstream's controllers share informer caches:
+    nodes, CSRs, Jobs are listed once, not by each controller); any write forgets what was read."""
+
+    WRITES = ("create", "replace", "patch", "delete", "request", "create_or_update")
+
+    def __init__(self, client):
+        self._client, self._reads = client, {}
+
+    def get(self, path, **kw):
+        key = (path, json.dumps(kw, sort_keys=True, default=str))
+        if key not in self._reads:
+            self._reads[key] = self._client.get(path, **kw)
+        return copy.deepcopy(self._reads[key])
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name not in self.WRITES:
+            return attr
+
+        def write(*args, **kw):
+            self._reads.clear()
+            return attr(*args, **kw)
+        return write
+
+
 class ControllerManager:
     def __init__(self, client, flags, log):
         self.client = client
@@ -410,13 +438,17 @@ class ControllerManager:
                  ("daemonset", self.daemonsets), ("deployment", self.deployments),
                  ("statefulset", self.statefulsets), ("job", self.jobs),
                  ("ttl-after-finished", self.finished_jobs)]
-        for name, step in steps:
-            if name not in self.enabled:
-                continue
-            try:
-                step()
-            except (ApiError, OSError, ValueError, KeyError) as exc:
-                self.log("E", "controller %s: %s", name, exc)
+        client, self.client = self.client, PassReads(self.client)
+        try:
+            for name, step in steps:
+                if name not in self.enabled:
+                    continue
+                try:
+                    step()
+                except (ApiError, OSError, ValueError, KeyError) as exc:
+                    self.log("E", "controller %s: %s", name, exc)
+        finally:
+            self.client = client
 
     # ------------------------------------------------------------ certificates
 

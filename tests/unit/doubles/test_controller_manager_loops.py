@@ -447,3 +447,24 @@ def test_go_durations():
         with pytest.raises(ValueError) as err:
             component.go_duration(text)
         assert str(err.value) == message
+
+
+def test_a_pass_lists_each_thing_once_and_forgets_it_on_a_write():
+    sent = []
+
+    class Client:
+        def get(self, path, **kw):
+            sent.append(("GET", path))
+            return {"items": [{"n": len(sent)}]}
+
+        def replace(self, path, obj):
+            sent.append(("PUT", path))
+            return obj
+    reads = kcm.PassReads(Client())
+    first = reads.get("/api/v1/nodes")
+    first["items"].append("changed by a controller")      # a controller's copy, not the shared one
+    assert reads.get("/api/v1/nodes") == {"items": [{"n": 1}]}
+    assert reads.get("/api/v1/nodes", query={"labelSelector": "a"}) == {"items": [{"n": 2}]}
+    reads.replace("/api/v1/nodes/a", {})
+    assert reads.get("/api/v1/nodes") == {"items": [{"n": 4}]}
+    assert sent == [("GET", "/api/v1/nodes"), ("GET", "/api/v1/nodes"), ("PUT", "/api/v1/nodes/a"), ("GET", "/api/v1/nodes")]
