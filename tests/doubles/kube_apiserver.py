@@ -442,17 +442,6 @@ class ApiServer:
             self._crd_cache = (0.0, None)
         if res.group == "rbac.authorization.k8s.io":
             self._rbac_cache = (0.0, None)
-        # The etcd checks of /livez, /healthz and /readyz (storagebackend/factory/etcd3.go
-        # newETCD3Check): one etcd request per half of --etcd-healthcheck-timeout /
-        # --etcd-readycheck-timeout (2s each by default), the last result given in between.
-        self._etcd_checks = {}
-        for kind, flag in (("health", "etcd-healthcheck-timeout"), ("ready", "etcd-readycheck-timeout")):
-            try:
-                timeout = parse_duration(self.flags.get(flag) or "2s")
-            except ValueError:
-                timeout = 2.0
-            self._etcd_checks[kind] = {"every": (timeout or 2.0) / 2.0, "sent": None, "result": None,
-                                       "lock": threading.Lock()}
 
     def builtin(self, group, plural):
         for res in ar.BUILTIN:
