@@ -1719,8 +1719,8 @@ class ProbeWorker:
     a result is recorded after failureThreshold failures or successThreshold successes in a row; a
     new container starts from the initial result (readiness Failure, liveness Success, startup
     Unknown); a non-running container holds Failure; a liveness or startup failure kills the
-    container (the pod worker restarts it with its crash-loop back-off) and the probe waits for
-    the next container."""
+    container (the pod worker restarts it, at once the first time, then with its back-off) and the
+    probe waits for the next container."""
 
     def __init__(self, pod_worker, kind, probe):
         self.pod_worker, self.kind, self.probe = pod_worker, kind, probe

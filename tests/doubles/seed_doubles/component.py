@@ -7,7 +7,6 @@ import datetime
 import ipaddress
 import os
 import random
-import re
 import socket
 import ssl
 import sys
@@ -18,6 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from seed_doubles import apimachinery as am
+from seed_doubles.pflag import parse_duration as go_duration
 from seed_doubles.kube import ApiError
 
 COMMON_FLAGS = frozenset("""
@@ -188,34 +188,6 @@ def serve_health(flags, default_port, name, checks=None):
 
 DURATION_FLAGS = ("leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
                   "node-monitor-grace-period", "node-startup-grace-period", "cluster-signing-duration")
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)?")
-
-
-def go_duration(text):
-    """Seconds of a Go duration (time.ParseDuration: "15s", "-1s", "1m30s", "0"); ValueError with
-    Go's message otherwise."""
-    orig, rest = text, text
-    sign = -1.0 if rest[:1] == "-" else 1.0
-    rest = rest[1:] if rest[:1] in "+-" and rest else rest
-    if rest == "0":
-        return 0.0
-    if not rest:
-        raise ValueError('time: invalid duration "%s"' % orig)
-    total = 0.0
-    while rest:
-        match = _DURATION_PART.match(rest)
-        number, unit = match.group(1), match.group(2)
-        if number in ("", "."):
-            raise ValueError('time: invalid duration "%s"' % orig)
-        if unit is None:
-            raise ValueError('time: %s in duration "%s"' % ("missing unit" if match.end() == len(rest) else
-                                                            'unknown unit "%s"' % rest[match.end():], orig))
-        total += float(number) * _DURATION_UNITS[unit]
-        rest = rest[match.end():]
-    return sign * total
-
-
 def _duration(text, default):
     """Seconds of a leader-election duration flag (already checked by parse_command_line), else ``default``."""
     return default if text is None else go_duration(text)

@@ -20,7 +20,7 @@ def parse_duration(text):
     """Seconds of a Go ``time.ParseDuration`` string; ValueError with Go's message otherwise."""
     orig = text
     sign = 1
-    if text[:1] in "+-":
+    if text[:1] in ("+", "-"):
         sign = -1 if text[0] == "-" else 1
         text = text[1:]
     if text == "0":
