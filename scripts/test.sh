@@ -29,6 +29,9 @@ passed=0 failed=0 skipped=0
 failures=()
 results_dir="$ROOT/.cache/test-results"
 mkdir -p "$results_dir"
+# The scenarios keep the output of every playbook they run (day 2, faults, upgrades) here, beside their
+# own logs, so a failed run can be read after the hosts are gone.
+export SEED_TEST_RESULTS="${SEED_TEST_RESULTS:-$results_dir/runs}"
 
 record() { # record NAME STATUS(0 pass, 77 skip, else fail)
   case "$2" in
@@ -230,6 +233,9 @@ scenario_runnable() { # scenario_runnable S: 0 to run, 77 (and a SKIPPED line) w
 
 molecule_report() { # molecule_report S RC SECONDS
   if [[ $2 -ne 0 ]]; then
+    # The failed tasks first (the log's tail is mostly the summary and the destroy step), then the tail.
+    echo "---- failed tasks in molecule $1 (with the task names and 12 lines after) ----"
+    grep -n -B 3 -A 12 -E '^(fatal|failed): |^ERROR! |^An exception occurred' "$results_dir/molecule-$1.log" | head -n 300
     echo "---- last 80 lines of molecule $1 ----"; tail -n 80 "$results_dir/molecule-$1.log"
   fi
   echo "molecule $1 took $3 s"
