@@ -9,6 +9,9 @@ With ``timeout`` above 0 (and outside check mode) the module is started detached
 (the first line of the phase, with the seconds since the start), until the module's result
 appears. After ``timeout`` seconds it stops the detached run (SIGTERM to its
 process group) and fails with the last phase seen and the last lines kubeadm printed.
+
+A failed run also prints its reason and kubeadm's last lines, masked like the progress lines: the
+roles' tasks set no_log (their arguments carry the join secrets), which hides the whole result.
 """
 
 from __future__ import annotations
@@ -31,6 +34,21 @@ ALIVE_COMMAND = 'kill -s 0 -- -%d'
 STOP_COMMAND = 'kill -s TERM -- -%d'
 # Keys of the detached module's JSON that belong to Ansible's module protocol, not to the result.
 _PROTOCOL_KEYS = ('_ansible_no_log', '_ansible_verbose_always', '_ansible_verbose_override')
+# Lines of kubeadm's output printed with a failure (the result keeps its last 40).
+FAILURE_LINES = 20
+
+
+def failure_lines(host, what, result, keep=FAILURE_LINES):
+    """What an operator needs of a failed run, masked again: the tasks set no_log (their arguments carry
+    the join secrets), which hides the whole result, so the reason and kubeadm's last lines are
+    printed here, as the progress lines are."""
+    lines = ['[%s] %s failed: %s' % (host, what, redact(str(result.get('msg') or 'no message')))]
+    output = result.get('last_lines')
+    if output is None:
+        output = str(result.get('output') or '').splitlines()
+    output = [str(line) for line in output if str(line).strip()]
+    lines.extend('[%s]   %s' % (host, redact(line)) for line in output[-keep:])
+    return lines
 
 
 class KubeadmProgressAction(ActionBase):
@@ -55,6 +73,14 @@ class KubeadmProgressAction(ActionBase):
         return base64.b64decode(res['content']).decode('utf-8', 'replace')
 
     def run(self, tmp=None, task_vars=None):
+        result = self._run(tmp, task_vars)
+        if result.get('failed'):
+            host = (task_vars or {}).get('inventory_hostname') or self._play_context.remote_addr
+            for line in failure_lines(host, self.what, result):
+                self._show(line)
+        return result
+
+    def _run(self, tmp, task_vars):
         result = super(KubeadmProgressAction, self).run(tmp, task_vars)
         args = dict(self._task.args)
         try:

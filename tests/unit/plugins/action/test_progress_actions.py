@@ -137,7 +137,8 @@ def test_kubeadm_join_timeout_stops_the_run_and_names_the_last_phase():
                              'Waiting for the kubelet to perform the TLS Bootstrap')
     assert node.commands == ['kill -s 0 -- -77'] * 5 + ['kill -s TERM -- -77']
     assert result['last_lines'][-1] == 'W1204 token <token> seen'
-    assert shown[-1].startswith('[cp1] kubeadm join, 0 s (at most 10 s): [kubelet-start]')
+    assert [line for line in shown if line.startswith('[cp1] kubeadm join, ')][-1].startswith(
+        '[cp1] kubeadm join, 0 s (at most 10 s): [kubelet-start]')
 
 
 def test_kubeadm_progress_lines_are_masked_again_on_the_controller():
@@ -182,15 +183,52 @@ def test_kubeadm_result_that_lands_at_the_last_moment_wins():
 def test_kubeadm_failure_and_unreadable_results_are_reported():
     failed = json.dumps({'failed': True, 'msg': 'kubeadm join failed (rc=1): error execution phase preflight'})
     node = Node([(failed, None)])
-    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
     assert result['failed'] and result['msg'].startswith('kubeadm join failed (rc=1)')
     assert result['progress'][-1]['state'] == 'failed'
+    # The task's no_log hides the result: the reason is printed as well (no output: the message alone).
+    assert shown[-1] == '[cp1] kubeadm join failed: kubeadm join failed (rc=1): error execution phase preflight'
     node = Node([('{"changed": tru', None)])
-    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
     assert result['failed'] and 'ended without a readable result in /var/lib/seed-kubeadm/progress/join.log.result' in result['msg']
+    assert shown[-1] == '[cp1] kubeadm join failed: ' + result['msg']
     node = Node([], started={'failed': True, 'msg': 'kubeadm_path=/x is not an executable file'})
-    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, [])
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
     assert result['msg'] == 'kubeadm_path=/x is not an executable file' and len(node.calls) == 1
+    assert shown == ['[cp1] kubeadm join failed: kubeadm_path=/x is not an executable file']
+
+
+def test_kubeadm_failure_prints_the_reason_and_the_last_lines_masked():
+    output = '\n'.join(['[preflight] line %d' % i for i in range(30)]
+                       + ['', 'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --certificate-key ' + 'ab' * 32,
+                          'error execution phase control-plane-join/etcd: etcd cluster is not healthy'])
+    failed = json.dumps({'failed': True, 'rc': 1, 'output': output,
+                         'msg': 'couldn\'t validate the identity of the API Server: token abcdef.0123456789abcdef'})
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, Node([(failed, None)]), shown)
+    assert result['failed']
+    tail = shown[shown.index('[cp1] kubeadm join, 0 s (at most 60 s): failed') + 1:]
+    assert tail[0] == "[cp1] kubeadm join failed: couldn't validate the identity of the API Server: token <token>"
+    # the last 20 lines, blank ones left out, every secret masked
+    assert tail[1:] == (['[cp1]   [preflight] line %d' % i for i in range(12, 30)]
+                        + ['[cp1]   kubeadm join 10.0.0.1:6443 --token <token> --certificate-key <certificate-key>',
+                           '[cp1]   error execution phase control-plane-join/etcd: etcd cluster is not healthy'])
+    assert 'abcdef.0123456789abcdef' not in ' '.join(shown) and 'ab' * 32 not in ' '.join(shown)
+    # a timeout: the message and the lines kept in last_lines
+    stuck = '$ kubeadm join\n[etcd] Announced new etcd member joining to the existing etcd cluster\n'
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 3, 'poll_interval': 2}, Node([(None, stuck)] * 5), shown)
+    assert shown[-3:] == ['[cp1] kubeadm join failed: ' + result['msg'], '[cp1]   $ kubeadm join',
+                          '[cp1]   [etcd] Announced new etcd member joining to the existing etcd cluster']
+
+
+def test_kubeadm_success_prints_no_failure():
+    shown = []
+    run_kubeadm(kubeadm_init.ActionModule, {'timeout': 60}, Node([(FINAL, None)]), shown)
+    assert not any(' failed' in line for line in shown)
 
 
 @pytest.mark.parametrize('args, check_mode', [({'timeout': 0}, False), ({}, False), ({'timeout': 60}, True)])
