@@ -31,7 +31,10 @@ Emulated:
   CSR CN=system:node:<node> O=system:nodes, usages digital signature + client auth, signer
   kubernetes.io/kube-apiserver-client-kubelet, named node-csr-<digest>; waits for the certificate;
   writes pki/kubelet-client-<date>.pem (0600) + the kubelet-client-current.pem link and the
-  kubeconfig (0600) pointing at it.
+  kubeconfig (0600) pointing at it. With rotateCertificates (kubeadm's default) the kubeconfig is
+  written first and the request runs in the background, retried after failures (healthz and the
+  static pods do not wait, as upstream's certificate manager); without it the kubelet waits for the
+  certificate before it starts (bootstrap.LoadClientCert).
 * server TLS bootstrap, only with serverTLSBootstrap: true (or --rotate-server-certificates; with the
   RotateKubeletServerCertificate gate turned off that is upstream's validation error, exit 1), in a
   thread of its own (ServingCertManager): no CSR until a Node status update returned addresses with
@@ -1115,6 +1118,41 @@ def write_cert_store(cert_dir, cert_pem, key_bytes, prefix="kubelet-client"):
     return current
 
 
+def point_kubeconfig_at_store(kubeconfig_path, bootstrap_path, cert_dir):
+    """bootstrap.LoadClientConfig: with a kubeconfig that is not (or no longer) valid and a bootstrap
+    kubeconfig, write the kubeconfig pointing at <cert dir>/kubelet-client-current.pem before that
+    file exists; True when the certificate is still to be requested."""
+    if kubeconfig_valid(kubeconfig_path) or not os.path.exists(bootstrap_path):
+        return False
+    server, ca_pem, _, _, _ = kube.load_kubeconfig(bootstrap_path)
+    write_bootstrapped_kubeconfig(kubeconfig_path, server, ca_pem, os.path.join(cert_dir, "kubelet-client-current.pem"))
+    log("I", "Client rotation is on, will bootstrap in background")
+    return True
+
+
+# The client certificate manager's retries (client-go util/certificate certificate_manager.go): an
+# exponential back-off from 2 s (factor 2, 5 steps), then a try every 32 s (wait.PollInfinite).
+BOOTSTRAP_BACKOFF = (2.0, 4.0, 8.0, 16.0, 32.0)
+BOOTSTRAP_WAIT = 15 * 60.0  # certificateWaitTimeout
+
+
+def bootstrap_in_background(kubeconfig_path, bootstrap_path, cert_dir, node, stop_event, sleep=None):
+    """The certificate manager's first rotation with the bootstrap credentials: request the client
+    certificate until it is issued, retrying after failures; True once the store holds it."""
+    attempt = 0
+    while not stop_event.is_set():
+        try:
+            bootstrap_client_cert(kubeconfig_path, bootstrap_path, cert_dir, node, timeout=BOOTSTRAP_WAIT)
+            return True
+        except (kube.ApiError, RuntimeError, OSError, ValueError, ssl.SSLError) as exc:
+            log("E", "Failed while requesting a signed certificate from the control plane", err=str(exc),
+                logger="kubernetes.io/kube-apiserver-client-kubelet")
+        delay = BOOTSTRAP_BACKOFF[min(attempt, len(BOOTSTRAP_BACKOFF) - 1)]
+        attempt += 1
+        (sleep or stop_event.wait)(delay)
+    return False
+
+
 def write_bootstrapped_kubeconfig(path, server, ca_pem, pem_path):
     """The kubeconfig upstream writes after bootstrapping: default-cluster/-auth/-context."""
     cluster = {"server": server}
@@ -2000,6 +2038,7 @@ class Kubelet:
         self.stop_event = threading.Event()
         self.workers = {}
         self.client = None
+        self.api_error = None
         self.node_uid = None
         self.registered = False
         self.mirrors = {}
@@ -2033,7 +2072,10 @@ class Kubelet:
         try:
             self.client = kube.Client.from_kubeconfig(path)
         except (OSError, ValueError, ssl.SSLError, yaml.YAMLError) as exc:
-            log("E", "Failed to load the kubeconfig", err=str(exc), path=path)
+            # e.g. the certificate a background bootstrap has not written yet: said once per reason
+            if str(exc) != self.api_error:
+                self.api_error = str(exc)
+                log("E", "Failed to load the kubeconfig", err=str(exc), path=path)
             return None
         return self.client
 
@@ -2472,10 +2514,19 @@ def main(argv):
     signal.signal(signal.SIGINT, on_term)
 
     kubeconfig = flags.get("kubeconfig")
+    cert_dir = flags.get("cert-dir") or "/var/lib/kubelet/pki"
+    background_bootstrap = False
     if kubeconfig and flags.get("bootstrap-kubeconfig"):
         try:
-            bootstrap_client_cert(kubeconfig, flags.get("bootstrap-kubeconfig"),
-                                  flags.get("cert-dir") or "/var/lib/kubelet/pki", node_name(flags))
+            if cfg.get("rotateCertificates"):
+                # buildKubeletClientConfig with RotateCertificates (kubeadm's default): the kubeconfig
+                # points at the certificate store at once and the certificate manager bootstraps in
+                # the background; healthz and the static pods do not wait for it.
+                background_bootstrap = point_kubeconfig_at_store(kubeconfig, flags.get("bootstrap-kubeconfig"),
+                                                                 cert_dir)
+            else:
+                # bootstrap.LoadClientCert: the kubelet waits for its client certificate before it runs.
+                bootstrap_client_cert(kubeconfig, flags.get("bootstrap-kubeconfig"), cert_dir, node_name(flags))
         except (kube.ApiError, RuntimeError, OSError, ValueError, ssl.SSLError) as exc:
             return fail("failed to run Kubelet: unable to load bootstrap kubeconfig: %s" % exc)
     if kubeconfig and not os.path.exists(kubeconfig):
@@ -2496,6 +2547,10 @@ def main(argv):
     except OSError as exc:
         return fail("failed to run Kubelet: failed to listen on healthz: %s" % exc)
     kubelet_ref["k"] = kubelet
+    if background_bootstrap:
+        threading.Thread(target=bootstrap_in_background, name="client-bootstrap", daemon=True,
+                         args=(kubeconfig, flags.get("bootstrap-kubeconfig"), cert_dir, node_name(flags),
+                               kubelet.stop_event)).start()
     kubelet.run()
     if healthz:
         healthz.shutdown()

@@ -264,7 +264,9 @@ class LeaderElector:
             return True
         try:
             got = self._try()
-        except (ApiError, OSError, ValueError, KeyError):
+        except (ApiError, OSError, ValueError, KeyError) as exc:
+            # tryAcquireOrRenew: klog.Errorf("error retrieving resource lock %v: %v", ...)
+            self.log("E", "error retrieving resource lock %s/%s: %s", self.namespace, self.name, exc)
             got = False
         if got:
             self.last_renew = time.monotonic()
@@ -275,6 +277,7 @@ class LeaderElector:
             return True           # keep leading; retry until the renew deadline
         if self.leading:
             self.leading = False
+            self.log("I", "failed to renew lease %s/%s: timed out waiting for the condition", self.namespace, self.name)
             raise LeaderElectionLost("leaderelection lost")
         return False
 
@@ -311,7 +314,8 @@ class LeaderElector:
         lease["spec"] = spec
         try:
             updated = self.client.replace(self.path + "/" + self.name, lease)
-        except ApiError:
+        except (ApiError, OSError) as exc:
+            self.log("E", "Failed to update lock: %s", exc)
             return False
         self.observed_raw = repr(sorted(((updated or lease).get("spec") or spec).items()))
         self.observed_time = time.monotonic()

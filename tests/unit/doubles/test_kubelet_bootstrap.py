@@ -141,3 +141,48 @@ def test_bootstrap_denied(tmp_path):
 def test_no_bootstrap_without_bootstrap_kubeconfig(tmp_path):
     assert kubelet.bootstrap_client_cert(str(tmp_path / "kubelet.conf"), str(tmp_path / "missing.conf"),
                                          str(tmp_path / "pki"), "n", client=FakeApi()) is False
+
+
+def test_with_rotation_the_kubeconfig_points_at_the_store_before_the_certificate_exists(tmp_path):
+    # bootstrap.LoadClientConfig (rotateCertificates, kubeadm's default): written at once, not yet loadable
+    api = FakeApi()
+    boot = tmp_path / "bootstrap-kubelet.conf"
+    _bootstrap_kubeconfig(boot, api.ca_cert)
+    kubeconfig, pki = tmp_path / "kubelet.conf", tmp_path / "pki"
+    assert kubelet.point_kubeconfig_at_store(str(kubeconfig), str(boot), str(pki)) is True
+    cfg = yaml.safe_load(kubeconfig.read_text())
+    current = str(pki / "kubelet-client-current.pem")
+    assert cfg["users"][0]["user"] == {"client-certificate": current, "client-key": current}
+    assert cfg["clusters"][0]["cluster"]["server"] == "https://10.0.0.5:6443"
+    assert stat.S_IMODE(os.stat(kubeconfig).st_mode) == 0o600
+    assert not kubelet.kubeconfig_valid(str(kubeconfig))
+    # the background request then fills the store the kubeconfig names
+    assert kubelet.bootstrap_client_cert(str(kubeconfig), str(boot), str(pki), "worker-1", client=api,
+                                         poll=0, sleep=lambda s: None) is True
+    assert kubelet.kubeconfig_valid(str(kubeconfig))
+    # a valid kubeconfig, or no bootstrap kubeconfig: nothing to do
+    assert kubelet.point_kubeconfig_at_store(str(kubeconfig), str(boot), str(pki)) is False
+    assert kubelet.point_kubeconfig_at_store(str(tmp_path / "other.conf"), str(tmp_path / "missing.conf"),
+                                             str(pki)) is False
+    assert not (tmp_path / "other.conf").exists()
+
+
+def test_background_bootstrap_retries_with_back_off_until_issued(monkeypatch):
+    import threading
+    outcomes = [RuntimeError("connection refused"), kubelet.kube.ApiError(500, "etcd"), RuntimeError("x"), True]
+    calls, sleeps = [], []
+
+    def fake(*args, **kwargs):
+        calls.append(kwargs.get("timeout"))
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(kubelet, "bootstrap_client_cert", fake)
+    assert kubelet.bootstrap_in_background("k", "b", "d", "n", threading.Event(), sleep=sleeps.append) is True
+    assert sleeps == [2.0, 4.0, 8.0] and calls == [900.0] * 4
+    # a stopped kubelet stops asking
+    stop = threading.Event()
+    stop.set()
+    assert kubelet.bootstrap_in_background("k", "b", "d", "n", stop, sleep=sleeps.append) is False
