@@ -174,6 +174,22 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                 'no API server answers, but %s hold(s) a complete control plane with etcd data: the '
                 'cluster is stopped, not absent. Start the kubelet there (systemctl start kubelet) and '
                 're-run; kubeadm init would create a second cluster' % ', '.join(stopped))
+        # An API server answers but kubeadm-config could not be read, and no read said "not found":
+        # the cluster exists but cannot be read (expired certificates, etcd without quorum, an
+        # overloaded API server). Resetting it would destroy it.
+        unreadable = [h for h in hosts
+                      if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')
+                      and _get(control_planes[h], 'files', 'admin_conf')
+                      and _get(control_planes[h], 'local_api', 'running')
+                      and not _get(control_planes[h], 'cluster', 'absent')]
+        if unreadable:
+            errors = [e for h in unreadable for e in (_get(control_planes[h], 'cluster', 'errors') or [])]
+            plan['problems'].append(
+                'the API server of %s answers and the host holds a complete control plane with etcd data, '
+                'but the cluster could not be read (%s): the cluster exists and is not readable, for example '
+                'because its certificates expired (kubeadm certs check-expiration) or etcd lost quorum. '
+                'Repair that and re-run; nothing is reset or initialised while this is so'
+                % (', '.join(unreadable), '; '.join(errors[:3]) or 'no answer'))
         for host in hosts:
             needs_reset(host, control_planes[host], 'no cluster is established')
         plan['control_plane_joiners'] = hosts[1:]

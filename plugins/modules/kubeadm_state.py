@@ -77,13 +77,17 @@ cluster:
   description:
     - C(established) is true when the C(kubeadm-config) ConfigMap was read through the local API
       server or the kubeconfig's server, C(via) names the kubeconfig that could read it.
+    - C(absent) is true when an API server answered C(admin.conf) or C(super-admin.conf) that the
+      ConfigMap does not exist (HTTP 404): no cluster was initialised, or C(kubeadm init) stopped
+      before C(upload-config). Any other failed read (no answer, TLS error, 401, 403, 5xx) leaves it
+      false: the cluster may exist but cannot be read.
     - C(done) lists the C(kubeadm init) results seen in the cluster (C(upload-config),
       C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)); null when one of them could not
       be read with a clear answer (found or not found), or when only C(kubelet.conf)
       could read the cluster (a node may not read those objects, so they are unknown).
   returned: always
   type: dict
-  sample: {established: true, via: /etc/kubernetes/admin.conf, kubernetes_version: v1.35.6,
+  sample: {established: true, absent: false, via: /etc/kubernetes/admin.conf, kubernetes_version: v1.35.6,
            control_plane_endpoint: "192.0.2.100:16443", done: [upload-config, bootstrap-token]}
 nodes:
   description: Registration of the O(nodes), by name (empty without admin credentials).
@@ -170,7 +174,7 @@ def node_status(creds, server, name, timeout):
 def ask_cluster(kdir, node_name, api_port, timeout, others=()):
     """Cluster facts through the first kubeconfig that can read kubeadm-config."""
     local = 'https://127.0.0.1:%d' % api_port
-    cluster = {'established': False, 'via': None, 'kubernetes_version': None,
+    cluster = {'established': False, 'absent': False, 'via': None, 'kubernetes_version': None,
                'control_plane_endpoint': None, 'done': [], 'errors': []}
     node = {'registered': None, 'ready': None}
     nodes = {}
@@ -191,6 +195,9 @@ def ask_cluster(kdir, node_name, api_port, timeout, others=()):
                 continue
             if status != 200:
                 cluster['errors'].append('%s via %s: HTTP %s' % (KUBEADM_CONFIG, path, status))
+                # an administrator's read that the API server answered with "not found"
+                if status == 404 and name != 'kubelet.conf':
+                    cluster['absent'] = True
                 continue
             cluster.update(parse_cluster_config(body))
             cluster['established'] = True

@@ -13,14 +13,16 @@ from ansible_collections.seed.kubeadm.plugins.filter.kubeadm_plan import kubeadm
 ALL_DONE = ("upload-config", "bootstrap-token", "addon/coredns", "addon/kube-proxy")
 
 
-def host(files=(), manifests=(), api=False, established=False, done=ALL_DONE, members=None, registered=None):
+def host(files=(), manifests=(), api=False, established=False, done=ALL_DONE, members=None, registered=None,
+         absent=False, errors=()):
     """A kubeadm_state result. ``files``: names among admin_conf, kubelet_conf, ca_crt, etcd_data, ..."""
     f = {k: k in files for k in ("admin_conf", "super_admin_conf", "kubelet_conf", "bootstrap_kubelet_conf",
                                  "ca_crt", "ca_key", "etcd_data")}
     f["manifests"] = list(manifests)
     f["any"] = bool(files) or bool(manifests)
     return {"files": f, "local_api": {"running": api},
-            "cluster": {"established": established, "done": list(done) if established else []},
+            "cluster": {"established": established, "done": list(done) if established else [],
+                        "absent": absent, "errors": list(errors)},
             "node": {"registered": registered}, "etcd": {"members": members}}
 
 
@@ -82,7 +84,8 @@ def test_init_stopped_before_upload_config_is_reset_and_run_again(killed_after):
              "kubelet-start": ("ca_crt", "admin_conf", "kubelet_conf"),
              "wait-control-plane": ("ca_crt", "admin_conf", "kubelet_conf", "etcd_data")}[killed_after]
     manifests = () if killed_after in ("certs", "kubeconfig") else CP_MANIFESTS
-    cp1 = host(files, manifests, api=killed_after == "wait-control-plane")
+    # the API server (when it runs) answered admin.conf's read of kubeadm-config with 404
+    cp1 = host(files, manifests, api=killed_after == "wait-control-plane", absent=killed_after == "wait-control-plane")
     plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()})
     assert plan["init_host"] == "cp1" and plan["init_action"] == "init" and plan["reset"] == ["cp1"]
     assert plan["problems"] == []
@@ -122,6 +125,22 @@ def test_stopped_cluster_is_not_initialised_again():
     cp1 = host(CP_FILES, CP_MANIFESTS, api=False)
     plan = kubeadm_plan({"cp1": cp1, "cp2": host()})
     assert plan["problems"] and "cluster is stopped, not absent" in plan["problems"][0]
+
+
+@pytest.mark.parametrize("errors", [[], ["/api/v1/namespaces/kube-system/configmaps/kubeadm-config via /etc/kubernetes/admin.conf: HTTP 500"],
+                                    ["https://127.0.0.1:6443: certificate verify failed: certificate has expired"]])
+def test_a_running_cluster_that_cannot_be_read_is_never_reset(errors):
+    """An API server answers, but no read said "not found" (expired certificates, etcd without quorum,
+    a read timed out): the cluster exists. Nothing is reset or initialised; the run stops saying why."""
+    cps = dict((n, host(CP_FILES, CP_MANIFESTS, api=True, errors=errors)) for n in ("cp1", "cp2", "cp3"))
+    plan = kubeadm_plan(cps, {"w1": host(("kubelet_conf", "ca_crt"))})
+    assert len(plan["problems"]) == 1
+    problem = plan["problems"][0]
+    assert problem.startswith("the API server of cp1, cp2, cp3 answers and the host holds a complete control plane")
+    assert (errors[0] if errors else "(no answer)") in problem and "nothing is reset or initialised" in problem
+    # one host that answered "not found" does not make the others' cluster absent
+    cps["cp1"] = host(CP_FILES, CP_MANIFESTS, api=True, absent=True)
+    assert "the API server of cp2, cp3 answers" in kubeadm_plan(cps)["problems"][0]
 
 
 def test_workers():

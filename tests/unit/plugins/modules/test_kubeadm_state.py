@@ -148,6 +148,7 @@ def test_a_kubelet_of_another_cluster_learns_nothing(cluster):
     result = cluster.state(node_name='w1')
     facts = result['cluster']
     assert facts['established'] is False and facts['via'] is None and facts['done'] == []
+    assert facts['absent'] is False  # a TLS failure says nothing about whether the cluster exists
     local = 'https://127.0.0.1:%d%s: ' % (cluster.api.port, kubeadm_state.KUBEADM_CONFIG)
     assert facts['errors'][0].startswith(local) and 'CERTIFICATE_VERIFY_FAILED' in facts['errors'][0]
     assert facts['errors'][1].startswith(VIP + kubeadm_state.KUBEADM_CONFIG + ': ') and len(facts['errors']) == 2
@@ -172,6 +173,8 @@ def test_a_cluster_without_kubeadm_config(cluster):
     assert facts['established'] is False and facts['kubernetes_version'] is None
     admin = os.path.join(cluster.kdir, 'admin.conf')
     assert facts['errors'][0] == '%s via %s: HTTP 404' % (kubeadm_state.KUBEADM_CONFIG, admin)
+    # the API server said "not found" to an administrator: no cluster (or an init that stopped early)
+    assert facts['absent'] is True
 
 
 def test_nothing_answers(tmp_path):
@@ -183,6 +186,7 @@ def test_nothing_answers(tmp_path):
                                                 'timeout': 1, 'etcd_data_dir': str(tmp_path / 'etcd')})
     assert result['local_api'] == {'running': False, 'status': None}
     assert result['cluster']['errors'] == ['%s%s: %s' % (url, kubeadm_state.KUBEADM_CONFIG, REFUSED)] * 2
+    assert result['cluster']['absent'] is False
     assert result['node'] == {'registered': None, 'ready': None} and result['nodes'] == {}
     assert result['files'] == {'admin_conf': True, 'super_admin_conf': False, 'kubelet_conf': False,
                                'bootstrap_kubelet_conf': False, 'ca_crt': True, 'ca_key': True, 'manifests': [],
