@@ -78,9 +78,9 @@ cluster:
     - C(established) is true when the C(kubeadm-config) ConfigMap was read through the local API
       server or the kubeconfig's server, C(via) names the kubeconfig that could read it.
     - C(absent) is true when an API server answered C(admin.conf) or C(super-admin.conf) that the
-      ConfigMap does not exist (HTTP 404): no cluster was initialised, or C(kubeadm init) stopped
+      ConfigMap does not exist (HTTP 404), so no cluster was initialised or C(kubeadm init) stopped
       before C(upload-config). Any other failed read (no answer, TLS error, 401, 403, 5xx) leaves it
-      false: the cluster may exist but cannot be read.
+      false, as the cluster may exist but cannot be read.
     - C(done) lists the C(kubeadm init) results seen in the cluster (C(upload-config),
       C(bootstrap-token), C(addon/coredns), C(addon/kube-proxy)); null when one of them could not
       be read with a clear answer (found or not found), or when only C(kubelet.conf)
