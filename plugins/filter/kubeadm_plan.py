@@ -165,10 +165,11 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             if seen or (seen is None and (host in plan['reset'] or in_etcd)):
                 plan['delete_nodes'].append(node(host))
     else:
-        stopped = [h for h in hosts
+        # Hosts that hold a whole control plane with etcd data: a cluster was there.
+        holding = [h for h in hosts
                    if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')
-                   and _get(control_planes[h], 'files', 'admin_conf')
-                   and not _get(control_planes[h], 'local_api', 'running')]
+                   and _get(control_planes[h], 'files', 'admin_conf')]
+        stopped = [h for h in holding if not _get(control_planes[h], 'local_api', 'running')]
         if stopped:
             plan['problems'].append(
                 'no API server answers, but %s hold(s) a complete control plane with etcd data: the '
@@ -177,10 +178,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         # An API server answers but kubeadm-config could not be read, and no read said "not found":
         # the cluster exists but cannot be read (expired certificates, etcd without quorum, an
         # overloaded API server). Resetting it would destroy it.
-        unreadable = [h for h in hosts
-                      if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')
-                      and _get(control_planes[h], 'files', 'admin_conf')
-                      and _get(control_planes[h], 'local_api', 'running')
+        unreadable = [h for h in holding if _get(control_planes[h], 'local_api', 'running')
                       and not _get(control_planes[h], 'cluster', 'absent')]
         if unreadable:
             errors = [e for h in unreadable for e in (_get(control_planes[h], 'cluster', 'errors') or [])]
