@@ -117,12 +117,15 @@ def keepalived_instances(instances, host, cluster_facts, facts=None, defaults=No
 
 
 def keepalived_files(instances, config_dir="/etc/keepalived", instance_dir="/etc/keepalived/conf.d"):
-    """Files role keepalived renders: per instance its track script and VRRP file, then keepalived.conf."""
+    """Files role keepalived renders: per instance its track script, its release script and its VRRP
+    file, then keepalived.conf."""
     files = []
     for inst in instances or []:
         if inst.get("check"):
             files.append({"src": "check.sh.j2", "dest": "%s/check_%s.sh" % (config_dir, inst["name"]),
                           "mode": "0755", "instance": inst})
+        files.append({"src": "release.sh.j2", "dest": "%s/release_%s.sh" % (config_dir, inst["name"]),
+                      "mode": "0755", "instance": inst})
         files.append({"src": "instance.conf.j2", "dest": "%s/%s.conf" % (instance_dir, inst["name"]),
                       "mode": "0600", "instance": inst})
     files.append({"src": "keepalived.conf.j2", "dest": "%s/keepalived.conf" % config_dir, "mode": "0644", "instance": {}})

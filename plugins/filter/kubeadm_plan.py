@@ -20,8 +20,11 @@ description:
     after C(upload-config)) are completed with C(kubeadm init phase ...) (C(init_action=resume)).
   - A host with kubeadm leftovers that is not part of the established cluster (an init or join
     stopped half-way) is reset before it joins, or reported as a problem when resets are not
-    allowed. etcd members named like a host that has no kubeadm files any more (a wiped host) are
-    listed for removal before that host joins again.
+    allowed. The etcd member that a host joining again left (found by node name or by the host's
+    peer URL; a learner too) is listed for removal before that host joins, unless it never started
+    (no name yet), because kubeadm join takes such a member over.
+  - A host whose etcd member is a learner (a join stopped before the promotion) is not a working
+    member; it is reset and joins again.
   - When no cluster answers but a control-plane host holds a complete control plane with etcd
     data, nothing is initialised; the plan reports a problem (a stopped cluster is not a new one).
 options:
@@ -42,7 +45,11 @@ options:
     type: bool
     default: true
   skip_phases:
-    description: The C(skipPhases) of the init configuration; their results are not expected in the cluster.
+    description:
+      - The C(skipPhases) of the init configuration; their results are not expected in the cluster
+        and a resume does not run them.
+      - Add V(addon/coredns) or V(addon/kube-proxy) for an addon the configuration disables
+        (C(dns.disabled), C(proxy.disabled)).
     type: list
     elements: str
     default: []
@@ -68,7 +75,7 @@ _value:
       C(admin_conf_missing) (established control planes without C(admin.conf)),
       C(delete_nodes) (Node objects of hosts that are reset and join again; kubeadm refuses a join
       while a Ready Node of the same name exists),
-      C(stale_etcd_members) (list of C(host), C(name), C(id)), C(problems) (messages; nothing may
+      C(stale_etcd_members) (list of C(host), C(name), C(id), C(peer_url), C(learner)), C(problems) (messages; nothing may
       run while it is not empty).
   type: dict
 """
@@ -78,8 +85,11 @@ from ansible.errors import AnsibleFilterError
 INIT_RESULTS = ('upload-config', 'bootstrap-token', 'addon/coredns', 'addon/kube-proxy')
 # The `kubeadm init phase` commands that complete an established but unfinished init, in
 # kubeadm's order. Each is safe to repeat (kubeadm creates or updates its objects).
-RESUME_PHASES = (['upload-config', 'all'], ['mark-control-plane'], ['bootstrap-token'],
-                 ['kubelet-finalize', 'all'], ['addon', 'all'])
+# Phases with sub-phases run one sub-phase at a time (`kubelet-finalize all` has one sub-phase):
+# `kubeadm init phase X all` runs every sub-phase whatever the configuration's skipPhases say, and a
+# skipped or disabled addon must stay uninstalled.
+RESUME_PHASES = (['upload-config', 'kubeadm'], ['upload-config', 'kubelet'], ['mark-control-plane'], ['bootstrap-token'],
+                 ['kubelet-finalize', 'all'], ['addon', 'coredns'], ['addon', 'kube-proxy'])
 
 
 def _get(state, *path):
@@ -95,6 +105,14 @@ def _established(state):
 def _complete_control_plane(state):
     files = _get(state, 'files') or {}
     return bool(files.get('kubelet_conf')) and 'kube-apiserver' in (files.get('manifests') or [])
+
+
+def _skipped(phase, skip):
+    """Whether a phase (a list of words) is skipped: by its name, its parent's, or ``parent/name``
+    (``X all`` is skipped when any sub-phase of X is)."""
+    if phase[1:] == ['all']:
+        return phase[0] in skip or any(s.startswith(phase[0] + '/') for s in skip)
+    return phase[0] in skip or '/'.join(phase) in skip
 
 
 def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True, skip_phases=None,
@@ -134,15 +152,18 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         # done is None when only kubelet.conf could read the cluster: unknown, never resumed on a guess.
         missing = [] if done is None else [r for r in expected if r not in done]
         plan['init_action'] = 'resume' if missing else 'none'
-        plan['resume_phases'] = [list(p) for p in RESUME_PHASES] if missing else []
+        plan['resume_phases'] = [list(p) for p in RESUME_PHASES if not _skipped(p, skip)] if missing else []
         members = _get(control_planes[init], 'etcd', 'members')
 
         def member_of(host):
-            return next((m for m in members or [] if m.get('name') and
-                         (m.get('name') == node(host) or urls.get(host) in (m.get('peer_urls') or []))), None)
+            # By name, or by peer URL: a member added by a join that never started etcd has no name.
+            return next((m for m in members or [] if (m.get('name') and m.get('name') == node(host))
+                         or (host in urls and urls[host] in (m.get('peer_urls') or []))), None)
         for host in hosts:
             state = control_planes[host]
-            in_etcd = None if members is None else member_of(host) is not None
+            member = member_of(host)
+            # A learner (added by a join, not promoted yet) is not a working member.
+            in_etcd = None if members is None else bool(member) and not member.get('learner')
             if host == init or (_complete_control_plane(state) and in_etcd is not False
                                 and (_established(state) or _get(state, 'local_api', 'running'))):
                 if not _get(state, 'files', 'admin_conf'):
@@ -155,14 +176,16 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                     're-run, or reset it with `kubeadm reset -f` so that it joins again' % host)
                 continue
             plan['control_plane_joiners'].append(host)
-            if in_etcd:
-                member = member_of(host)
-                plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id')})
+            # A member that never started has no name: kubeadm join finds it by its peer URL and
+            # takes it over (it adds no second member), so only a member that ran is removed.
+            if member and member.get('name'):
+                plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id'),
+                                                   'peer_url': urls.get(host), 'learner': bool(member.get('learner'))})
             needs_reset(host, state, 'not a working member of the running cluster')
             # A host reset or wiped since it last ran keeps its Node object, Ready until the grace
             # period ends; kubeadm join refuses to join while it is Ready.
             seen = _get(control_planes[init], 'nodes', node(host), 'registered')
-            if seen or (seen is None and (host in plan['reset'] or in_etcd)):
+            if seen or (seen is None and (host in plan['reset'] or member)):
                 plan['delete_nodes'].append(node(host))
     else:
         # Hosts that hold a whole control plane with etcd data: a cluster was there.

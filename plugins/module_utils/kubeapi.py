@@ -164,9 +164,10 @@ def etcd_error(body):
 
 
 def etcd_members(creds, timeout=5):
-    """Names and peer URLs of the etcd members, through etcd's v3 JSON gateway (POST)."""
+    """Names, peer URLs, IDs and learner flags of the etcd members, through etcd's v3 JSON gateway
+    (POST). A member added but never started has no name yet; a learner does not vote."""
     status, body = request(creds, '/v3/cluster/member/list', method='POST', body={}, timeout=timeout)
     if status != 200 or not isinstance(body, dict):
         raise ApiUnreachable('etcd member list answered %s: %s' % (status, etcd_error(body)))
     return [{'name': m.get('name', ''), 'peer_urls': m.get('peerURLs') or [],
-             'id': m.get('ID', '')} for m in body.get('members') or []]
+             'id': m.get('ID', ''), 'learner': bool(m.get('isLearner'))} for m in body.get('members') or []]

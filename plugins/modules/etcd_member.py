@@ -13,11 +13,15 @@ version_added: 0.2.0
 description:
   - Run on a healthy control-plane node. Lists the etcd members through the local member with the
     API server's etcd client certificate and removes the member called O(name) (the node name
-    kubeadm gives a stacked etcd member), if it exists.
+    kubeadm gives a stacked etcd member) or the member with the peer URL O(peer_url), if it exists.
+  - A member that was added but never started has no name yet; O(peer_url) finds it.
+  - A learner (a member added as non-voting, not promoted yet) is removed like any member; it does
+    not count towards O(min_members).
   - Used before a wiped control-plane host joins again (its old member would otherwise block the
     join) and when a control plane is removed.
-  - Refuses to remove the member the request goes through, and a member whose removal would
-    leave fewer than O(min_members).
+  - Refuses to remove the member the request goes through, a voting member whose removal would
+    leave fewer than O(min_members) voting members, and a removal where O(name) and O(peer_url) name
+    two different members.
   - With O(state=query) it only lists the members (RV(members), RV(peer_urls)), for example to
     check a restored cluster.
 author:
@@ -31,7 +35,13 @@ attributes:
     support: none
 options:
   name:
-    description: Name of the etcd member (the Kubernetes node name of its host); required with O(state=absent).
+    description:
+      - Name of the etcd member (the Kubernetes node name of its host).
+      - With O(state=absent), O(name), O(peer_url) or both are required.
+    type: str
+  peer_url:
+    description:
+      - A peer URL of the member (C(https://<address>:2380) for kubeadm's stacked etcd).
     type: str
   state:
     description:
@@ -51,7 +61,7 @@ options:
     description: Name of the member the request goes through (never removed).
     type: str
   min_members:
-    description: Members that must remain after the removal.
+    description: Voting members that must remain after the removal.
     type: int
     default: 1
 """
@@ -61,6 +71,13 @@ EXAMPLES = r"""
   seed.kubeadm.etcd_member:
     name: cp1
     local_name: "{{ inventory_hostname }}"
+  delegate_to: cp2
+
+- name: Remove the member of cp1's address, named or not (added by a join that never started it)
+  seed.kubeadm.etcd_member:
+    name: cp1
+    peer_url: https://192.0.2.11:2380
+    local_name: cp2
   delegate_to: cp2
 """
 
@@ -75,7 +92,7 @@ removed:
   returned: always
   type: str
 peer_urls:
-  description: Peer URLs of each member after the change, by member name.
+  description: Peer URLs of each named member after the change, by member name.
   returned: always
   type: dict
 """
@@ -85,17 +102,23 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.seed.kubeadm.plugins.module_utils import kubeapi
 
 
+def listing(members):
+    """The names of ``members`` (empty for a member never started) and the peer URLs of the named ones."""
+    return [m['name'] for m in members], dict((m['name'], m['peer_urls']) for m in members if m['name'])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type='str'),
+            peer_url=dict(type='str'),
             state=dict(type='str', choices=['absent', 'query'], default='absent'),
             endpoint=dict(type='str', default='https://127.0.0.1:2379'),
             pki_dir=dict(type='path', default='/etc/kubernetes/pki'),
             local_name=dict(type='str'),
             min_members=dict(type='int', default=1),
         ),
-        required_if=[('state', 'absent', ('name',))],
+        required_if=[('state', 'absent', ('name', 'peer_url'), True)],
         supports_check_mode=True,
     )
     p = module.params
@@ -104,28 +127,36 @@ def main():
         members = kubeapi.etcd_members(creds)
     except (kubeapi.ApiUnreachable, IOError, OSError) as exc:
         module.fail_json(msg='cannot list the etcd members through %s: %s' % (p['endpoint'], exc))
-    names = [m['name'] for m in members]
-    peer_urls = dict((m['name'], m['peer_urls']) for m in members)
-    target = next((m for m in members if m['name'] == p['name']), None)
-    if p['state'] == 'query' or target is None:
+    names, peer_urls = listing(members)
+    if p['state'] == 'query':
         module.exit_json(changed=False, members=names, removed=None, peer_urls=peer_urls)
-    if p['local_name'] and p['name'] == p['local_name']:
+    by_name = next((m for m in members if p['name'] and m['name'] == p['name']), None)
+    by_url = next((m for m in members if p['peer_url'] and p['peer_url'] in m['peer_urls']), None)
+    if by_name and by_url and by_name['id'] != by_url['id']:
+        module.fail_json(msg='etcd member %s has the peer URLs %s, and %s belongs to another member (ID %x): '
+                             'name and peer_url must name the same member'
+                             % (p['name'], ', '.join(by_name['peer_urls']), p['peer_url'], int(by_url['id'])))
+    target = by_name or by_url
+    if target is None:
+        module.exit_json(changed=False, members=names, removed=None, peer_urls=peer_urls)
+    label = target['name'] or p['peer_url']
+    if p['local_name'] and target['name'] == p['local_name']:
         module.fail_json(msg='refusing to remove etcd member %s through itself; run this on another '
-                             'control-plane node' % p['name'])
-    if len(members) - 1 < p['min_members']:
-        module.fail_json(msg='removing etcd member %s would leave %d member(s), fewer than min_members=%d'
-                             % (p['name'], len(members) - 1, p['min_members']))
+                             'control-plane node' % label)
+    voters = len([m for m in members if not m.get('learner')])
+    if not target.get('learner') and voters - 1 < p['min_members']:
+        module.fail_json(msg='removing etcd member %s would leave %d voting member(s), fewer than min_members=%d'
+                             % (label, voters - 1, p['min_members']))
     member_id = int(target['id'])
     if not module.check_mode:
         try:
             status, body = kubeapi.request(creds, '/v3/cluster/member/remove', method='POST',
                                            body={'ID': str(member_id)})
         except kubeapi.ApiUnreachable as exc:
-            module.fail_json(msg='etcd member remove %s failed: %s' % (p['name'], exc))
+            module.fail_json(msg='etcd member remove %s failed: %s' % (label, exc))
         if status != 200:
-            module.fail_json(msg='etcd member remove %s answered HTTP %s: %s' % (p['name'], status, kubeapi.etcd_error(body)))
-        names = [n for n in names if n != p['name']]
-        peer_urls.pop(p['name'], None)
+            module.fail_json(msg='etcd member remove %s answered HTTP %s: %s' % (label, status, kubeapi.etcd_error(body)))
+        names, peer_urls = listing([m for m in members if m is not target])
     module.exit_json(changed=True, members=names, removed='%x' % member_id, peer_urls=peer_urls)
 
 

@@ -100,10 +100,13 @@ node:
   type: dict
   sample: {registered: true, ready: true}
 etcd:
-  description: Members of the stacked etcd seen through the local member (null when it does not answer).
+  description:
+    - Members of the stacked etcd seen through the local member (null when it does not answer), each
+      with C(name) (empty for a member added but never started), C(peer_urls), C(id) and C(learner)
+      (a member that does not vote yet).
   returned: always
   type: dict
-  sample: {members: [{name: cp1, peer_urls: ["https://192.0.2.11:2380"], id: "123"}], member: true}
+  sample: {members: [{name: cp1, peer_urls: ["https://192.0.2.11:2380"], id: "123", learner: false}], member: true}
 """
 
 import os

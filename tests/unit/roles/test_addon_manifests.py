@@ -204,8 +204,9 @@ def test_keepalived_instance_rendering():
     assert (inst["virtual_router_id"], inst["priority_value"], inst["peers"], inst["interface_name"]) == (200, 150, ["10.0.128.240"], "eth0")
     files = renderer("__keepalived_files")
     assert [f["dest"] for f in files] == [
-        "/etc/keepalived/check_ingress.sh", "/etc/keepalived/conf.d/ingress.conf", "/etc/keepalived/keepalived.conf"]
-    assert [f["mode"] for f in files] == ["0755", "0600", "0644"]
+        "/etc/keepalived/check_ingress.sh", "/etc/keepalived/release_ingress.sh", "/etc/keepalived/conf.d/ingress.conf",
+        "/etc/keepalived/keepalived.conf"]
+    assert [f["mode"] for f in files] == ["0755", "0755", "0600", "0644"]
     renderer.templar.available_variables = dict(renderer.templar.available_variables, instance=inst)
     conf = renderer.text("instance.conf.j2")
     assert "virtual_router_id 200" in conf and "10.0.128.200/32 dev eth0" in conf

@@ -115,3 +115,25 @@ def test_the_vip_roles_ask_for_a_single_failover():
     assert api_lb()("__apiserver_lb_keepalived_instances")[0]["nopreempt"] is True
     ingress = AddonRender("ingress", extra={"cluster_ingress_vip": "10.0.128.101", "ansible_facts": VIP_FACTS})
     assert ingress("__ingress_keepalived_instances")[0]["nopreempt"] is True
+
+
+@pytest.mark.parametrize("vip, address", [("10.0.128.100", "10.0.128.100"), ("fd00:10::100", "[fd00:10::100]")])
+def test_a_host_that_loses_the_vip_aborts_connections_through_it(vip, address):
+    """A client on the VIP holder that talks to its own VIP hangs for ever once the VIP moves: its
+    connection's local address is gone, so nothing can reset it. The instance runs the release script
+    on every way out of MASTER (BACKUP, FAULT, keepalived stopped), and the script aborts the TCP
+    connections whose local address is the VIP."""
+    renderer = keepalived_renderer([{"name": "api", "vip": vip, "hosts": ["cp1"]}])
+    conf = instance_conf(renderer)
+    body = block(conf, "vrrp_instance api")
+    notify = dict(re.findall(r'^\s*(notify_\w+)\s+"([^"]+)"\s*$', body, re.M))
+    assert notify == {"notify_backup": "/etc/keepalived/release_api.sh", "notify_fault": "/etc/keepalived/release_api.sh",
+                      "notify_stop": "/etc/keepalived/release_api.sh"}
+    [inst] = renderer("__keepalived_instances")
+    files = renderer("__keepalived_files")
+    [release] = [f for f in files if f["dest"] == "/etc/keepalived/release_api.sh"]
+    assert release["mode"] == "0755" and files.index(release) < [f["src"] for f in files].index("instance.conf.j2")
+    renderer.templar.available_variables = dict(renderer.templar.available_variables, instance=inst)
+    script = renderer.text("release.sh.j2")
+    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
+    assert commands == ["ss -K -t -n src %s >/dev/null 2>&1" % address, "exit 0"]

@@ -478,3 +478,18 @@ def test_lab_profile_sets_kinds_node_settings_and_nothing_without_it(version):
         "cluster_lab_profile": True,
         "control_plane_kubeadm_extra_config": {"KubeletConfiguration": {"imageGCHighThresholdPercent": 90}}})
     assert _kinds(mine("__control_plane_kubeadm_documents"))["KubeletConfiguration"]["imageGCHighThresholdPercent"] == 90
+
+
+@pytest.mark.parametrize("cluster, init, expected", [
+    ({}, {}, []),
+    ({"proxy": {"disabled": True}}, {}, ["addon/kube-proxy"]),
+    ({"dns": {"disabled": True}}, {"skipPhases": ["mark-control-plane"]}, ["mark-control-plane", "addon/coredns"]),
+    ({"dns": {"disabled": True}, "proxy": {"disabled": True}}, {}, ["addon/coredns", "addon/kube-proxy"]),
+    ({"proxy": {"disabled": False}}, {"skipPhases": ["addon/kube-proxy"]}, ["addon/kube-proxy"]),
+])
+def test_skipped_phases_include_the_addons_the_configuration_disables(cluster, init, expected):
+    """The plan neither expects nor resumes what skipPhases or dns/proxy.disabled leave out."""
+    extra = {"control_plane_kubeadm_extra_config": {"ClusterConfiguration": cluster, "InitConfiguration": init}}
+    render = Render("ha", "control_plane", "cp1", "1.35.6", extra=extra)
+    assert render("__control_plane_config_errors") == []
+    assert render("__control_plane_skip_phases") == expected

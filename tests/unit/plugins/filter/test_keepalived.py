@@ -169,11 +169,14 @@ def test_files_in_render_order():
     files = keepalived_files(instances, "/etc/keepalived", "/etc/keepalived/conf.d")
     assert [(f["src"], f["dest"], f["mode"]) for f in files] == [
         ("check.sh.j2", "/etc/keepalived/check_apiserver_lb.sh", "0755"),
+        ("release.sh.j2", "/etc/keepalived/release_apiserver_lb.sh", "0755"),
         ("instance.conf.j2", "/etc/keepalived/conf.d/apiserver_lb.conf", "0600"),
+        ("release.sh.j2", "/etc/keepalived/release_ingress.sh", "0755"),
         ("instance.conf.j2", "/etc/keepalived/conf.d/ingress.conf", "0600"),
         ("keepalived.conf.j2", "/etc/keepalived/keepalived.conf", "0644"),
     ]
-    assert files[1]["instance"] is instances[0] and files[-1]["instance"] == {}
+    assert files[1]["instance"] is instances[0] and files[2]["instance"] is instances[0]
+    assert files[3]["instance"] is instances[1] and files[-1]["instance"] == {}
     assert keepalived_files([]) == [{"src": "keepalived.conf.j2", "dest": "/etc/keepalived/keepalived.conf", "mode": "0644", "instance": {}}]
 
 

@@ -59,7 +59,8 @@ def test_rebuilt_first_host_joins_the_running_cluster():
     plan = kubeadm_plan({"cp1": host(), "cp2": running(names), "cp3": running(names)})
     assert plan["init_host"] == "cp2" and plan["init_action"] == "none"
     assert plan["control_plane_joiners"] == ["cp1"]
-    assert plan["stale_etcd_members"] == [{"host": "cp1", "name": "cp1", "id": member("cp1")["id"]}]
+    assert plan["stale_etcd_members"] == [{"host": "cp1", "name": "cp1", "id": member("cp1")["id"],
+                                           "peer_url": None, "learner": False}]
     assert plan["reset"] == []  # nothing left on the wiped host
 
 
@@ -96,7 +97,9 @@ def test_init_stopped_before_upload_config_is_reset_and_run_again(killed_after):
 def test_init_stopped_after_upload_config_is_resumed(done):
     plan = kubeadm_plan({"cp1": running(["cp1"], done=done), "cp2": host()})
     assert plan["init_action"] == "resume" and plan["reset"] == []
-    assert plan["resume_phases"][0] == ["upload-config", "all"] and ["addon", "all"] in plan["resume_phases"]
+    assert plan["resume_phases"] == [["upload-config", "kubeadm"], ["upload-config", "kubelet"],
+                                     ["mark-control-plane"], ["bootstrap-token"], ["kubelet-finalize", "all"],
+                                     ["addon", "coredns"], ["addon", "kube-proxy"]]
     assert plan["control_plane_joiners"] == ["cp2"]
 
 
@@ -180,6 +183,24 @@ def test_skipped_phases_are_not_expected():
     assert kubeadm_plan({"cp1": running(["cp1"], done=done)})["init_action"] == "resume"
 
 
+@pytest.mark.parametrize("skip, left_out", [
+    (["addon/kube-proxy"], [["addon", "kube-proxy"]]),
+    (["addon"], [["addon", "coredns"], ["addon", "kube-proxy"]]),
+    (["addon/coredns"], [["addon", "coredns"]]),
+    (["upload-config/kubelet"], [["upload-config", "kubelet"]]),
+    (["kubelet-finalize/enable-client-cert-rotation"], [["kubelet-finalize", "all"]]),
+    (["kubelet-finalize"], [["kubelet-finalize", "all"]]),
+    (["mark-control-plane", "bootstrap-token"], [["mark-control-plane"], ["bootstrap-token"]]),
+])
+def test_a_resume_never_runs_skipped_phases(skip, left_out):
+    """`kubeadm init phase addon all` would install an addon that skipPhases or proxy.disabled left out."""
+    everything = kubeadm_plan({"cp1": running(["cp1"], done=["upload-config"])})["resume_phases"]
+    plan = kubeadm_plan({"cp1": running(["cp1"], done=["upload-config"])}, skip_phases=skip)
+    assert plan["init_action"] == "resume"
+    assert plan["resume_phases"] == [p for p in everything if p not in left_out]
+    assert all(p[1:] != ["all"] or p[0] == "kubelet-finalize" for p in plan["resume_phases"])
+
+
 def test_reset_hosts_lose_their_node_object_before_they_join():
     """kubeadm join refuses while a Ready Node of the same name exists; reset does not delete it."""
     cp2 = host(("kubelet_conf", "ca_crt"), CP_MANIFESTS)
@@ -204,7 +225,8 @@ def test_stale_member_found_by_peer_url_and_unstarted_members_left_alone():
     cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
     plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()},
                         addresses={"cp2": "192.0.2.12", "cp3": "192.0.2.13"})
-    assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "old-name", "id": "7"}]
+    assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "old-name", "id": "7",
+                                           "peer_url": "https://192.0.2.12:2380", "learner": False}]
     assert plan["control_plane_joiners"] == ["cp2", "cp3"]
 
 
@@ -214,3 +236,25 @@ def test_a_reset_control_plane_loses_its_still_ready_node_before_it_joins():
     cp1["nodes"] = {"cp1": {"registered": True}, "cp2": {"registered": True}, "cp3": {"registered": True}}
     plan = kubeadm_plan({"cp1": cp1, "cp2": running(["cp1", "cp2"]), "cp3": host()})
     assert plan["control_plane_joiners"] == ["cp3"] and plan["reset"] == [] and plan["delete_nodes"] == ["cp3"]
+
+
+def test_a_control_plane_whose_member_is_a_learner_joins_again():
+    """A join stopped between adding the learner and promoting it: the host's API server may answer,
+    but its etcd member does not vote. It is reset, its learner removed, and it joins again."""
+    members = [member("cp1"), dict(member("cp2"), learner=True)]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    cp2 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": cp2})
+    assert plan["init_host"] == "cp1" and plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == ["cp2"]
+    assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "cp2", "id": member("cp2")["id"],
+                                           "peer_url": None, "learner": True}]
+    assert plan["problems"] == []
+
+
+def test_an_unnamed_learner_of_a_joining_host_is_left_for_kubeadm():
+    members = [member("cp1"), {"name": "", "peer_urls": ["https://192.0.2.12:2380"], "id": "9", "learner": True}]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host(("kubelet_conf", "ca_crt"), CP_MANIFESTS)},
+                        addresses={"cp2": "192.0.2.12"})
+    assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == ["cp2"]
+    assert plan["stale_etcd_members"] == []

@@ -259,10 +259,12 @@ def test_etcd_members_through_the_json_gateway(api):
     # etcd's gRPC gateway: uint64 IDs are JSON strings, peer URLs are "peerURLs".
     api.answers['/v3/cluster/member/list'] = (200, json.dumps({'members': [
         {'ID': '11200634176013453234', 'name': 'cp1', 'peerURLs': ['https://10.0.0.11:2380']},
-        {'ID': '42', 'name': '', 'peerURLs': None}]}).encode())
+        {'ID': '42', 'name': '', 'peerURLs': None},
+        {'ID': '43', 'name': 'cp3', 'peerURLs': ['https://10.0.0.13:2380'], 'isLearner': True}]}).encode())
     members = kubeapi.etcd_members(creds_for(api, api.local, cn='kube-apiserver-etcd-client'))
-    assert members == [{'name': 'cp1', 'peer_urls': ['https://10.0.0.11:2380'], 'id': '11200634176013453234'},
-                       {'name': '', 'peer_urls': [], 'id': '42'}]
+    assert members == [{'name': 'cp1', 'peer_urls': ['https://10.0.0.11:2380'], 'id': '11200634176013453234', 'learner': False},
+                       {'name': '', 'peer_urls': [], 'id': '42', 'learner': False},
+                       {'name': 'cp3', 'peer_urls': ['https://10.0.0.13:2380'], 'id': '43', 'learner': True}]
     assert [(s['method'], s['path'], s['body'], s['client']) for s in api.seen] == \
         [('POST', '/v3/cluster/member/list', b'{}', 'kube-apiserver-etcd-client')]
 

@@ -104,7 +104,12 @@ def test_check_mode_reports_the_removal_without_it(monkeypatch):
     ({'name': 'cp1', 'local_name': 'cp1'},
      'refusing to remove etcd member cp1 through itself; run this on another control-plane node'),
     ({'name': 'cp2', 'min_members': 3},
-     'removing etcd member cp2 would leave 2 member(s), fewer than min_members=3'),
+     'removing etcd member cp2 would leave 2 voting member(s), fewer than min_members=3'),
+    ({'name': 'cp2', 'peer_url': 'https://10.0.0.13:2380'},
+     'etcd member cp2 has the peer URLs https://10.0.0.12:2380, and https://10.0.0.13:2380 belongs to another '
+     'member (ID 1234): name and peer_url must name the same member'),
+    ({'peer_url': 'https://10.0.0.11:2380', 'local_name': 'cp1'},
+     'refusing to remove etcd member cp1 through itself; run this on another control-plane node'),
 ])
 def test_refusals_name_the_member_and_the_reason(monkeypatch, args, message):
     etcd = Etcd(monkeypatch)
@@ -121,8 +126,41 @@ def test_removal_down_to_min_members_is_allowed(monkeypatch):
 def test_state_absent_needs_a_name(monkeypatch):
     etcd = Etcd(monkeypatch)
     result, rc = lib.run_module(etcd_member, {'state': 'absent'})
-    assert rc == 1 and result['msg'] == 'state is absent but all of the following are missing: name'
+    assert rc == 1 and result['msg'] == 'state is absent but any of the following are missing: name, peer_url'
     assert etcd.calls == []
+
+
+UNSTARTED = MEMBERS[:2] + [{'name': '', 'peer_urls': ['https://10.0.0.13:2380'], 'id': '4660', 'learner': False}]
+
+
+@pytest.mark.parametrize('args', [{'peer_url': 'https://10.0.0.13:2380'},
+                                  {'name': 'cp3', 'peer_url': 'https://10.0.0.13:2380'}])
+def test_a_member_never_started_is_found_by_its_peer_url(monkeypatch, args):
+    """kubeadm join adds the member before etcd starts: until it starts, the member has no name."""
+    etcd = Etcd(monkeypatch, members=UNSTARTED)
+    result, rc = lib.run_module(etcd_member, dict(args, local_name='cp1'))
+    assert rc == 0 and result['changed'] is True and result['removed'] == '1234'
+    assert etcd.removals() == [('/v3/cluster/member/remove', 'POST', {'ID': '4660'})]
+    assert result['members'] == ['cp1', 'cp2'] and sorted(result['peer_urls']) == ['cp1', 'cp2']
+
+
+def test_a_member_never_started_is_not_found_by_an_empty_name(monkeypatch):
+    etcd = Etcd(monkeypatch, members=UNSTARTED)
+    result, rc = lib.run_module(etcd_member, {'name': '', 'peer_url': 'https://10.0.0.99:2380'})
+    assert rc == 0 and result['changed'] is False and etcd.removals() == []
+
+
+def test_a_learner_is_removed_without_counting_as_a_voter(monkeypatch):
+    """Two voters and a learner: removing the learner keeps both voters, so min_members=2 allows it;
+    removing a voter would leave one."""
+    members = MEMBERS[:2] + [dict(MEMBERS[2], learner=True)]
+    etcd = Etcd(monkeypatch, members=members)
+    result, rc = lib.run_module(etcd_member, {'name': 'cp3', 'min_members': 2})
+    assert rc == 0 and result['changed'] is True and etcd.removals() == [('/v3/cluster/member/remove', 'POST', {'ID': '4660'})]
+    etcd = Etcd(monkeypatch, members=members)
+    result, rc = lib.run_module(etcd_member, {'name': 'cp2', 'min_members': 2})
+    assert rc == 1 and etcd.removals() == []
+    assert result['msg'] == 'removing etcd member cp2 would leave 1 voting member(s), fewer than min_members=2'
 
 
 @pytest.mark.parametrize('answer, message', [
