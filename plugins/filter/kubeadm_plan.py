@@ -57,6 +57,12 @@ options:
     description: Mapping of control-plane host name to its address (its etcd peer URL is C(https://<address>:2380)).
     type: dict
     default: {}
+  stacked_etcd:
+    description:
+      - Whether etcd runs on the control planes (kubeadm's stacked etcd). Then control planes join
+        only when the etcd members could be read through the host that runs the cluster.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -116,7 +122,7 @@ def _skipped(phase, skip):
 
 
 def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True, skip_phases=None,
-                 addresses=None):
+                 addresses=None, stacked_etcd=True):
     if not isinstance(control_planes, dict) or not control_planes:
         raise AnsibleFilterError('kubeadm_plan needs a mapping of control-plane hosts to their kubeadm_state')
     workers = workers or {}
@@ -187,6 +193,13 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             seen = _get(control_planes[init], 'nodes', node(host), 'registered')
             if seen or (seen is None and (host in plan['reset'] or member)):
                 plan['delete_nodes'].append(node(host))
+        if stacked_etcd and members is None and plan['control_plane_joiners']:
+            # A host wiped while its member stays listed would join with empty data under the old
+            # member (kubeadm join takes over a member with its peer URL), and etcd fails on it.
+            plan['problems'].append(
+                'the etcd members could not be read through %s (its local etcd did not answer), so it is '
+                'unknown whether %s left an etcd member that must be removed before joining again: check '
+                'etcd on %s (crictl ps --name etcd) and re-run' % (init, ', '.join(plan['control_plane_joiners']), init))
     else:
         # Hosts that hold a whole control plane with etcd data: a cluster was there.
         holding = [h for h in hosts

@@ -258,3 +258,19 @@ def test_an_unnamed_learner_of_a_joining_host_is_left_for_kubeadm():
                         addresses={"cp2": "192.0.2.12"})
     assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == ["cp2"]
     assert plan["stale_etcd_members"] == []
+
+
+def test_no_control_plane_joins_while_the_etcd_members_are_unknown():
+    """A wiped host whose old member stays would join with empty data under that member."""
+    cp1 = running(["cp1", "cp2"])
+    cp1["etcd"]["members"] = None
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host()})
+    assert plan["control_plane_joiners"] == ["cp2"] and plan["stale_etcd_members"] == []
+    assert plan["problems"] == [
+        "the etcd members could not be read through cp1 (its local etcd did not answer), so it is unknown whether "
+        "cp2 left an etcd member that must be removed before joining again: check etcd on cp1 (crictl ps --name etcd) "
+        "and re-run"]
+    # External etcd: there is no local member list to read, and none is needed.
+    assert kubeadm_plan({"cp1": cp1, "cp2": host()}, stacked_etcd=False)["problems"] == []
+    # Nobody joins: nothing to decide.
+    assert kubeadm_plan({"cp1": cp1})["problems"] == []
