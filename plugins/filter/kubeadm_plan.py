@@ -21,8 +21,8 @@ description:
   - A host with kubeadm leftovers that is not part of the established cluster (an init or join
     stopped half-way) is reset before it joins, or reported as a problem when resets are not
     allowed. The etcd member that a host joining again left (found by node name or by the host's
-    peer URL; a learner too) is listed for removal before that host joins, unless it never started
-    (no name yet), because kubeadm join takes such a member over.
+    peer URL; a learner, or a member that never started and has no name, too) is listed for removal
+    before that host joins.
   - A host whose etcd member is a learner (a join stopped before the promotion) is not a working
     member; it is reset and joins again.
   - When no cluster answers but a control-plane host holds a complete control plane with etcd
@@ -57,6 +57,13 @@ options:
     description: Mapping of control-plane host name to its address (its etcd peer URL is C(https://<address>:2380)).
     type: dict
     default: {}
+  join_timeout:
+    description:
+      - Upper bound in seconds of one control-plane join. The joins run one after the other from
+        one upload of the control-plane certificates, which kubeadm keeps for 2 hours; more joiners
+        than fit in that time are a problem. V(0) leaves this unchecked.
+    type: int
+    default: 0
   stacked_etcd:
     description:
       - Whether etcd runs on the control planes (kubeadm's stacked etcd). Then control planes join
@@ -81,7 +88,8 @@ _value:
       C(admin_conf_missing) (established control planes without C(admin.conf)),
       C(delete_nodes) (Node objects of hosts that are reset and join again; kubeadm refuses a join
       while a Ready Node of the same name exists),
-      C(stale_etcd_members) (list of C(host), C(name), C(id), C(peer_url), C(learner)), C(problems) (messages; nothing may
+      C(stale_etcd_members) (list of C(host), C(name) (empty for a member that never started), C(id),
+      C(peer_url), C(learner)), C(problems) (messages; nothing may
       run while it is not empty).
   type: dict
 """
@@ -91,11 +99,17 @@ from ansible.errors import AnsibleFilterError
 INIT_RESULTS = ('upload-config', 'bootstrap-token', 'addon/coredns', 'addon/kube-proxy')
 # The `kubeadm init phase` commands that complete an established but unfinished init, in
 # kubeadm's order. Each is safe to repeat (kubeadm creates or updates its objects).
-# Phases with sub-phases run one sub-phase at a time (`kubelet-finalize all` has one sub-phase):
-# `kubeadm init phase X all` runs every sub-phase whatever the configuration's skipPhases say, and a
-# skipped or disabled addon must stay uninstalled.
+# Phases with sub-phases run one sub-phase at a time: `kubeadm init phase X all` runs every sub-phase
+# whatever the configuration's skipPhases say, and a skipped or disabled addon must stay uninstalled.
+# kubelet-finalize stays whole: its sub-phase's name depends on the version (experimental-cert-rotation
+# up to 1.30, enable-client-cert-rotation from 1.31, where the old name remains as an alias); any
+# skip of it leaves it out.
 RESUME_PHASES = (['upload-config', 'kubeadm'], ['upload-config', 'kubelet'], ['mark-control-plane'], ['bootstrap-token'],
                  ['kubelet-finalize', 'all'], ['addon', 'coredns'], ['addon', 'kube-proxy'])
+
+
+CERTS_LIFETIME = 7200  # seconds kubeadm keeps the uploaded control-plane certificates
+CERTS_MARGIN = 300  # discovery and the download itself
 
 
 def _get(state, *path):
@@ -122,7 +136,7 @@ def _skipped(phase, skip):
 
 
 def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True, skip_phases=None,
-                 addresses=None, stacked_etcd=True):
+                 addresses=None, stacked_etcd=True, join_timeout=0):
     if not isinstance(control_planes, dict) or not control_planes:
         raise AnsibleFilterError('kubeadm_plan needs a mapping of control-plane hosts to their kubeadm_state')
     workers = workers or {}
@@ -182,9 +196,10 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                     're-run, or reset it with `kubeadm reset -f` so that it joins again' % host)
                 continue
             plan['control_plane_joiners'].append(host)
-            # A member that never started has no name: kubeadm join finds it by its peer URL and
-            # takes it over (it adds no second member), so only a member that ran is removed.
-            if member and member.get('name'):
+            # Also a member that never started (no name): kubeadm join takes it over by its peer URL
+            # only from 1.31.2 (before, adding a learner with that URL fails), and etcd admits one
+            # learner at a time, so a leftover learner would block every other join.
+            if member:
                 plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id'),
                                                    'peer_url': urls.get(host), 'learner': bool(member.get('learner'))})
             needs_reset(host, state, 'not a working member of the running cluster')
@@ -227,6 +242,16 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         for host in hosts:
             needs_reset(host, control_planes[host], 'no cluster is established')
         plan['control_plane_joiners'] = hosts[1:]
+
+    # kubeadm deletes the uploaded certificates with the token that owns them after 2 hours
+    # (DefaultCertTokenDuration); the last serial join fetches them up to (n - 1) joins later.
+    late = (len(plan['control_plane_joiners']) - 1) * int(join_timeout or 0)
+    if late > CERTS_LIFETIME - CERTS_MARGIN:
+        plan['problems'].append(
+            '%d control planes would join one after the other with up to %d s each: the last one may start '
+            '%d s after the control-plane certificates were uploaded, and kubeadm deletes them after %d s. '
+            'Lower control_plane_join_timeout, or add the control planes in smaller groups (--limit)'
+            % (len(plan['control_plane_joiners']), int(join_timeout), late, CERTS_LIFETIME))
 
     seen_by_cluster = (_get(control_planes[plan['init_host']], 'nodes') or {}) if established else {}
     for host, state in workers.items():

@@ -67,7 +67,7 @@ EXAMPLES = r"""
   seed.kubeadm.kubeadm_init:
     config: /etc/kubernetes/kubeadm-config.yaml
     action: resume
-    phases: [[bootstrap-token], [addon, all]]
+    phases: [[bootstrap-token], [addon, coredns], [addon, kube-proxy]]
 """
 
 RETURN = r"""

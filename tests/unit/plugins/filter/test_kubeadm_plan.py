@@ -219,14 +219,16 @@ def test_worker_of_an_older_cluster_is_seen_by_the_running_one():
     assert plan["worker_joiners"] == ["w1"] and plan["reset"] == ["w1"]
 
 
-def test_stale_member_found_by_peer_url_and_unstarted_members_left_alone():
+def test_stale_member_found_by_peer_url_and_unstarted_members_removed_too():
     members = [member("cp1"), {"name": "old-name", "peer_urls": ["https://192.0.2.12:2380"], "id": "7"},
                {"name": "", "peer_urls": ["https://192.0.2.13:2380"], "id": "8"}]
     cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
     plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()},
                         addresses={"cp2": "192.0.2.12", "cp3": "192.0.2.13"})
     assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "old-name", "id": "7",
-                                           "peer_url": "https://192.0.2.12:2380", "learner": False}]
+                                           "peer_url": "https://192.0.2.12:2380", "learner": False},
+                                          {"host": "cp3", "name": "", "id": "8",
+                                           "peer_url": "https://192.0.2.13:2380", "learner": False}]
     assert plan["control_plane_joiners"] == ["cp2", "cp3"]
 
 
@@ -251,13 +253,33 @@ def test_a_control_plane_whose_member_is_a_learner_joins_again():
     assert plan["problems"] == []
 
 
-def test_an_unnamed_learner_of_a_joining_host_is_left_for_kubeadm():
+def test_an_unnamed_learner_of_a_joining_host_is_removed_before_it_joins():
+    """kubeadm before 1.31.2 fails to add a learner whose peer URL exists, and etcd admits one learner."""
     members = [member("cp1"), {"name": "", "peer_urls": ["https://192.0.2.12:2380"], "id": "9", "learner": True}]
     cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
     plan = kubeadm_plan({"cp1": cp1, "cp2": host(("kubelet_conf", "ca_crt"), CP_MANIFESTS)},
                         addresses={"cp2": "192.0.2.12"})
     assert plan["control_plane_joiners"] == ["cp2"] and plan["reset"] == ["cp2"]
-    assert plan["stale_etcd_members"] == []
+    assert plan["stale_etcd_members"] == [{"host": "cp2", "name": "", "id": "9", "peer_url": "https://192.0.2.12:2380",
+                                           "learner": True}]
+
+
+@pytest.mark.parametrize("joiners, timeout, late", [(2, 900, None), (7, 900, None), (7, 1150, None), (7, 1200, 7200),
+                                                    (3, 3600, 7200), (2, 7000, 7000), (9, 900, 7200)])
+def test_serial_joins_must_start_while_the_uploaded_certificates_exist(joiners, timeout, late):
+    """kubeadm deletes the uploaded control-plane certificates after 2 h; the n-th join starts up to
+    (n - 1) join timeouts after the upload (5 min are kept for discovery and the download)."""
+    names = ["cp%d" % i for i in range(joiners + 1)]
+    plan = kubeadm_plan(dict([("cp0", running(["cp0"]))] + [(n, host()) for n in names[1:]]), join_timeout=timeout)
+    assert plan["control_plane_joiners"] == names[1:]
+    if late is None:
+        assert plan["problems"] == []
+    else:
+        assert plan["problems"] == [
+            "%d control planes would join one after the other with up to %d s each: the last one may start %d s after "
+            "the control-plane certificates were uploaded, and kubeadm deletes them after 7200 s. Lower "
+            "control_plane_join_timeout, or add the control planes in smaller groups (--limit)" % (joiners, timeout, late)]
+    assert kubeadm_plan(dict([("cp0", running(["cp0"]))] + [(n, host()) for n in names[1:]]))["problems"] == []
 
 
 def test_no_control_plane_joins_while_the_etcd_members_are_unknown():
