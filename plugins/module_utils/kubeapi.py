@@ -81,7 +81,10 @@ def read_kubeconfig(path):
         text = handle.read().decode('utf-8', 'replace')
     base_dir = os.path.dirname(path)
     if HAS_YAML:
-        doc = yaml.safe_load(text)
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError('%s is not valid YAML (%s)' % (path, ' '.join(str(exc).split())))
         if not isinstance(doc, dict):
             raise ValueError('%s is not a kubeconfig' % path)
         ctx = (_named(doc.get('contexts'), doc.get('current-context')) or {}).get('context') or {}

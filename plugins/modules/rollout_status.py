@@ -134,8 +134,9 @@ def look(creds, ref, timeout):
         entry.update(done=False, failed=False, message='%s "%s" does not exist yet' % (ref['kind'], ref['name']), pods=[])
         return entry
     if code != 200 or not isinstance(obj, dict):
-        raise kubeapi.ApiUnreachable('GET %s: HTTP %s %s' % (path, code, obj if isinstance(obj, str) else
-                                                             (obj or {}).get('message', '')))
+        # The API server's Status carries a message; a proxy in front of it may answer anything.
+        detail = obj.get('message', '') if isinstance(obj, dict) else ('' if obj is None else obj)
+        raise kubeapi.ApiUnreachable('GET %s: HTTP %s %s' % (path, code, detail))
     done, message, failed = rollout.status(ref['kind'], obj)
     entry.update(done=done, failed=failed, message=message, pods=[])
     selector = rollout.label_selector(obj)

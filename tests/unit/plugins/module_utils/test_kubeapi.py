@@ -280,3 +280,13 @@ def test_etcd_members_of_an_unhealthy_etcd(api, body):
     with pytest.raises(kubeapi.ApiUnreachable) as err:
         kubeapi.etcd_members(creds_for(api, api.local))
     assert str(err.value) == 'etcd member list answered 200: members'
+
+
+def test_a_kubeconfig_that_is_not_yaml_is_a_value_error(tmp_path):
+    """Every caller catches ValueError for an unreadable kubeconfig; a YAML error was a traceback."""
+    path = tmp_path / 'admin.conf'
+    path.write_text('clusters:\n- cluster: {server: "https://10.0.0.1:6443"\n')
+    with pytest.raises(ValueError) as caught:
+        kubeapi.read_kubeconfig(str(path))
+    assert str(caught.value).startswith('%s is not valid YAML (while parsing a flow mapping' % path)
+    assert '\n' not in str(caught.value)
