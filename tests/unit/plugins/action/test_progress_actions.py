@@ -44,7 +44,8 @@ def make(cls, args, check_mode=False, clock=None):
 
 
 def slurped(text):
-    return {'content': base64.b64encode(text.encode()).decode(), 'encoding': 'base64'}
+    data = text if isinstance(text, bytes) else text.encode()
+    return {'content': base64.b64encode(data).decode(), 'encoding': 'base64'}
 
 
 class Node(object):
@@ -54,11 +55,14 @@ class Node(object):
         self.looks = list(looks)
         self.started = started or {'changed': True, 'started': True, 'pid': 4321}
         self.calls = []
+        self.task_vars = []
         self.commands = []
+        self.sudoable = []
         self.alive = alive
 
     def execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
         self.calls.append((module_name, dict(module_args or {})))
+        self.task_vars.append(task_vars)
         if module_name is None:
             return dict(self.started)
         result_text, progress_text = self.looks[0]
@@ -70,9 +74,14 @@ class Node(object):
         return slurped(progress_text) if progress_text is not None else {'failed': True, 'msg': 'file not found'}
 
     def low_level(self, cmd, sudoable=True, **kwargs):
+        # sudoable defaults to True as in ActionBase._low_level_execute_command
         self.commands.append(cmd)
+        self.sudoable.append(sudoable)
         rc = 0 if self.alive or not cmd.startswith('kill -s 0 ') else 1
         return {'rc': rc, 'stdout': '', 'stderr': ''}
+
+
+TASK_VARS = {'inventory_hostname': 'cp1'}
 
 
 def run_kubeadm(cls, args, node, shown, check_mode=False):
@@ -80,7 +89,7 @@ def run_kubeadm(cls, args, node, shown, check_mode=False):
     plugin._execute_module = node.execute_module
     plugin._low_level_execute_command = node.low_level
     plugin._show = shown.append
-    return plugin.run(task_vars={'inventory_hostname': 'cp1'})
+    return plugin.run(task_vars=dict(TASK_VARS))
 
 
 FINAL = json.dumps({'changed': True, 'commands': [['init', '--config', '/etc/kubernetes/c.yaml']], 'output': 'ok',
@@ -192,7 +201,10 @@ def test_kubeadm_failure_and_unreadable_results_are_reported():
     node = Node([('{"changed": tru', None)])
     shown = []
     result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
-    assert result['failed'] and 'ended without a readable result in /var/lib/seed-kubeadm/progress/join.log.result' in result['msg']
+    # it may have changed the node: changed, and what was seen until then
+    assert result == {'failed': True, 'changed': True, 'progress': [{'after': 0, 'state': 'started kubeadm join'}],
+                      'msg': 'kubeadm join on cp1 ended without a readable result in '
+                             '/var/lib/seed-kubeadm/progress/join.log.result'}
     assert shown[-1] == '[cp1] kubeadm join failed: ' + result['msg']
     node = Node([], started={'failed': True, 'msg': 'kubeadm_path=/x is not an executable file'})
     shown = []
@@ -233,14 +245,189 @@ def test_kubeadm_success_prints_no_failure():
 
 @pytest.mark.parametrize('args, check_mode', [({'timeout': 0}, False), ({}, False), ({'timeout': 60}, True)])
 def test_kubeadm_without_timeout_or_in_check_mode_runs_in_the_foreground(args, check_mode):
+    """Without a timeout (or in check mode) the module runs once, with the task's own arguments and
+    variables: a lost argument would run kubeadm without the user's configuration."""
     node = Node([], started={'changed': True, 'commands': [], 'output': ''})
     result = run_kubeadm(kubeadm_init.ActionModule, dict(args, config='/c'), node, [], check_mode=check_mode)
-    assert result['changed'] and len(node.calls) == 1 and 'background' not in node.calls[0][1]
+    assert result == {'changed': True, 'commands': [], 'output': ''}
+    assert node.calls == [(None, dict(args, config='/c'))]
+    assert node.task_vars == [TASK_VARS]
 
 
 def test_kubeadm_bad_timeout():
     result = run_kubeadm(kubeadm_init.ActionModule, {'timeout': 'soon'}, Node([]), [])
     assert result['failed'] and 'timeout must be an integer' in result['msg']
+
+
+def test_kubeadm_looks_at_the_node_with_the_task_vars_and_become():
+    """Every look at the node runs with the task's variables and with become: the progress file is root's
+    (0600), so a slurp or kill as the login user would see nothing and the task would wait out its
+    timeout blind, or leave kubeadm running after it gave up. A progress_file of the task is the one
+    started and read."""
+    stuck = '$ kubeadm join\n[preflight] Running pre-flight checks\n'
+    node = Node([(None, stuck)] * 5, started={'changed': True, 'started': True, 'pid': 77})
+    args = {'config_content': 'x', 'timeout': 4, 'poll_interval': 2, 'progress_file': '/tmp/p/join.log'}
+    result = run_kubeadm(kubeadm_join.ActionModule, args, node, [])
+    looks = [('ansible.legacy.slurp', {'src': '/tmp/p/join.log.result'}),
+             ('ansible.legacy.slurp', {'src': '/tmp/p/join.log'})]
+    assert node.calls == ([(None, dict(args, background=True))] + looks * 3
+                          + [('ansible.legacy.slurp', {'src': '/tmp/p/join.log.result'})])
+    assert node.task_vars == [TASK_VARS] * 8
+    assert node.commands == ['kill -s 0 -- -77'] * 3 + ['kill -s TERM -- -77']
+    assert node.sudoable == [True] * 4
+    assert result == {
+        'failed': True, 'changed': True,
+        'msg': 'kubeadm join on cp1 did not finish within 4 s; last seen: [preflight] Running pre-flight checks',
+        'last_lines': ['$ kubeadm join', '[preflight] Running pre-flight checks'],
+        'progress': [{'after': 0, 'state': 'started kubeadm join'},
+                     {'after': 0, 'state': '[preflight] Running pre-flight checks'}]}
+
+
+def test_kubeadm_run_gone_before_it_wrote_a_line():
+    """A detached run that died before its progress file existed: the failure names the start as the last
+    thing seen and shows no made-up output lines."""
+    node = Node([(None, None)] * 2, alive=False)
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 600}, node, shown)
+    msg = 'kubeadm join on cp1 ended without a result (its process is gone); last seen: started kubeadm join'
+    assert result == {'failed': True, 'changed': True, 'msg': msg, 'last_lines': [],
+                      'progress': [{'after': 0, 'state': 'started kubeadm join'}]}
+    assert shown == ['[cp1] kubeadm join, 0 s (at most 600 s): started kubeadm join',
+                     '[cp1] kubeadm join failed: ' + msg]
+
+
+# kubeadm init (1.33+) stuck while the API server does not come up; the lines as upstream kubeadm prints them.
+STUCK_IN_CONTROL_PLANE_CHECK = '\n'.join([
+    '$ kubeadm init',
+    '[init] Using Kubernetes version: v1.33.2',
+    '[preflight] Running pre-flight checks',
+    '[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory '
+    '"/etc/kubernetes/manifests"',
+    '[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s',
+    '[kubelet-check] The kubelet is healthy after 501.437027ms',
+    '[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s',
+    '[control-plane-check] Checking kube-apiserver at https://192.168.0.7:6443/livez',
+    '[control-plane-check] Checking kube-controller-manager at https://127.0.0.1:10257/healthz',
+    '[control-plane-check] Checking kube-scheduler at https://127.0.0.1:10259/livez',
+    '[control-plane-check] kube-controller-manager is healthy after 5.606949978s',
+    '[control-plane-check] kube-scheduler is healthy after 6.457968013s',
+]) + '\n'
+
+
+def test_kubeadm_timeout_names_the_latest_line_of_the_phase():
+    """The progress lines name each phase once (its first line), but a timeout names the latest line kubeadm
+    printed: here that the controller manager and the scheduler came up, so the API server is the one missing."""
+    node = Node([(None, STUCK_IN_CONTROL_PLANE_CHECK)] * 3)
+    shown = []
+    result = run_kubeadm(kubeadm_init.ActionModule, {'config': '/c', 'timeout': 2, 'poll_interval': 2}, node, shown)
+    msg = ('kubeadm init on cp1 did not finish within 2 s; last seen: '
+           '[control-plane-check] kube-scheduler is healthy after 6.457968013s')
+    phases = ['started kubeadm init', '[init] Using Kubernetes version: v1.33.2',
+              '[preflight] Running pre-flight checks',
+              '[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory '
+              '"/etc/kubernetes/manifests"',
+              '[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. '
+              'This can take up to 4m0s',
+              '[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s']
+    last_lines = STUCK_IN_CONTROL_PLANE_CHECK.splitlines()[-8:]
+    assert result == {'failed': True, 'changed': True, 'msg': msg, 'last_lines': last_lines,
+                      'progress': [{'after': 0, 'state': state} for state in phases]}
+    assert shown == (['[cp1] kubeadm init, 0 s (at most 2 s): %s' % state for state in phases]
+                     + ['[cp1] kubeadm init failed: ' + msg] + ['[cp1]   ' + line for line in last_lines])
+    assert node.commands == ['kill -s 0 -- -4321'] * 2 + ['kill -s TERM -- -4321']
+
+
+def test_kubeadm_reset_before_init_is_shown_from_its_first_line():
+    """With reset_first the progress file starts with kubeadm reset: the operator sees the reset start and its
+    phases, then init start over, none of them skipped (klog warnings are no phases)."""
+    reset = ('$ kubeadm reset\n[preflight] Running pre-flight checks\n'
+             'W0630 01:12:36.338665   63962 removeetcdmember.go:106] [reset] No kubeadm config, using etcd pod spec to '
+             'get data directory\n'
+             '[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n'
+             '[reset] Stopping the kubelet service\n'
+             '[reset] Unmounting mounted directories in "/var/lib/kubelet"\n')
+    init = ('# exit status 0\n$ kubeadm init\n[init] Using Kubernetes version: v1.33.2\n'
+            '[preflight] Running pre-flight checks\n')
+    node = Node([(None, reset), (None, reset + init), (FINAL, None)])
+    shown = []
+    result = run_kubeadm(kubeadm_init.ActionModule, {'config': '/c', 'reset_first': True, 'timeout': 900,
+                                                     'poll_interval': 2}, node, shown)
+    assert result['output'] == 'ok'
+    assert shown == [
+        '[cp1] kubeadm init, 0 s (at most 900 s): started kubeadm init',
+        '[cp1] kubeadm init, 0 s (at most 900 s): started kubeadm reset',
+        '[cp1] kubeadm init, 0 s (at most 900 s): [preflight] Running pre-flight checks',
+        '[cp1] kubeadm init, 0 s (at most 900 s): [reset] Deleted contents of the etcd data directory: /var/lib/etcd',
+        '[cp1] kubeadm init, 2 s (at most 900 s): started kubeadm init',
+        '[cp1] kubeadm init, 2 s (at most 900 s): [init] Using Kubernetes version: v1.33.2',
+        '[cp1] kubeadm init, 2 s (at most 900 s): [preflight] Running pre-flight checks',
+        '[cp1] kubeadm init, 4 s (at most 900 s): done',
+    ]
+
+
+def test_kubeadm_look_that_catches_half_a_character_goes_on():
+    """Go prints short durations with a micro sign ("healthy after 919.597µs"); a look that catches the progress
+    file between its two bytes must not crash the task: the run is followed to its result."""
+    caught = ('$ kubeadm join\n[preflight] Running pre-flight checks\n'
+              '[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. '
+              'This can take up to 4m0s\n'
+              '[kubelet-check] The kubelet is healthy after 919.597µs\n').encode('utf-8')[:-3]
+    assert caught.endswith(b'919.597\xc2')
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60, 'poll_interval': 2},
+                         Node([(None, caught), (FINAL, None)]), shown)
+    assert result['output'] == 'ok' and not result.get('failed')
+    assert shown == [
+        '[cp1] kubeadm join, 0 s (at most 60 s): started kubeadm join',
+        '[cp1] kubeadm join, 0 s (at most 60 s): [preflight] Running pre-flight checks',
+        '[cp1] kubeadm join, 0 s (at most 60 s): [kubelet-check] Waiting for a healthy kubelet at '
+        'http://127.0.0.1:10248/healthz. This can take up to 4m0s',
+        '[cp1] kubeadm join, 2 s (at most 60 s): done',
+    ]
+
+
+def test_kubeadm_failure_without_a_message_still_says_it_failed():
+    """A failed result without msg (and without output): the printed line says so rather than 'failed: None'."""
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, Node([('{"failed": true, "rc": 1}', None)]), shown)
+    assert result == {'failed': True, 'rc': 1, 'progress': [{'after': 0, 'state': 'started kubeadm join'},
+                                                             {'after': 0, 'state': 'failed'}]}
+    assert shown[-1] == '[cp1] kubeadm join failed: no message'
+
+
+def test_kubeadm_start_that_did_not_detach_is_the_result():
+    """A start that answers with a finished result (no started, no process group) is handed back as it is:
+    there is nothing to watch, and no process group to look for or to stop."""
+    answer = {'changed': True, 'commands': [['join', '--config', '/etc/kubernetes/x.yaml']], 'output': 'joined'}
+    node = Node([], started=answer)
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
+    assert result == answer
+    assert len(node.calls) == 1 and node.commands == [] and shown == []
+
+
+def test_kubeadm_progress_lines_reach_the_controller_screen(capsys):
+    """The progress lines go to the controller's screen through Ansible's display (stdout)."""
+    node = Node([(None, '$ kubeadm init\n[preflight] Running pre-flight checks\n'), (FINAL, None)])
+    plugin = make(kubeadm_init.ActionModule, {'config': '/c', 'timeout': 60})
+    plugin._execute_module = node.execute_module
+    plugin._low_level_execute_command = node.low_level
+    result = plugin.run(task_vars=dict(TASK_VARS))
+    assert result['output'] == 'ok'
+    assert capsys.readouterr().out.splitlines() == [
+        '[cp1] kubeadm init, 0 s (at most 60 s): started kubeadm init',
+        '[cp1] kubeadm init, 0 s (at most 60 s): [preflight] Running pre-flight checks',
+        '[cp1] kubeadm init, 3 s (at most 60 s): done',
+    ]
+
+
+def test_kubeadm_task_gives_no_ansible_warning(monkeypatch):
+    """ActionBase.run warns on every task that hands it a tmp directory; the kubeadm tasks hand it none."""
+    from ansible.plugins import action as action_base
+    warned = []
+    monkeypatch.setattr(action_base.display, 'warning', lambda msg, *args, **kwargs: warned.append(msg))
+    result = run_kubeadm(kubeadm_init.ActionModule, {'config': '/c', 'timeout': 60}, Node([(FINAL, None)]), [])
+    assert result['output'] == 'ok' and warned == []
 
 
 MANIFESTS = [{'kind': 'Namespace', 'metadata': {'name': 'kube-flannel'}},

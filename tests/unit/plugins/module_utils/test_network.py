@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.seed.kubeadm.plugins.module_utils import network as net
-from unit_helpers import network_facts
+from unit_helpers import network_facts, raises_exactly
 
 
 @pytest.mark.parametrize(
@@ -285,3 +285,110 @@ def test_join_host_port(host, port, expected):
 ])
 def test_cert_san_valid(value, expected):
     assert net.cert_san_valid(value) is expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("fe80::1%eth0", False),  # zoned: kubeadm and the certificates take no zone
+    ("::ffff:10.0.0.1", True),  # IPv4-mapped IPv6: dots and colons
+    ("64:ff9b::192.0.2.1", True),  # NAT64 with an embedded IPv4 address
+])
+def test_ip_valid_zones_and_embedded_ipv4(value, expected):
+    """A link-local address with its zone is no address kubeadm can use; an IPv6 address that embeds an IPv4
+    one in dotted form is a valid IPv6 address, not a malformed IPv4 one."""
+    assert net.ip_valid(value) is expected
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/255.0.0.0", "10.0.0.0/0.255.255.255", "fe80::1%eth0/64"])
+def test_cidr_valid_rejects_netmasks_and_zones(value):
+    """kubeadm's podSubnet and serviceSubnet take address/prefix length: a netmask or a zoned address that
+    Python's ipaddress would accept is still refused here, before kubeadm refuses it on the node."""
+    assert net.cidr_valid(value) is False
+
+
+def test_not_a_cidr_message_names_the_value():
+    """The whole message a user reads for a CIDR without prefix."""
+    with raises_exactly(ValueError, "value '10.0.0.0' is not a CIDR (address/prefix, e.g. 10.244.0.0/16)"):
+        net.cidrs_overlap("10.0.0.0", "10.0.0.0/8")
+
+
+def test_overlapping_cidrs_message_names_the_type():
+    """A single CIDR string where a dict or list was meant: the message says what came instead."""
+    with raises_exactly(ValueError, "overlapping_cidrs expects a dict name -> CIDR or a list of CIDRs, got str"):
+        net.overlapping_cidrs("10.0.0.0/8")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("a" * 63, True), ("a" * 64, False), ("kube-system", True), ("kube.system", False), ("", False), (None, False),
+])
+def test_dns1123_label(value, expected):
+    """A namespace name is one label of at most 63 characters."""
+    assert net.dns1123_label(value) is expected
+
+
+def test_dns1123_subdomain_length_limit():
+    """A node name may be 253 characters long, not 254."""
+    name = ".".join(["a" * 63] * 3 + ["b" * 61])
+    assert len(name) == 253 and net.dns1123_subdomain(name) is True
+    assert net.dns1123_subdomain(name + "b") is False
+
+
+@pytest.mark.parametrize("value, expected", [("*.k.example", True), ("*apps.example", False), ("*-api.example", False)])
+def test_cert_san_wildcards(value, expected):
+    """A wildcard SAN is "*." and a subdomain; a star glued to a label (a typo for "*.apps") is refused."""
+    assert net.cert_san_valid(value) is expected
+
+
+@pytest.mark.parametrize("address, prefix, message", [
+    ("172.30.1.11", None, "host_network: '172.30.1.11' has no prefix; pass one, e.g. '172.30.1.11' | host_network(24)"),
+    ("nope", 24, "host_network: 'nope' is not an IP address"),
+    ("172.30.1.11", "255.0.255.0", "host_network: '255.0.255.0' is neither a prefix length nor an IPv4 netmask"),
+    ("10.0.0.1/24/8", None, "host_network: '24/8' is neither a prefix length nor an IPv4 netmask"),
+    ("172.30.1.11", 33, "host_network: prefix /33 is too long for 172.30.1.11"),
+])
+def test_host_network_whole_messages(address, prefix, message):
+    """The whole message of each mistake: a value with two prefixes names the second part as the bad prefix."""
+    with raises_exactly(ValueError, message):
+        net.host_network(address, prefix)
+
+
+def test_node_network_message_names_the_type():
+    """A host name passed where its hostvars entry was meant."""
+    with raises_exactly(ValueError, "node_network expects a hostvars entry, got str"):
+        net.node_network("host1")
+
+
+def test_node_network_default_ipv4_with_a_prefix_only():
+    """Facts whose default_ipv4 carries the prefix but no netmask still give the node's network."""
+    facts = {"interfaces": ["eth0"], "eth0": {"ipv4": {"address": "172.30.1.11"}},
+             "default_ipv4": {"address": "172.30.1.11", "prefix": "24"}}
+    assert net.node_network({"ansible_facts": facts}) == "172.30.1.0/24"
+
+
+def test_node_network_of_an_address_on_a_vlan_interface():
+    """Ansible keeps the dot of a VLAN interface in its fact name (eth0.100): an address there is found."""
+    facts = network_facts(interfaces=["lo", "eth0", "eth0.100"])
+    facts["eth0.100"] = {"ipv4": {"address": "10.100.0.5", "prefix": "24"}}
+    assert net.node_network({"ansible_facts": facts}, "10.100.0.5") == "10.100.0.0/24"
+
+
+def test_node_network_looks_past_odd_interfaces_and_entries():
+    """A fact that is no interface dict, or a broken address entry, is passed over: the next ones still count."""
+    facts = network_facts(interfaces=["weird", "eth0"])
+    facts["eth0"]["ipv6"] = ["broken", {"address": "fd00:1::11", "prefix": "64"}]
+    assert net.node_network({"ansible_facts": facts}, "192.168.50.3") == "192.168.50.0/25"
+    assert net.node_network({"ansible_facts": facts}, "fd00:1::11") == "fd00:1::/64"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("registry.k8s.io", {"valid": True, "scheme": "https", "host": "registry.k8s.io", "port": 443, "error": ""}),
+    ("", {"valid": False, "scheme": "", "host": "", "port": 0, "error": "empty"}),
+    ("ftp://mirror.example.com/", {"valid": False, "scheme": "", "host": "", "port": 0,
+                                   "error": "scheme 'ftp' is not http or https"}),
+    ("https://mirror.example.com/core stable/", {"valid": False, "scheme": "", "host": "", "port": 0,
+                                                 "error": "no valid host name"}),
+    ("https://bad_host.example.com/", {"valid": False, "scheme": "", "host": "", "port": 0,
+                                       "error": "no valid host name"}),
+])
+def test_source_endpoint_whole_answer(value, expected):
+    """The whole answer: an invalid source has no scheme, host or port the preflight could probe by mistake."""
+    assert net.source_endpoint(value) == expected
