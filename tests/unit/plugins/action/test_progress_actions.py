@@ -390,8 +390,8 @@ def test_kubeadm_failure_without_a_message_still_says_it_failed():
     """A failed result without msg (and without output): the printed line says so rather than 'failed: None'."""
     shown = []
     result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, Node([('{"failed": true, "rc": 1}', None)]), shown)
-    assert result == {'failed': True, 'rc': 1, 'progress': [{'after': 0, 'state': 'started kubeadm join'},
-                                                             {'after': 0, 'state': 'failed'}]}
+    assert result == {'failed': True, 'rc': 1,
+                      'progress': [{'after': 0, 'state': 'started kubeadm join'}, {'after': 0, 'state': 'failed'}]}
     assert shown[-1] == '[cp1] kubeadm join failed: no message'
 
 

@@ -355,8 +355,8 @@ def far_from_utc():
     time.tzset()
 
 
-def test_the_approval_is_kubectl_s_condition_put_to_the_approval_subresource(api, admin_conf, monkeypatch,
-                                                                               far_from_utc):
+def test_the_approval_is_kubectl_s_condition_put_to_the_approval_subresource(
+        api, admin_conf, monkeypatch, far_from_utc):
     """The approval is PUT to .../<name>/approval (the only place the API server takes it), each request is
     bounded by request_timeout, and the condition is kubectl's: type Approved, status True, the reason, a
     message naming the node and lastUpdateTime in UTC (a wrong time misleads whoever audits the approvals)."""
