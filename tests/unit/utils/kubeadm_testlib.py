@@ -26,6 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from ansible.module_utils.common import warnings as _module_warnings
 
 UTC = datetime.timezone.utc
 
@@ -373,8 +374,18 @@ def _module_args(args):
         yield
 
 
+def forget_module_warnings():
+    """ansible-core before 2.19 keeps a module's warnings and deprecations in process-wide lists: a module
+    run in-process would report those of every run before it in the same test session."""
+    for name in ('_global_warnings', '_global_deprecations'):
+        store = getattr(_module_warnings, name, None)
+        if isinstance(store, list):
+            del store[:]
+
+
 def run_module(module, args, check_mode=False):
     """Run ``module.main()`` in-process; return (result dict, rc). Output goes through exit_json."""
+    forget_module_warnings()
     args = dict(args)
     if check_mode:
         args['_ansible_check_mode'] = True
