@@ -143,7 +143,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
     names = node_names or {}
     skip = set(skip_phases or [])
     urls = dict((h, 'https://%s:2380' % ('[%s]' % a if ':' in str(a) else a)) for h, a in (addresses or {}).items())
-    expected = [r for r in INIT_RESULTS if r not in skip and r.split('/', maxsplit=1)[0] not in skip]
+    expected = [r for r in INIT_RESULTS if not _skipped(r.split('/'), skip)]
     hosts = list(control_planes)
     plan = {'init_host': hosts[0], 'init_action': 'init', 'resume_phases': [],
             'control_plane_joiners': [], 'worker_joiners': [], 'reset': [],
