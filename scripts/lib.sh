@@ -8,7 +8,8 @@ export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_DIR${ANSIBLE_COLLECTIONS_PATH:+:$A
 export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$ROOT/ansible.cfg}"
 export PATH="$VENV/bin:$PATH"
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step names the second of the script's run it started at: a slow run shows where its time went.
+log() { printf '\033[1m==> [%5d s] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi

@@ -323,8 +323,20 @@ compat_wait_background() {
   fi
 }
 
+cpu_ticks() { # cpu_ticks: "BUSY TOTAL" clock ticks of every CPU of the machine since boot (/proc/stat)
+  awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print t-$5-$6, t}' /proc/stat
+}
+
+cpu_report() { # cpu_report BUSY0 TOTAL0: how busy the machine's CPUs were since then (the run's load)
+  local busy total
+  read -r busy total < <(cpu_ticks)
+  [[ $total -gt $2 ]] || return 0
+  echo "machine CPUs busy $(( 100 * (busy - $1) / (total - $2) )) % over the $SECONDS s of this run ($(nproc) CPUs)"
+}
+
 main() {
-  local what="${1:-all}"; shift || true
+  local what="${1:-all}" busy0 total0; shift || true
+  read -r busy0 total0 < <(cpu_ticks)
   ensure_venv "$ROOT/tests/requirements.txt" || { record setup 1; what=none; }
   case "$what" in
     all) molecule_start_background; run_lint; run_docs; run_sanity; run_units; compat_start_background; run_lab; run_molecule
@@ -343,6 +355,7 @@ main() {
   esac
   echo
   [[ ${#failures[@]} -gt 0 ]] && printf 'failed: %s\n' "${failures[@]}"
+  cpu_report "$busy0" "$total0"
   echo "$passed passed, $failed failed, $skipped skipped"
   [[ $failed -eq 0 ]]
 }
