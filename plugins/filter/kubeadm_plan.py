@@ -25,6 +25,9 @@ description:
     before that host joins.
   - A host whose etcd member is a learner (a join stopped before the promotion) is not a working
     member; it is reset and joins again.
+  - An etcd learner that no control-plane host of the run owns (by node name or peer URL) is a
+    problem when control planes must join, since etcd admits one learner at a time; it is never
+    removed, since it may belong to a join still running.
   - When no cluster answers but a control-plane host holds a complete control plane with etcd
     data, nothing is initialised; the plan reports a problem (a stopped cluster is not a new one).
 options:
@@ -208,6 +211,24 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             seen = _get(control_planes[init], 'nodes', node(host), 'registered')
             if seen or (seen is None and (host in plan['reset'] or member)):
                 plan['delete_nodes'].append(node(host))
+        owned = [member_of(host) for host in hosts]
+        foreign = [m for m in members or [] if m.get('learner') and m not in owned]
+        if foreign and plan['control_plane_joiners']:
+            # etcd admits one learner at a time (--max-learners, default 1): every join would fail
+            # adding its own learner. The learner of a join that is still running must not be removed.
+            others = [h for h in set(urls) | set(names) if h not in hosts]
+
+            def describe(m):
+                owner = sorted(h for h in others if (m.get('name') and m.get('name') == node(h))
+                               or (h in urls and urls[h] in (m.get('peer_urls') or [])))
+                return 'id %s, %s, %s%s' % (m.get('id'), m.get('name') or 'never started',
+                                            ', '.join(m.get('peer_urls') or []) or 'no peer URL',
+                                            ', of %s, which this run leaves out' % owner[0] if owner else '')
+            plan['problems'].append(
+                'etcd has a learner that no control-plane host of this run owns (%s): etcd admits one learner '
+                'at a time, so %s cannot join. If that join was abandoned, remove the member (etcdctl member '
+                'remove <id>) or run with its host included, so that it joins again; if it is still running, '
+                'wait for it to end' % ('; '.join(describe(m) for m in foreign), ', '.join(plan['control_plane_joiners'])))
         if stacked_etcd and members is None and plan['control_plane_joiners']:
             # A host wiped while its member stays listed would join with empty data under the old
             # member (kubeadm join takes over a member with its peer URL), and etcd fails on it.

@@ -264,6 +264,64 @@ def test_an_unnamed_learner_of_a_joining_host_is_removed_before_it_joins():
                                            "learner": True}]
 
 
+def test_a_learner_no_inventory_host_owns_stops_the_joins():
+    """etcd admits one learner: a learner left by a host outside the inventory (or a join running from
+    elsewhere) makes every join fail. It is reported, with what to do, and never removed."""
+    members = [member("cp1"), {"name": "", "peer_urls": ["https://192.0.2.99:2380"], "id": "99", "learner": True},
+               dict(member("gone"), learner=True)]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()}, addresses={"cp2": "192.0.2.12"})
+    assert plan["control_plane_joiners"] == ["cp2", "cp3"] and plan["stale_etcd_members"] == []
+    assert plan["problems"] == [
+        "etcd has a learner that no control-plane host of this run owns (id 99, never started, "
+        "https://192.0.2.99:2380; id %s, gone, https://gone:2380): etcd admits one learner at a time, so cp2, cp3 "
+        "cannot join. If that join was abandoned, remove the member (etcdctl member remove <id>) or run with its "
+        "host included, so that it joins again; if it is still running, wait for it to end" % member("gone")["id"]]
+
+
+def test_the_learner_of_a_host_left_out_of_a_limited_run_is_named_with_its_host():
+    """--limit cp3 while cp2's join stopped as a learner: cp3 cannot join; the message names cp2."""
+    members = [member("cp1"), {"name": "", "peer_urls": ["https://192.0.2.12:2380"], "id": "12", "learner": True},
+               dict(member("cp4"), learner=True)]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp3": host()}, node_names={"cp4": "cp4"},
+                        addresses={"cp1": "cp1", "cp2": "192.0.2.12", "cp3": "192.0.2.13"})
+    assert plan["control_plane_joiners"] == ["cp3"]
+    assert plan["problems"] == [
+        "etcd has a learner that no control-plane host of this run owns (id 12, never started, https://192.0.2.12:2380"
+        ", of cp2, which this run leaves out; id %s, cp4, https://cp4:2380, of cp4, which this run leaves out): "
+        "etcd admits one learner at a time, so cp3 cannot join. If that join was abandoned, remove the member "
+        "(etcdctl member remove <id>) or run with its host included, so that it joins again; if it is still "
+        "running, wait for it to end" % member("cp4")["id"]]
+
+
+def test_a_foreign_learner_without_peer_urls_is_named_as_such():
+    members = [member("cp1"), {"name": "x", "id": "5", "learner": True}]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host()})
+    assert len(plan["problems"]) == 1 and "(id 5, x, no peer URL)" in plan["problems"][0]
+
+
+@pytest.mark.parametrize("extra", [dict(member("gone"), learner=True), member("gone"), dict(member("gone"), learner=False)])
+def test_a_foreign_member_is_no_problem_while_no_control_plane_joins_or_it_votes(extra):
+    """Nothing joins: a foreign learner harms nothing. A voting member outside the inventory is not a learner."""
+    names = ["cp1", "cp2"]
+    cps = {n: host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=[member(m) for m in names] + [extra])
+           for n in names}
+    assert kubeadm_plan(cps)["problems"] == []
+    if not extra.get("learner"):
+        cps["cp3"] = host()
+        plan = kubeadm_plan(cps)
+        assert plan["control_plane_joiners"] == ["cp3"] and plan["problems"] == []
+
+
+def test_the_learner_of_a_joining_inventory_host_is_not_foreign():
+    members = [member("cp1"), dict(member("cp2"), learner=True)]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()})
+    assert plan["problems"] == [] and [m["host"] for m in plan["stale_etcd_members"]] == ["cp2"]
+
+
 @pytest.mark.parametrize("joiners, timeout, late", [(2, 900, None), (7, 900, None), (7, 1150, None), (7, 1200, 7200),
                                                     (3, 3600, 7200), (2, 7000, 7000), (9, 900, 7200)])
 def test_serial_joins_must_start_while_the_uploaded_certificates_exist(joiners, timeout, late):
