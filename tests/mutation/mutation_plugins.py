@@ -75,8 +75,11 @@ def copy_checkout(target):
             shutil.copy2(source, os.path.join(target, rel))
 
 
-def build_workspace(workspace, only):
-    """A fresh workspace: the checkout as ansible_collections/seed/kubeadm and mutmut's setup.cfg."""
+def build_workspace(workspace, only, skip_judges=()):
+    """A fresh workspace: the checkout as ansible_collections/seed/kubeadm and mutmut's setup.cfg.
+
+    ``skip_judges``: test names (pytest -k words) that judge no mutant of this run.
+    """
     shutil.rmtree(workspace, ignore_errors=True)
     target = os.path.join(workspace, PREFIX)
     copy_checkout(target)
@@ -86,9 +89,21 @@ def build_workspace(workspace, only):
         lines += ["only_mutate ="] + ["    %s/%s" % (PREFIX, path) for path in only]
     lines += ["also_copy ="] + ["    %s/%s" % (PREFIX, entry) for entry in tops]
     lines += ["pytest_add_cli_args_test_selection ="] + ["    %s/%s" % (PREFIX, d) for d in TEST_DIRS]
-    lines += ["pytest_add_cli_args = -p no:cacheprovider"]
+    lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
+    if skip_judges:
+        lines += ["    -k", "    " + " and ".join("not %s" % name for name in skip_judges)]
     with open(os.path.join(workspace, "setup.cfg"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def skipped_judges(workspace):
+    """The -k expression of a workspace's run (tests that judged no mutant), or ""."""
+    try:
+        with open(os.path.join(workspace, "setup.cfg"), encoding="utf-8") as handle:
+            lines = [line.strip() for line in handle]
+    except OSError:
+        return ""
+    return lines[lines.index("-k") + 1] if "-k" in lines[:-1] else ""
 
 
 def load_equivalent(path=EQUIVALENT):
@@ -226,6 +241,9 @@ def main(argv=None):
                         help="scratch directory (default .cache/mutation/plugins); with --report-only it may be "
                              "given again: a file measured in a later workspace replaces its earlier figures")
     parser.add_argument("--results", default=os.path.join(ROOT, ".cache", "test-results"))
+    parser.add_argument("--skip-judge", action="append", default=[], metavar="TEST_NAME",
+                        help="a test (pytest -k word) that judges no mutant: slow tests that hold no assertion "
+                             "about the files measured (the report names them)")
     parser.add_argument("--report-only", action="store_true", help="report the last run's workspace again")
     parser.add_argument("--rejudge", action="store_true",
                         help="with --report-only: judge the survivors of import-time functions again first")
@@ -243,7 +261,7 @@ def main(argv=None):
     log_path = os.path.join(args.results, "mutation-plugins.log")
     start = time.time()
     if not args.report_only:
-        build_workspace(workspaces[0], only)
+        build_workspace(workspaces[0], only, args.skip_judge)
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         # mutmut draws a spinner on its output: the log keeps it, the console gets the summary.
         with open(log_path, "w", encoding="utf-8") as log:
@@ -269,6 +287,9 @@ def main(argv=None):
     lines = ["%s, %s, %d s" % (mutmut_version(), time.strftime("%Y-%m-%d"), time.time() - start), ""] + rows
     if stale:
         lines += ["", "changed since they were measured (left out): " + ", ".join(stale)]
+    skips = ["%s: %s" % (w, skipped_judges(w)) for w in workspaces if skipped_judges(w)]
+    if skips:
+        lines += ["", "tests that judged no mutant (-k): " + "; ".join(skips)]
     lines += ["", "survivors:"] + ["  " + name for row in report.values() for name in row["survivors"]]
     with open(os.path.join(args.results, "mutation-plugins.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
