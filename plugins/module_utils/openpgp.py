@@ -165,8 +165,8 @@ def read_keys(data):
             keys[-1]["user_ids"].append(body.decode("utf-8", "replace"))
         elif tag == PUBLIC_SUBKEY:
             keys[-1]["subkeys"].append(fingerprint(body))
-    if not keys:
-        raise PgpError("no public key in the key material")
+    # Non-empty data yields a first packet or raises, and a first packet that is no public key raises:
+    # keys is never empty here.
     return keys
 
 

@@ -51,9 +51,11 @@ def slurped(text):
 class Node(object):
     """Scripted answers of the node: the start, then per look the result file and progress file."""
 
-    def __init__(self, looks, started=None, alive=True):
+    def __init__(self, looks, started=None, alive=True, absent=None):
         self.looks = list(looks)
         self.started = started or {'changed': True, 'started': True, 'pid': 4321}
+        # slurp's answer for a file that is not there (yet); a test may script another one
+        self.absent = absent or {'failed': True, 'msg': 'file not found'}
         self.calls = []
         self.task_vars = []
         self.commands = []
@@ -67,11 +69,9 @@ class Node(object):
             return dict(self.started)
         result_text, progress_text = self.looks[0]
         if module_args['src'].endswith('.result'):
-            if result_text is None:
-                return {'failed': True, 'msg': 'file not found: %s' % module_args['src']}
-            return slurped(result_text)
+            return slurped(result_text) if result_text is not None else dict(self.absent)
         self.looks.pop(0)
-        return slurped(progress_text) if progress_text is not None else {'failed': True, 'msg': 'file not found'}
+        return slurped(progress_text) if progress_text is not None else dict(self.absent)
 
     def low_level(self, cmd, sudoable=True, **kwargs):
         # sudoable defaults to True as in ActionBase._low_level_execute_command
@@ -428,6 +428,54 @@ def test_kubeadm_task_gives_no_ansible_warning(monkeypatch):
     monkeypatch.setattr(action_base.display, 'warning', lambda msg, *args, **kwargs: warned.append(msg))
     result = run_kubeadm(kubeadm_init.ActionModule, {'config': '/c', 'timeout': 60}, Node([(FINAL, None)]), [])
     assert result['output'] == 'ok' and warned == []
+
+
+def test_kubeadm_hands_a_caller_tmp_on_to_ansible(monkeypatch):
+    """A caller that still hands run() a tmp directory gets Ansible's note that tmp is no longer honoured, as
+    from any action: run() passes its arguments on to ActionBase.run unchanged. (ansible-core 2.19 prints the
+    note, 2.16-2.18 put it in the result's warning list.)"""
+    from ansible.plugins import action as action_base
+    warned = []
+    monkeypatch.setattr(action_base.display, 'warning', lambda msg, *args, **kwargs: warned.append(msg))
+    answer = {'changed': True, 'commands': [], 'output': ''}
+    plugin = make(kubeadm_init.ActionModule, {'config': '/c'})
+    plugin._execute_module = Node([], started=answer).execute_module
+    result = plugin.run(tmp='/tmp/ansible-tmp-1', task_vars=dict(TASK_VARS))
+    notes = warned + result.pop('warning', [])
+    assert [note.rstrip('.') for note in notes] == [
+        'ActionModule.run() no longer honors the tmp parameter. Action plugins should set '
+        'self._connection._shell.tmpdir to share the tmpdir']
+    assert result == answer
+
+
+STALE = json.dumps({'failed': True, 'msg': 'result of an earlier run'})
+
+
+@pytest.mark.parametrize('absent', [
+    dict(slurped(STALE), failed=True, msg='Permission denied'),
+    {'changed': False, 'msg': 'nothing to read'},
+], ids=['failed-with-content', 'no-content'])
+def test_kubeadm_look_that_failed_or_read_nothing_is_no_file_yet(absent):
+    """A look counts only when slurp did not fail and answered the file's content: a failed answer (whatever
+    content it carries) or one without content means the file is not there yet, and the watch goes on."""
+    node = Node([(None, None), (FINAL, None)], absent=absent)
+    result = run_kubeadm(kubeadm_init.ActionModule, {'timeout': 60}, node, [])
+    assert result == {'changed': True, 'commands': [['init', '--config', '/etc/kubernetes/c.yaml']], 'output': 'ok',
+                      'invocation': {'module_args': {}},
+                      'progress': [{'after': 0, 'state': 'started kubeadm init'}, {'after': 3, 'state': 'done'}]}
+    assert node.commands == ['kill -s 0 -- -4321']
+
+
+def test_kubeadm_start_that_failed_is_the_result_even_if_it_says_started():
+    """A start answer that says failed is handed back as it is, even when it also says started: the action
+    does not go on to watch (or stop) a process group of a start that failed."""
+    answer = {'failed': True, 'started': True, 'pid': 4321, 'msg': 'could not write the progress file'}
+    node = Node([(FINAL, None)], started=answer)
+    shown = []
+    result = run_kubeadm(kubeadm_join.ActionModule, {'timeout': 60}, node, shown)
+    assert result == answer
+    assert len(node.calls) == 1 and node.commands == []
+    assert shown == ['[cp1] kubeadm join failed: could not write the progress file']
 
 
 MANIFESTS = [{'kind': 'Namespace', 'metadata': {'name': 'kube-flannel'}},

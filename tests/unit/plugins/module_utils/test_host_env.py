@@ -104,6 +104,28 @@ def test_path_fstype_without_the_root_mount_is_unknown(tmp_path):
     assert host_env.path_fstype("/", str(info)) == ""
 
 
+@pytest.mark.parametrize("line, path, expected", [
+    # a backslash that starts no three-digit escape is a plain character of the name
+    ("30 22 0:40 / /mnt/a\\12 rw - xfs /dev/sdb1 rw", "/mnt/a\\12/x", "xfs"),
+    ("31 22 0:41 / /mnt/b\\x40 rw - xfs /dev/sdb2 rw", "/mnt/b\\x40/x", "xfs"),
+    # the first " - " ends the mount's own fields: one in the source belongs to the source
+    ("32 22 0:42 / /srv/share rw - cifs //nas/a - b rw", "/srv/share/x", "cifs"),
+    # the fifth field is the mount point: a line without mount options still names it
+    ("33 22 8:65 / /opt - btrfs /dev/sde1 rw", "/opt/x", "btrfs"),
+    # a mount point that is not absolute holds no path
+    ("34 22 0:43 / XX/XX rw - tmpfs tmpfs rw", "/var/x", "ext4"),
+    ("35 22 0:44 / var rw - tmpfs tmpfs rw", "/var", "ext4"),
+], ids=["backslash-two-digits", "backslash-letter-digits", "dash-in-source", "no-mount-options",
+        "relative-point", "relative-point-same-name"])
+def test_path_fstype_of_lines_the_kernel_does_not_write(tmp_path, line, path, expected):
+    """mountinfo given by the caller is read by the format's rules even where a line is unusual: the fields
+    before the first " - " are the mount's own (the fifth is its mount point, octal escapes of three digits
+    decoded), the first one after it is the filesystem type."""
+    info = tmp_path / "mountinfo"
+    info.write_text("22 1 0:21 / / rw,relatime - ext4 /dev/vda1 rw\n" + line + "\n")
+    assert host_env.path_fstype(path, str(info)) == expected
+
+
 @pytest.mark.xfail(strict=True, reason="path_fstype takes the deepest mount point even when a later mount on a parent "
                                        "directory hides it; only a later mount on the same point is handled")
 def test_path_fstype_mount_hidden_by_a_later_mount_on_its_parent(tmp_path):

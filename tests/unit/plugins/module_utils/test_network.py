@@ -371,6 +371,20 @@ def test_node_network_of_an_address_on_a_vlan_interface():
     assert net.node_network({"ansible_facts": facts}, "10.100.0.5") == "10.100.0.0/24"
 
 
+@pytest.mark.parametrize("injected", [False, True], ids=["in-ansible_facts", "injected-variable"])
+def test_node_network_of_a_vlan_interface_whose_fact_name_has_an_underscore(injected):
+    """Facts that name the VLAN interface eth0.100 with its dot turned into an underscore (eth0_100, the name the
+    lookup tries first), in ansible_facts or injected as the variable ansible_eth0_100, are found as well."""
+    facts = network_facts(interfaces=["lo", "eth0", "eth0.100"])
+    hostvars = {"ansible_facts": facts}
+    entry = {"ipv4": {"address": "10.100.0.5", "prefix": "24"}}
+    if injected:
+        hostvars["ansible_eth0_100"] = entry
+    else:
+        facts["eth0_100"] = entry
+    assert net.node_network(hostvars, "10.100.0.5") == "10.100.0.0/24"
+
+
 def test_node_network_looks_past_odd_interfaces_and_entries():
     """A fact that is no interface dict, or a broken address entry, is passed over: the next ones still count."""
     facts = network_facts(interfaces=["weird", "eth0"])

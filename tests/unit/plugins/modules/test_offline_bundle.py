@@ -44,6 +44,20 @@ def _run(args, check_mode=False):
     return lib.run_module(offline_bundle, args, check_mode=check_mode)
 
 
+def _outcome(result):
+    """The module's result without the echo of its arguments and the raw output."""
+    return {k: v for k, v in result.items() if k not in ("invocation", "_raw")}
+
+
+def _summary(result):
+    """The fields every successful run reports about the bundle."""
+    return {k: result[k] for k in ("bundle_id", "bundle_size", "files", "info")}
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 ARTIFACTS = [{"path": "images/pause_3.10.1.tar", "kind": "image", "name": "registry.k8s.io/pause",
               "version": "3.10.1", "source": "registry.k8s.io/pause:3.10.1"}]
 
@@ -105,11 +119,13 @@ def test_same_inputs_same_manifest_and_archive_and_idempotent(tmp_path):
 def test_unpack_verifies_and_is_idempotent(tmp_path):
     files, archive, packed = _packed(tmp_path)[1:]
     dest = tmp_path / "bundles"
+    final = str(dest / packed["bundle_id"])
     check, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)}, check_mode=True)
-    assert code == 0 and check["changed"] is True and not dest.exists()
+    assert code == 0 and not dest.exists()
+    assert _outcome(check) == dict(_summary(packed), changed=True, bundle_path=final)
     result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
-    assert code == 0 and result["changed"] is True
-    assert result["bundle_path"] == str(dest / packed["bundle_id"])
+    assert code == 0
+    assert _outcome(result) == dict(_summary(packed), changed=True, bundle_path=final, archive_sha256=_sha256(archive))
     for path, data in files.items():
         assert (dest / packed["bundle_id"] / path).read_bytes() == data
     assert sorted(os.listdir(dest)) == [packed["bundle_id"]], "a temporary directory was left behind"
@@ -118,9 +134,9 @@ def test_unpack_verifies_and_is_idempotent(tmp_path):
         assert os.stat(directory).st_mode & 0o777 == 0o755, directory
         assert all(os.stat(os.path.join(directory, n)).st_mode & 0o777 == 0o644 for n in names)
     again, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
-    assert code == 0 and again["changed"] is False
-    verified, code = _run({"state": "verified", "path": result["bundle_path"]})
-    assert code == 0 and verified["bundle_id"] == packed["bundle_id"]
+    assert code == 0 and _outcome(again) == dict(_summary(packed), changed=False, bundle_path=final)
+    verified, code = _run({"state": "verified", "path": final})
+    assert code == 0 and _outcome(verified) == dict(_summary(packed), changed=False, bundle_path=final)
     # A file altered after unpacking: verified fails naming it, unpacked again repairs the tree.
     (dest / packed["bundle_id"] / "images.yml").write_bytes(b"- evil\n")
     bad, code = _run({"state": "verified", "path": result["bundle_path"]})
@@ -206,18 +222,24 @@ def test_truncated_archive_and_foreign_archive_are_refused(tmp_path):
         info, data = _file("debian/x.deb", b"x")
         tar.addfile(info, io.BytesIO(data))
     result, code = _run({"state": "unpacked", "archive": str(foreign), "dest": str(dest)})
-    assert code == 1 and "does not start with a bundle manifest" in result["msg"]
-    result, code = _run({"state": "unpacked", "archive": str(tmp_path / "nothing.tar"), "dest": str(dest)})
-    assert code == 1 and "does not exist" in result["msg"]
+    assert (code, result["msg"]) == (1, "%s does not start with a bundle manifest (manifest.json): "
+                                        "build it with playbooks/offline_bundle.yml" % foreign)
+    result, code = _run({"state": "read", "archive": str(foreign)})
+    assert (code, result["msg"]) == (1, "%s is not a bundle archive (it does not start with manifest.json)" % foreign)
+    for state in ("unpacked", "read"):
+        result, code = _run({"state": state, "archive": str(tmp_path / "nothing.tar"), "dest": str(dest)})
+        assert (code, result["msg"]) == (1, "archive: %s does not exist" % (tmp_path / "nothing.tar")), state
 
 
 def test_bad_inputs_are_named(tmp_path):
     root = tmp_path / "tree"
     _tree(root)
     result, code = _run({"state": "packed", "path": str(root)})
-    assert code == 1 and "archive" in result["msg"]
+    assert (code, result["msg"]) == (1, "state=packed needs archive, the tar file to write")
     result, code = _run({"state": "manifest", "path": str(tmp_path / "none")})
-    assert code == 1 and "not a directory" in result["msg"]
+    assert (code, result["msg"]) == (1, "path: '%s' is not a directory holding the bundle's files" % (tmp_path / "none"))
+    result, code = _run({"state": "packed", "archive": str(tmp_path / "b.tar")})
+    assert (code, result["msg"]) == (1, "path: None is not a directory holding the bundle's files")
     result, code = _run({"state": "manifest", "path": str(root), "artifacts": [{"path": "images/other.tar"}]})
     assert code == 1 and "described but not in the bundle: images/other.tar" in result["msg"]
     result, code = _run({"state": "manifest", "path": str(root), "artifacts": [{"path": "../x"}]})
@@ -253,9 +275,9 @@ def test_read_returns_the_manifest_without_unpacking(tmp_path):
     from_tree, code = _run({"state": "read", "path": str(root)})
     assert code == 0 and from_tree["manifest"] == from_archive["manifest"]
     result, code = _run({"state": "read", "archive": str(root / "images.yml")})
-    assert code == 1 and "not a bundle archive" in result["msg"]
+    assert (code, result["msg"]) == (1, "%s is not a bundle archive (it does not start with manifest.json)" % (root / "images.yml"))
     result, code = _run({"state": "read"})
-    assert code == 1 and "needs archive or path" in result["msg"]
+    assert (code, result["msg"]) == (1, "state=read needs archive or path")
 
 
 def _manifest(debs, images, kubeadm_images=None):
@@ -330,8 +352,8 @@ def test_missing_names_untagged_images_and_versions_with_v():
 
 
 @pytest.mark.parametrize("data,text", [
-    (b"\xff\xfe", "not valid JSON"), (b"[]", "not a seed.kubeadm bundle manifest"),
-    (b'{"format": 1, "files": [{"path": "a"}]}', "malformed entry"),
+    (b"\xff\xfe", "is not valid JSON ("), (b"[]", "is not a seed.kubeadm bundle manifest of format 1"),
+    (b'{"format": 1, "files": [{"path": "a"}]}', "has a malformed entry: {'path': 'a'}"),
 ])
 def test_malformed_manifest_in_an_archive_is_named(tmp_path, data, text):
     archive = tmp_path / "bad.tar"
@@ -340,7 +362,7 @@ def test_malformed_manifest_in_an_archive_is_named(tmp_path, data, text):
         tar.addfile(info, io.BytesIO(payload))
     for args in ({"state": "unpacked", "archive": str(archive), "dest": str(tmp_path / "d")}, {"state": "read", "archive": str(archive)}):
         result, code = _run(args)
-        assert code == 1 and text in result["msg"] and "bad.tar" in result["msg"], result
+        assert code == 1 and result["msg"].startswith("manifest.json of %s %s" % (archive, text)), result
 
 
 def test_missing_checks_the_architecture_of_packages_and_images():
@@ -370,8 +392,146 @@ def test_check_mode_before_the_archive_is_there(tmp_path):
     dest = tmp_path / "bundles"
     for args in ({"archive": str(tmp_path / "not-yet.tar")}, {"archive": str(archive), "archive_changed": True}):
         result, code = _run(dict(args, state="unpacked", dest=str(dest)), check_mode=True)
-        assert code == 0 and result["changed"] is True and "bundle_id" not in result, result
+        assert code == 0, result
+        assert _outcome(result) == {"changed": True, "msg": "check mode: %s is not on this host yet; it would be "
+                                                            "unpacked and verified" % args["archive"]}
     assert not dest.exists()
     # outside check mode the flag changes nothing: the archive is unpacked and verified
     result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest), "archive_changed": True})
     assert code == 0 and result["changed"] is True and result["bundle_id"]
+
+
+def _write_args(root, state="manifest", **extra):
+    return dict({"state": state, "path": str(root), "artifacts": ARTIFACTS, "info": {"kubernetes_versions": ["1.35.6"]}}, **extra)
+
+
+def test_manifest_state_writes_the_manifest_world_readable_and_reports_the_change(tmp_path):
+    root = tmp_path / "tree"
+    files = _tree(root)
+    check, code = _run(_write_args(root), check_mode=True)
+    assert code == 0 and check["changed"] is True and not (root / "manifest.json").exists()
+    result, code = _run(_write_args(root))
+    assert code == 0
+    manifest = root / "manifest.json"
+    assert _outcome(result) == {"changed": True, "bundle_path": str(root), "bundle_id": _sha256(manifest)[:16],
+                                "bundle_size": sum(len(d) for d in files.values()),
+                                "files": {"deb": 3, "image": 1, "file": 1}, "info": {"kubernetes_versions": ["1.35.6"]}}
+    assert _outcome(check) == _outcome(result)
+    assert os.stat(manifest).st_mode & 0o777 == 0o644
+    assert sorted(os.listdir(root)) == ["debian", "images", "images.yml", "manifest.json"]
+    again, code = _run(_write_args(root))
+    assert code == 0 and _outcome(again) == dict(_outcome(result), changed=False)
+
+
+def test_packed_writes_the_archive_when_only_the_archive_is_missing(tmp_path):
+    root = tmp_path / "tree"
+    _tree(root)
+    archive = tmp_path / "bundle.tar"
+    written, code = _run(_write_args(root))
+    assert code == 0 and written["changed"] is True
+    packed, code = _run(_write_args(root, "packed", archive=str(archive)))
+    assert code == 0
+    assert _outcome(packed) == dict(_outcome(written), changed=True, archive_sha256=_sha256(archive))
+    # the archive already holds that manifest: nothing to do, its digest is still reported
+    again, code = _run(_write_args(root, "packed", archive=str(archive)))
+    assert code == 0 and _outcome(again) == dict(_outcome(packed), changed=False)
+
+
+@pytest.mark.xfail(strict=True, reason="write_manifest writes through manifest.json.tmp, a name scan() counts as a bundle file: "
+                                       "a leftover of an interrupted run is listed in the manifest, then overwritten and renamed away")
+def test_leftover_temporary_manifest_does_not_break_the_bundle(tmp_path):
+    """A manifest.json.tmp left by an interrupted run: the manifest written next still matches the tree."""
+    root = tmp_path / "tree"
+    _tree(root, {"manifest.json.tmp": b'{"format": 1, "fi'})
+    result, code = _run(_write_args(root))
+    assert code == 0, result
+    verified, code = _run({"state": "verified", "path": str(root)})
+    assert code == 0, verified["msg"]
+
+
+def _hand_written(root):
+    """A tree with a manifest written by hand: no kind for two files, no bundle facts."""
+    files = {"a.bin": b"alpha", "docs/b.txt": b"beta!!", "c.deb": b"package"}
+    entries = []
+    for name, data in sorted(files.items()):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+        entries.append({"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    entries[1]["kind"] = "deb"
+    data = json.dumps({"format": 1, "files": entries}).encode()
+    (root / "manifest.json").write_bytes(data)
+    return {"bundle_id": hashlib.sha256(data).hexdigest()[:16], "bundle_size": 18, "files": {"file": 2, "deb": 1}, "info": {}}
+
+
+def test_files_without_a_kind_are_counted_as_plain_files(tmp_path):
+    expected = _hand_written(tmp_path)
+    verified, code = _run({"state": "verified", "path": str(tmp_path)})
+    assert code == 0 and _outcome(verified) == dict(expected, changed=False, bundle_path=str(tmp_path))
+    read, code = _run({"state": "read", "path": str(tmp_path)})
+    assert code == 0 and _outcome(read) == dict(expected, changed=False, manifest=json.loads((tmp_path / "manifest.json").read_text()))
+
+
+def test_verified_needs_a_path_and_names_every_problem(tmp_path):
+    result, code = _run({})
+    assert (code, result["msg"]) == (1, "state=verified needs path, the bundle's tree")
+    root, files = _packed(tmp_path)[:2]
+    (root / "images.yml").write_bytes(b"[]\n")
+    (root / "debian" / "bookworm" / "extra_1_all.deb").write_bytes(b"x")
+    problems = ["images.yml: 3 bytes, the manifest says %d (truncated or replaced)" % len(files["images.yml"]),
+                "debian/bookworm/extra_1_all.deb: not in the manifest"]
+    result, code = _run({"state": "verified", "path": str(root)})
+    assert code == 1 and result["problems"] == problems
+    assert result["msg"] == "the bundle at %s differs from its manifest: %s" % (root, "; ".join(problems))
+
+
+@pytest.mark.parametrize("given", [("archive",), ("dest",), ()])
+def test_unpacked_needs_archive_and_dest(tmp_path, given):
+    both = {"archive": str(_packed(tmp_path)[2]), "dest": str(tmp_path / "bundles")}
+    result, code = _run(dict(((k, both[k]) for k in given), state="unpacked"))
+    assert (code, result["msg"]) == (1, "state=unpacked needs archive (the bundle's tar file) and dest (where to unpack it)")
+    assert not (tmp_path / "bundles").exists()
+
+
+def test_refused_archive_lists_every_problem_in_check_mode_and_beside_the_intact_bundle(tmp_path):
+    archive = _packed(tmp_path)[2]
+    bad = tmp_path / "bad.tar"
+    _rewrite(archive, bad, lambda m, d: [_file("debian/bookworm/evil_1_all.deb", b"x")] if m.name == "images.yml" else [(m, d)])
+    dest = tmp_path / "bundles"
+    problems = ["debian/bookworm/evil_1_all.deb: not in the manifest", "images.yml: missing"]
+    expected = {"failed": True, "problems": problems,
+                "msg": "the bundle %s is refused, nothing of it is served: %s" % (bad, "; ".join(problems))}
+    result, code = _run({"state": "unpacked", "archive": str(bad), "dest": str(dest)}, check_mode=True)
+    assert code == 1 and _outcome(result) == expected
+    assert _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})[1] == 0
+    result, code = _run({"state": "unpacked", "archive": str(bad), "dest": str(dest)})
+    assert code == 1 and _outcome(result) == expected
+
+
+def test_half_unpacked_directory_without_manifest_is_replaced(tmp_path):
+    files, archive, packed = _packed(tmp_path)[1:]
+    dest = tmp_path / "bundles"
+    final = dest / packed["bundle_id"]
+    final.mkdir(parents=True)
+    (final / "images.yml").write_bytes(files["images.yml"])
+    check, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)}, check_mode=True)
+    assert code == 0 and _outcome(check) == dict(_summary(packed), changed=True, bundle_path=str(final))
+    result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0 and result["changed"] is True
+    assert sorted(os.listdir(final)) == ["debian", "images", "images.yml", "manifest.json"]
+    assert _run({"state": "verified", "path": str(final)})[1] == 0
+
+
+@pytest.fixture
+def no_umask():
+    """umask 0 for the test: the modes seen are the ones the module asks for."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_dest_is_created_0755_even_without_umask(tmp_path, no_umask):
+    archive = _packed(tmp_path)[2]
+    dest = tmp_path / "bundles"
+    result, code = _run({"state": "unpacked", "archive": str(archive), "dest": str(dest)})
+    assert code == 0 and result["changed"] is True
+    assert os.stat(dest).st_mode & 0o777 == 0o755
