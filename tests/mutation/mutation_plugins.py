@@ -66,8 +66,19 @@ def collection_files(root):
 
 
 def copy_checkout(target):
-    """``target`` made afresh as a copy of the checkout (the files of collection_files)."""
+    """``target`` made afresh as a copy of the checkout: its last commit (git archive HEAD), so that work
+    in progress in the checkout (an edit, a mutant applied by hand) never reaches a run; without git,
+    the files of collection_files."""
     shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    try:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", "HEAD"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+        # The committed link that makes the checkout its own collection would loop in mutmut's copy.
+        shutil.rmtree(os.path.join(target, ".collections"), ignore_errors=True)
+        return
+    except (OSError, subprocess.CalledProcessError):
+        pass
     for rel in collection_files(ROOT):
         source = os.path.join(ROOT, rel)
         if os.path.isfile(source):
