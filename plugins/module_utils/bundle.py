@@ -27,6 +27,8 @@ import tarfile
 import tempfile
 
 MANIFEST = "manifest.json"
+# The file the manifest is written through (then renamed): a leftover of an interrupted run is no bundle file.
+MANIFEST_TEMPORARY = MANIFEST + ".tmp"
 FORMAT = 1
 KINDS = ("deb", "image", "index", "file")
 _CHUNK = 1024 * 1024
@@ -62,7 +64,7 @@ def safe_path(path):
 
 
 def scan(root):
-    """Every file of the tree below root except the manifest, as sorted relative paths.
+    """Every file of the tree below root except the manifest (and its temporary file), as sorted relative paths.
 
     Symbolic links and special files are refused: a bundle holds regular files only.
     """
@@ -76,7 +78,7 @@ def scan(root):
                 refused.append(rel)
             elif name in files:
                 if os.path.isfile(full):
-                    if rel != MANIFEST:
+                    if rel not in (MANIFEST, MANIFEST_TEMPORARY):
                         found.append(rel)
                 else:
                     refused.append(rel)

@@ -163,7 +163,7 @@ def write_manifest(module, root, data):
     except (IOError, OSError):
         pass
     if not module.check_mode:
-        tmp = path + ".tmp"
+        tmp = os.path.join(root, bdl.MANIFEST_TEMPORARY)
         with open(tmp, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)

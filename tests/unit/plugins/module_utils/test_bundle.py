@@ -129,6 +129,14 @@ def test_safe_path_refuses_the_tree_itself_and_what_is_not_a_string(path, ok):
     assert bdl.safe_path(path) is ok
 
 
+def test_scan_leaves_out_the_manifest_and_its_temporary_file_at_the_top_only(tmp_path):
+    """manifest.json.tmp is what the manifest is written through: a leftover is no bundle file; deeper down
+    both names are ordinary files."""
+    root = _write(tmp_path, {"manifest.json": b"{}", "manifest.json.tmp": b"{", "d/manifest.json": b"1",
+                             "d/manifest.json.tmp": b"2", "manifest.json.tmp2": b"3"})
+    assert bdl.scan(str(root)) == ["d/manifest.json", "d/manifest.json.tmp", "manifest.json.tmp2"]
+
+
 def test_scan_refuses_links_and_special_files_naming_all_of_them(tmp_path):
     root = _write(tmp_path, {"a/file": b"x", "b/file": b"y"})
     os.mkfifo(root / "a" / "pipe")
