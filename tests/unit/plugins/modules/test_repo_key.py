@@ -4,8 +4,9 @@
 """seed.kubeadm.repo_key against a real HTTP server on the loopback address.
 
 The server hands out Docker's and pkgs.k8s.io's published keys (tests/unit/fixtures/openpgp), can
-fail a number of requests first, answer 404, or cut nothing at all; it records every request, so a
-refusal before any download is visible as zero requests.
+fail a number of requests first (with a chosen HTTP status), answer 404, stall a path, or cut the
+body of a number of answers short; it records every request, so a refusal before any download is
+visible as zero requests.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from ansible_collections.seed.kubeadm.plugins.modules import repo_key
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "openpgp")
 DOCKER = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
 KUBE = "DE15B14486CD377B9E876E1A234654DA9A296436"
+ONE = "E805578992E56EF65995F785FAE9DE28E64D7319"
+TWO = "FFE55D0D150D8AD7E164F9632C5B294924BC47CE"
 
 
 def _fixture(name):
@@ -49,26 +52,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if self.path in server.stalls:
+            server.stalls[self.path].wait(5)  # longer than a 1 s timeout, shorter than fetch_url's default 10 s
         if server.failures > 0:
             server.failures -= 1
-            self.send_response(503)
+            self.send_response(server.failure_status)
             self.end_headers()
             return
         body = server.files.get(self.path)
         self.send_response(200 if body is not None else 404)
         self.send_header("Content-Length", str(len(body or b"")))
         self.end_headers()
+        if body and server.cuts > 0:
+            server.cuts -= 1
+            body = body[:100]  # the connection closes before the announced length
         self.wfile.write(body or b"")
 
     def log_message(self, *args):
         pass
 
 
-def _serving(httpd):
+def _serving(httpd, scheme, files, redirects):
     """Serve in a thread for the length of a fixture."""
+    httpd.requests, httpd.failures, httpd.failure_status, httpd.cuts, httpd.stalls = [], 0, 503, 0, {}
+    httpd.files, httpd.redirects = files, redirects
+    httpd.url = "%s://127.0.0.1:%d" % (scheme, httpd.server_address[1])
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
+    for stall in httpd.stalls.values():
+        stall.set()
     httpd.shutdown()
     httpd.server_close()
 
@@ -76,19 +89,22 @@ def _serving(httpd):
 @pytest.fixture
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.requests, httpd.failures, httpd.redirects = [], 0, {}
-    httpd.files = {"/docker/gpg": _fixture("docker.asc"), "/v1.35/deb/Release.key": _fixture("kubernetes-release.asc"),
-                   "/both": _fixture("docker.asc") + _fixture("kubernetes-release.asc"),
-                   "/damaged": _fixture("docker.asc").replace(b"mQINBFit2ioBEADhWpZ8", b"mQINBFit2ioBEADhWpZ9"),
-                   "/html": b"<html>mirror login page</html>"}
-    httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
-    yield from _serving(httpd)
+    files = {"/docker/gpg": _fixture("docker.asc"), "/v1.35/deb/Release.key": _fixture("kubernetes-release.asc"),
+             "/both": _fixture("docker.asc") + _fixture("kubernetes-release.asc"),
+             "/damaged": _fixture("docker.asc").replace(b"mQINBFit2ioBEADhWpZ8", b"mQINBFit2ioBEADhWpZ9"),
+             "/html": b"<html>mirror login page</html>"}
+    yield from _serving(httpd, "http", files, {})
 
 
 def _run(args, check_mode=False, rc=0):
     result, code = lib.run_module(repo_key, dict({"retries": 0, "delay": 0}, **args), check_mode=check_mode)
     assert code == rc, result
     return result
+
+
+def _failure(out):
+    """What a caller reads from a failed run: the message, dest and the download attempts."""
+    return {key: out.get(key) for key in ("msg", "dest", "attempts")}
 
 
 def test_a_pinned_key_is_written_once_with_its_mode(server, tmp_path):
@@ -99,6 +115,7 @@ def test_a_pinned_key_is_written_once_with_its_mode(server, tmp_path):
     finally:
         os.umask(old)
     assert out["changed"] is True and out["fingerprints"] == [DOCKER] and out["attempts"] == 1
+    assert out["dest"] == str(dest)
     assert out["user_ids"] == ["Docker Release (CE deb) <docker@docker.com>"]
     assert dest.read_bytes() == _written("docker.asc") and stat.S_IMODE(dest.stat().st_mode) == 0o644
     assert openpgp.read_keys(dest.read_bytes()) == openpgp.read_keys(_fixture("docker.asc"))
@@ -114,11 +131,16 @@ def test_another_key_is_refused_and_nothing_is_written(server, tmp_path):
     dest = tmp_path / "kubernetes.asc"
     out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [KUBE],
                 "pins_variable": "kube_packages_repo_key_fingerprints"}, rc=1)
-    assert out["msg"] == (
+    assert _failure(out) == {"msg": (
         "the key at %s/docker/gpg has fingerprint %s, which kube_packages_repo_key_fingerprints does not pin (%s). "
         "If the repository really changed its key, check the new fingerprint with its publisher and add it to "
-        "kube_packages_repo_key_fingerprints" % (server.url, DOCKER, KUBE))
+        "kube_packages_repo_key_fingerprints" % (server.url, DOCKER, KUBE)), "dest": str(dest), "attempts": 1}
     assert out["fingerprints"] == [DOCKER] and not dest.exists()
+    # every unpinned key and every pin is named
+    out = _run({"url": server.url + "/both", "dest": str(dest), "fingerprints": [ONE, TWO.lower()]}, rc=1)
+    assert out["msg"] == (
+        "the key at %s/both has fingerprint %s, %s, which fingerprints does not pin (%s, %s). If the repository really "
+        "changed its key, check the new fingerprint with its publisher and add it to fingerprints" % (server.url, DOCKER, KUBE, ONE, TWO))
     # a file with the pinned key AND another one: apt would trust both, so it is refused
     out = _run({"url": server.url + "/both", "dest": str(dest), "fingerprints": [DOCKER]}, rc=1)
     assert "has fingerprint %s," % KUBE in out["msg"] and not dest.exists()
@@ -140,21 +162,25 @@ def test_an_existing_file_with_another_key_is_replaced_only_by_a_pinned_key(serv
 ])
 def test_what_is_not_a_key_is_refused(server, tmp_path, path, message):
     out = _run({"url": server.url + path, "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}, rc=1)
-    assert out["msg"] == server.url + path + " " + message and not (tmp_path / "k.asc").exists()
+    assert _failure(out) == {"msg": server.url + path + " " + message, "dest": str(tmp_path / "k.asc"), "attempts": 1}
+    assert not (tmp_path / "k.asc").exists()
 
 
 def test_plain_http_without_pins_is_refused_before_any_download(server, tmp_path):
     out = _run({"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [],
                 "pins_variable": "container_runtime_upstream_key_fingerprints"}, rc=1)
-    assert out["msg"] == ("url %s/docker/gpg is plain HTTP and container_runtime_upstream_key_fingerprints is empty: anybody on "
-                          "the way could hand out another key. Pin the key's fingerprint in "
-                          "container_runtime_upstream_key_fingerprints or use https://" % server.url)
-    assert server.requests == [] and out["attempts"] == 0
+    assert _failure(out) == {"msg": ("url %s/docker/gpg is plain HTTP and container_runtime_upstream_key_fingerprints is empty: "
+                                     "anybody on the way could hand out another key. Pin the key's fingerprint in "
+                                     "container_runtime_upstream_key_fingerprints or use https://" % server.url),
+                             "dest": str(tmp_path / "k.asc"), "attempts": 0}
+    assert server.requests == []
 
 
 @pytest.mark.parametrize("args, message", [
     ({"url": "ftp://x/key"}, "url 'ftp://x/key': give an https://, http:// or file:// URL of the repository key"),
-    ({"url": "download.docker.com/gpg"}, "url 'download.docker.com/gpg': give an https://"),
+    ({"url": "download.docker.com/gpg"}, "url 'download.docker.com/gpg': give an https://, http:// or file:// URL of the repository key"),
+    # a bare scheme name is no URL either
+    ({"url": "https"}, "url 'https': give an https://, http:// or file:// URL of the repository key"),
     ({"fingerprints": ["0EBFCD88"]}, "fingerprints: '0EBFCD88' is not a version 4 key fingerprint (40 hexadecimal digits)"),
     ({"timeout": 0}, "timeout must be at least 1, not 0"),
     ({"retries": -1}, "retries must be 0 or more, not -1"),
@@ -163,8 +189,15 @@ def test_plain_http_without_pins_is_refused_before_any_download(server, tmp_path
 def test_bad_arguments_are_refused_before_any_download(server, tmp_path, args, message):
     base = {"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]}
     out = _run(dict(base, **args), rc=1)
-    assert out["msg"].startswith(message), out["msg"]
+    assert _failure(out) == {"msg": message, "dest": str(tmp_path / "k.asc"), "attempts": 0}
     assert server.requests == []
+
+
+def test_a_url_whose_query_holds_another_url_is_read_by_its_own_scheme(server, tmp_path):
+    path = "/key?mirror=ftp://mirror.example.invalid/gpg"
+    server.files[path] = _fixture("docker.asc")
+    out = _run({"url": server.url + path, "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER]})
+    assert out["fingerprints"] == [DOCKER] and server.requests == [path]
 
 
 def test_failures_are_retried_and_a_404_is_not(server, tmp_path):
@@ -174,12 +207,51 @@ def test_failures_are_retried_and_a_404_is_not(server, tmp_path):
     assert out["attempts"] == 3 and out["changed"] is True and len(server.requests) == 3
     server.failures, server.requests[:] = 3, []
     out = _run({"url": server.url + "/docker/gpg", "dest": dest, "fingerprints": [DOCKER], "retries": 2}, rc=1)
-    assert out["attempts"] == 3 and len(server.requests) == 3
-    assert out["msg"].startswith("could not download the repository key %s/docker/gpg (3 attempts): HTTP 503" % server.url)
+    assert _failure(out) == {"msg": "could not download the repository key %s/docker/gpg (3 attempts): HTTP 503: "
+                                    "HTTP Error 503: Service Unavailable" % server.url, "dest": dest, "attempts": 3}
+    assert len(server.requests) == 3
     server.requests[:] = []
     out = _run({"url": server.url + "/missing", "dest": dest, "fingerprints": [DOCKER], "retries": 5}, rc=1)
-    assert out["attempts"] == 1 and server.requests == ["/missing"]
-    assert out["msg"].startswith("could not download the repository key %s/missing (1 attempt): HTTP 404" % server.url)
+    assert _failure(out) == {"msg": "could not download the repository key %s/missing (1 attempt): HTTP 404: "
+                                    "HTTP Error 404: Not Found" % server.url, "dest": dest, "attempts": 1}
+    assert server.requests == ["/missing"]
+
+
+@pytest.mark.parametrize("status", [408, 429, 500])
+def test_timeouts_throttling_and_server_errors_are_retried(server, tmp_path, status):
+    server.failures, server.failure_status = 2, status
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER], "retries": 2})
+    assert (out["changed"], out["attempts"], len(server.requests)) == (True, 3, 3)
+
+
+def test_a_bad_request_is_not_retried(server, tmp_path):
+    server.failures, server.failure_status = 1, 400
+    dest = str(tmp_path / "k.asc")
+    out = _run({"url": server.url + "/docker/gpg", "dest": dest, "fingerprints": [DOCKER], "retries": 2}, rc=1)
+    assert _failure(out) == {"msg": "could not download the repository key %s/docker/gpg (1 attempt): HTTP 400: "
+                                    "HTTP Error 400: Bad Request" % server.url, "dest": dest, "attempts": 1}
+    assert server.requests == ["/docker/gpg"]
+
+
+def test_a_body_cut_short_is_retried(server, tmp_path):
+    dest = tmp_path / "k.asc"
+    server.cuts = 1
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER], "retries": 1})
+    assert out["attempts"] == 2 and dest.read_bytes() == _written("docker.asc")
+    server.cuts = 2
+    out = _run({"url": server.url + "/docker/gpg", "dest": str(dest), "fingerprints": [DOCKER], "retries": 1}, rc=1)
+    assert _failure(out) == {"msg": "could not download the repository key %s/docker/gpg (2 attempts): IncompleteRead(100 bytes "
+                                    "read, %d more expected)" % (server.url, len(_fixture("docker.asc")) - 100),
+                             "dest": str(dest), "attempts": 2}
+
+
+def test_a_server_slower_than_the_timeout_fails_the_attempt(server, tmp_path):
+    """timeout: 1 is allowed and bounds each attempt (fetch_url's own default would wait 10 s)."""
+    server.stalls["/docker/gpg"] = threading.Event()
+    dest = str(tmp_path / "k.asc")
+    out = _run({"url": server.url + "/docker/gpg", "dest": dest, "fingerprints": [DOCKER], "timeout": 1}, rc=1)
+    assert (out["dest"], out["attempts"]) == (dest, 1) and out["msg"].endswith("timed out"), out["msg"]
+    assert out["msg"].startswith("could not download the repository key %s/docker/gpg (1 attempt): HTTP -1: " % server.url)
 
 
 def test_a_refused_connection_is_retried(tmp_path):
@@ -207,7 +279,49 @@ def test_file_urls_and_a_missing_directory(tmp_path):
     out = _run({"url": "file://" + str(tmp_path / "none.asc"), "dest": str(tmp_path / "copy.asc"), "retries": 3}, rc=1)
     assert out["attempts"] == 1 and "No such file or directory" in out["msg"]
     out = _run({"url": "file://" + str(source), "dest": str(tmp_path / "no" / "k.asc")}, rc=1)
-    assert out["msg"] == "the directory of dest %s does not exist" % (tmp_path / "no" / "k.asc")
+    assert _failure(out) == {"msg": "the directory of dest %s does not exist" % (tmp_path / "no" / "k.asc"),
+                             "dest": str(tmp_path / "no" / "k.asc"), "attempts": 1}
+
+
+def test_a_binary_key_behind_a_file_url_is_read_as_bytes(tmp_path):
+    source = tmp_path / "two.gpg"
+    source.write_bytes(_fixture("seed-test-two.gpg"))
+    dest = tmp_path / "copy.gpg"
+    assert _run({"url": "file://" + str(source), "dest": str(dest)})["fingerprints"] == [TWO]
+    assert dest.read_bytes() == openpgp.public_packets(_fixture("seed-test-two.gpg"))
+
+
+def test_a_relative_dest_is_replaced_in_the_working_directory(server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.asc").write_bytes(b"old key")
+    out = _run({"url": server.url + "/docker/gpg", "dest": "k.asc", "fingerprints": [DOCKER]})
+    assert out["dest"] == "k.asc" and out["changed"] is True
+    assert os.listdir(tmp_path) == ["k.asc"] and (tmp_path / "k.asc").read_bytes() == _written("docker.asc")
+
+
+def test_a_temporary_file_left_by_an_interrupted_run_is_replaced(server, tmp_path, monkeypatch):
+    """The new key is staged next to dest (same file system, so the rename is atomic), whatever the working directory."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / ".k.asc.seed-new").write_bytes(b"half a key")
+    monkeypatch.chdir(tmp_path)
+    _run({"url": server.url + "/docker/gpg", "dest": str(keys / "k.asc"), "fingerprints": [DOCKER]})
+    assert os.listdir(keys) == ["k.asc"] and os.listdir(tmp_path) == ["keys"]
+    assert (keys / "k.asc").read_bytes() == _written("docker.asc")
+
+
+def test_a_dest_that_is_a_directory_fails_and_leaves_no_temporary_file(server, tmp_path):
+    (tmp_path / "k.asc").mkdir()
+    args = {"url": server.url + "/docker/gpg", "dest": str(tmp_path / "k.asc"), "fingerprints": [DOCKER], "retries": 0}
+    try:
+        out, code = lib.run_module(repo_key, args)
+    except Exception as exc:  # pylint: disable=broad-except  # ansible-core 2.19 atomic_move raises, older ones fail_json
+        message = str(exc)
+    else:
+        assert code == 1, out
+        message = out["msg"]
+    assert message.startswith("Could not replace "), message
+    assert os.listdir(tmp_path) == ["k.asc"] and os.listdir(tmp_path / "k.asc") == []
 
 
 def _block(binary, label="PGP PUBLIC KEY BLOCK"):
@@ -268,10 +382,7 @@ def tls_server(server, tmp_path):
     ctx.load_cert_chain(pki.write("s.crt", cert), pki.write("s.key", key))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    httpd.requests, httpd.failures, httpd.files = [], 0, dict(server.files)
-    httpd.redirects = {"/to-http": server.url + "/docker/gpg", "/to-https": "/docker/gpg"}
-    httpd.url = "https://127.0.0.1:%d" % httpd.server_address[1]
-    yield from _serving(httpd)
+    yield from _serving(httpd, "https", dict(server.files), {"/to-http": server.url + "/docker/gpg", "/to-https": "/docker/gpg"})
 
 
 def test_without_pins_the_key_must_arrive_over_https(tls_server, server, tmp_path):
@@ -281,9 +392,9 @@ def test_without_pins_the_key_must_arrive_over_https(tls_server, server, tmp_pat
     assert _run(dict(base, url=tls_server.url + "/to-https"))["changed"] is False
     dest.unlink()
     out = _run(dict(base, url=tls_server.url + "/to-http", pins_variable="kube_packages_repo_key_fingerprints"), rc=1)
-    assert out["msg"] == ("url %s/to-http was redirected to %s/docker/gpg, which is not https://, and "
-                          "kube_packages_repo_key_fingerprints is empty; pin the key's fingerprint or give the final https:// URL"
-                          % (tls_server.url, server.url))
+    assert _failure(out) == {"msg": ("url %s/to-http was redirected to %s/docker/gpg, which is not https://, and "
+                                     "kube_packages_repo_key_fingerprints is empty; pin the key's fingerprint or give the final "
+                                     "https:// URL" % (tls_server.url, server.url)), "dest": str(dest), "attempts": 1}
     assert not dest.exists()
     # with a pin, where the key came from does not matter: its fingerprint does
     assert _run(dict(base, url=tls_server.url + "/to-http", fingerprints=[DOCKER]))["changed"] is True
