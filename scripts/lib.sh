@@ -90,9 +90,11 @@ ensure_host_images() {
   # the node scenario reaches one host over SSH (ssh, ssh-keyscan on the controller)
   apt_install openssh-client || return 1
   for suite in "$@"; do
-    docker image inspect "seed-kubeadm-host:$suite" >/dev/null 2>&1 && continue
+    # An image of the current recipe (scripts/build-host-image.sh) is kept; any other is built again.
+    [[ "$(docker image inspect -f '{{ index .Config.Labels "seed.recipe" }}' "seed-kubeadm-host:$suite" 2>/dev/null)" \
+      == "$(sha256sum "$ROOT/scripts/build-host-image.sh" | cut -c1-16)" ]] && continue
     apt_install debootstrap
-    "$ROOT/scripts/build-host-image.sh" "$suite"
+    "$ROOT/scripts/build-host-image.sh" "$suite" || return 1
   done
 }
 
