@@ -221,8 +221,9 @@ def test_build_manifest_prefers_the_builders_artifacts_to_images_yml(tmp_path):
     root = _write(tmp_path, BUILD)
     artifacts = [{"path": "images/pause.tar", "name": "mirror.local/pause", "source": "https://mirror.local"}]
     entry = [e for e in bdl.build_manifest(str(root), artifacts)["files"] if e["path"] == "images/pause.tar"]
-    assert entry == [_entry("images/pause.tar", b"pause", **_described("image", "mirror.local/pause", "3.10",
-                                                                        source="https://mirror.local"))]
+    expected = _entry("images/pause.tar", b"pause")
+    expected.update(_described("image", "mirror.local/pause", "3.10", source="https://mirror.local"))
+    assert entry == [expected]
 
 
 @pytest.mark.parametrize("text", [b"5\n", b"true\n", b"{archive: pause.tar, image: x/pause:1}\n", b"just text\n", b""])

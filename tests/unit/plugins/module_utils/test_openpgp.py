@@ -311,7 +311,7 @@ def test_crlf_armor_lines_may_break_anywhere():
     cut = text.index("XXXX") + 2
     crc = base64.b64encode(openpgp.crc24(binary).to_bytes(3, "big")).decode()
     armored = "\r\n".join(["-----BEGIN PGP PUBLIC KEY BLOCK-----", "", text[:cut], text[cut:], "=" + crc,
-                            "-----END PGP PUBLIC KEY BLOCK-----", ""])
+                           "-----END PGP PUBLIC KEY BLOCK-----", ""])
     assert openpgp.dearmor(armored) == binary
     assert openpgp.read_keys(armored) == EXPECTED["seed-test-two.gpg"]
 
