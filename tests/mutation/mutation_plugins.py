@@ -43,10 +43,19 @@ SURVIVED = {0, 5, 33}  # the tests passed, or no test calls the function
 # Functions that run while their module is imported (tables built at import time). mutmut forks its
 # test runs after the import, so their mutants never take effect there: their survivors are judged
 # again, each in a fresh pytest process that imports the module with the mutant switched on.
+# Functions that run in another process than the test's (kubeadm.detach turns the module into a
+# detached process group) are out of mutmut's sight the same way: it finds no test that calls them.
+# Their mutants are judged the same way too: the fresh pytest process hands the mutant on to the
+# processes it starts (MUTANT_UNDER_TEST).
+RUNNER_TESTS = "tests/unit/plugins/module_utils/test_kubeadm_runner.py::"
 IMPORT_TIME = {
     "plugins.module_utils.kubeadm_schema.x__kubeadm_kinds": (
         "tests/unit/plugins/module_utils/test_kubeadm_schema_upstream.py",
         "tests/unit/plugins/filter/test_kubeadm_config.py"),
+    "plugins.module_utils.kubeadm.x_detach": (
+        RUNNER_TESTS + "test_detach_returns_at_once_and_the_result_lands_in_the_private_file",
+        RUNNER_TESTS + "test_detached_run_stopped_by_sigterm_cleans_up_and_leaves_no_result",
+        RUNNER_TESTS + "test_a_sigterm_sent_at_once_waits_for_the_handler_and_leaves_no_files"),
 }
 REJUDGED = "rejudged-import-time.json"
 
