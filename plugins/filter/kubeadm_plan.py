@@ -26,8 +26,8 @@ description:
   - A host whose etcd member is a learner (a join stopped before the promotion) is not a working
     member; it is reset and joins again.
   - An etcd learner that no control-plane host of the run owns (by node name or peer URL) is a
-    problem when control planes must join, since etcd admits one learner at a time; it is never
-    removed, since it may belong to a join still running.
+    problem when control planes must join as learners, since etcd admits one learner at a time
+    (C(max-learners)); it is never removed, since it may belong to a join still running.
   - When no cluster answers but a control-plane host holds a complete control plane with etcd
     data, nothing is initialised; the plan reports a problem (a stopped cluster is not a new one).
 options:
@@ -67,6 +67,15 @@ options:
         than fit in that time are a problem. V(0) leaves this unchecked.
     type: int
     default: 0
+  cluster_configuration:
+    description:
+      - The ClusterConfiguration kubeadm runs with (C(kubernetesVersion), C(featureGates),
+        C(etcd.local.extraArgs)). It tells whether a control-plane join adds its etcd member as a
+        learner (from Kubernetes 1.29 unless the feature gate C(EtcdLearnerMode) is off; from 1.32
+        always) and how many learners etcd admits (C(max-learners), default 1). Empty, learners
+        and the default are assumed.
+    type: dict
+    default: {}
   stacked_etcd:
     description:
       - Whether etcd runs on the control planes (kubeadm's stacked etcd). Then control planes join
@@ -97,7 +106,11 @@ _value:
   type: dict
 """
 
+import ipaddress
+
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.seed.kubeadm.plugins.module_utils import version as ver
 
 INIT_RESULTS = ('upload-config', 'bootstrap-token', 'addon/coredns', 'addon/kube-proxy')
 # The `kubeadm init phase` commands that complete an established but unfinished init, in
@@ -138,14 +151,59 @@ def _skipped(phase, skip):
     return phase[0] in skip or '/'.join(phase) in skip
 
 
+def _learner_joins(cluster):
+    """Whether kubeadm adds a joining control plane's etcd member as a learner (EtcdLearnerMode: alpha
+    and off in 1.27-1.28, on from 1.29, locked on in 1.32; the gate is gone from 1.33)."""
+    parts = ver._split(str(cluster.get('kubernetesVersion') or ''), allow_v=True)  # pylint: disable=protected-access
+    minor = parts[1] if parts else None
+    if minor is not None and minor >= 32:
+        return True
+    gates = cluster.get('featureGates') or {}
+    if 'EtcdLearnerMode' in gates:
+        return str(gates['EtcdLearnerMode']).lower() == 'true'
+    return minor is None or minor >= 29
+
+
+def _max_learners(cluster):
+    """etcd's --max-learners (3.6; fixed at 1 in 3.5) from the local etcd's extraArgs, a mapping
+    (v1beta3) or a list of name/value pairs (v1beta4, the last one wins); 1 when not set."""
+    args = ((cluster.get('etcd') or {}).get('local') or {}).get('extraArgs') or {}
+    if isinstance(args, dict):
+        value = args.get('max-learners')
+    else:
+        value = next((a.get('value') for a in reversed(args) if isinstance(a, dict) and a.get('name') == 'max-learners'), None)
+    try:
+        return max(int(value), 0) if value is not None else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def _peer_url(address):
+    """kubeadm's etcd peer URL of an address (an IP in its canonical form, IPv6 in brackets)."""
+    try:
+        address = ipaddress.ip_address(str(address)).compressed
+    except ValueError:
+        address = str(address)
+    return 'https://%s:2380' % ('[%s]' % address if ':' in address else address)
+
+
+def _member_id(member):
+    """A member's ID as etcdctl takes it (hexadecimal); the etcd API's JSON gives it in decimal."""
+    try:
+        return '%x' % int(member.get('id'))
+    except (TypeError, ValueError):
+        return str(member.get('id'))
+
+
 def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=True, skip_phases=None,
-                 addresses=None, stacked_etcd=True, join_timeout=0):
+                 addresses=None, stacked_etcd=True, join_timeout=0, cluster_configuration=None):
     if not isinstance(control_planes, dict) or not control_planes:
         raise AnsibleFilterError('kubeadm_plan needs a mapping of control-plane hosts to their kubeadm_state')
     workers = workers or {}
     names = node_names or {}
     skip = set(skip_phases or [])
-    urls = dict((h, 'https://%s:2380' % ('[%s]' % a if ':' in str(a) else a)) for h, a in (addresses or {}).items())
+    urls = dict((h, _peer_url(a)) for h, a in (addresses or {}).items())
+    cluster = cluster_configuration or {}
     expected = [r for r in INIT_RESULTS if not _skipped(r.split('/'), skip)]
     hosts = list(control_planes)
     plan = {'init_host': hosts[0], 'init_action': 'init', 'resume_phases': [],
@@ -177,6 +235,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         plan['init_action'] = 'resume' if missing else 'none'
         plan['resume_phases'] = [list(p) for p in RESUME_PHASES if not _skipped(p, skip)] if missing else []
         members = _get(control_planes[init], 'etcd', 'members')
+        removed = []  # the members listed in stale_etcd_members
 
         def member_of(host):
             # By name, or by peer URL: a member added by a join that never started etcd has no name.
@@ -200,9 +259,10 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                 continue
             plan['control_plane_joiners'].append(host)
             # Also a member that never started (no name): kubeadm join takes it over by its peer URL
-            # only from 1.31.2 (before, adding a learner with that URL fails), and etcd admits one
-            # learner at a time, so a leftover learner would block every other join.
+            # only from 1.32.0, 1.31.2, 1.30.6, 1.29.10 and 1.28.15 (before, adding a learner with that URL
+            # fails), and etcd admits one learner at a time, so a leftover learner would block every join.
             if member:
+                removed.append(member)
                 plan['stale_etcd_members'].append({'host': host, 'name': member.get('name'), 'id': member.get('id'),
                                                    'peer_url': urls.get(host), 'learner': bool(member.get('learner'))})
             needs_reset(host, state, 'not a working member of the running cluster')
@@ -211,24 +271,26 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
             seen = _get(control_planes[init], 'nodes', node(host), 'registered')
             if seen or (seen is None and (host in plan['reset'] or member)):
                 plan['delete_nodes'].append(node(host))
-        owned = [member_of(host) for host in hosts]
-        foreign = [m for m in members or [] if m.get('learner') and m not in owned]
-        if foreign and plan['control_plane_joiners']:
-            # etcd admits one learner at a time (--max-learners, default 1): every join would fail
-            # adding its own learner. The learner of a join that is still running must not be removed.
+        # Each join adds its member as a learner (EtcdLearnerMode) and etcd admits --max-learners of them
+        # (etcd 3.5: 1, fixed; 3.6: default 1): learners that stay after the removals above would make
+        # every join fail after kubeadm's etcd timeout. The learner of a join that is still running must
+        # not be removed (that join promotes only its own member), so it is reported, not removed.
+        blocking = [m for m in members or [] if m.get('learner') and not any(m is r for r in removed)]
+        if plan['control_plane_joiners'] and _learner_joins(cluster) and len(blocking) >= _max_learners(cluster):
             others = [h for h in set(urls) | set(names) if h not in hosts]
+            limit = 'one learner' if _max_learners(cluster) == 1 else '%d learners' % _max_learners(cluster)
 
             def describe(m):
                 owner = sorted(h for h in others if (m.get('name') and m.get('name') == node(h))
                                or (h in urls and urls[h] in (m.get('peer_urls') or [])))
-                return 'id %s, %s, %s%s' % (m.get('id'), m.get('name') or 'never started',
+                return 'id %s, %s, %s%s' % (_member_id(m), m.get('name') or 'never started',
                                             ', '.join(m.get('peer_urls') or []) or 'no peer URL',
                                             ', of %s, which this run leaves out' % owner[0] if owner else '')
             plan['problems'].append(
-                'etcd has a learner that no control-plane host of this run owns (%s): etcd admits one learner '
-                'at a time, so %s cannot join. If that join was abandoned, remove the member (etcdctl member '
-                'remove <id>) or run with its host included, so that it joins again; if it is still running, '
-                'wait for it to end' % ('; '.join(describe(m) for m in foreign), ', '.join(plan['control_plane_joiners'])))
+                'etcd has a learner that no control-plane host of this run owns (%s): etcd admits %s at a time, '
+                'so %s cannot join. If that join was abandoned, remove the member (etcdctl member remove <id>) or '
+                'run with its host included, so that it joins again; if it is still running, wait for it to end'
+                % ('; '.join(describe(m) for m in blocking), limit, ', '.join(plan['control_plane_joiners'])))
         if stacked_etcd and members is None and plan['control_plane_joiners']:
             # A host wiped while its member stays listed would join with empty data under the old
             # member (kubeadm join takes over a member with its peer URL), and etcd fails on it.

@@ -59,8 +59,8 @@ Per command, EMULATED / NOT emulated:
   bootstrap-kubelet.conf, config, flags, restart, waits for healthz and the TLS bootstrap, CRI
   socket annotation); control-plane-join (etcd member added as learner, manifest with
   initial-cluster, promotion, mark-control-plane); wait-control-plane (1.33+, control planes).
-  NOT: `join phase ...` subcommands, --dry-run, --patches; etcd members are always added as
-  learners (EtcdLearnerMode on) unless featureGates turn it off.
+  NOT: `join phase ...` subcommands, --dry-run, --patches; etcd members are added as learners
+  from 1.29 (EtcdLearnerMode on by default; off in 1.27-1.28) unless featureGates turn it off.
 * token create|list|delete|generate: emulated (text table like upstream's tabwriter, -o json|yaml).
   NOT: go-template/jsonpath output.
 * certs check-expiration (text, -o json|yaml), certs renew <name>|all, certs certificate-key:
@@ -531,7 +531,8 @@ def gate(cluster, name):
     gates = cluster.get("featureGates") or {}
     if name in gates:
         return bool(gates[name])
-    defaults = {"WaitForAllControlPlaneComponents": minor() >= 33, "EtcdLearnerMode": True}
+    # EtcdLearnerMode: alpha (off) in 1.27-1.28, beta (on) from 1.29 (features.go).
+    defaults = {"WaitForAllControlPlaneComponents": minor() >= 33, "EtcdLearnerMode": minor() >= 29}
     return defaults.get(name, False)
 
 

@@ -273,10 +273,10 @@ def test_a_learner_no_inventory_host_owns_stops_the_joins():
     plan = kubeadm_plan({"cp1": cp1, "cp2": host(), "cp3": host()}, addresses={"cp2": "192.0.2.12"})
     assert plan["control_plane_joiners"] == ["cp2", "cp3"] and plan["stale_etcd_members"] == []
     assert plan["problems"] == [
-        "etcd has a learner that no control-plane host of this run owns (id 99, never started, "
-        "https://192.0.2.99:2380; id %s, gone, https://gone:2380): etcd admits one learner at a time, so cp2, cp3 "
+        "etcd has a learner that no control-plane host of this run owns (id 63, never started, "
+        "https://192.0.2.99:2380; id %x, gone, https://gone:2380): etcd admits one learner at a time, so cp2, cp3 "
         "cannot join. If that join was abandoned, remove the member (etcdctl member remove <id>) or run with its "
-        "host included, so that it joins again; if it is still running, wait for it to end" % member("gone")["id"]]
+        "host included, so that it joins again; if it is still running, wait for it to end" % int(member("gone")["id"])]
 
 
 def test_the_learner_of_a_host_left_out_of_a_limited_run_is_named_with_its_host():
@@ -288,11 +288,11 @@ def test_the_learner_of_a_host_left_out_of_a_limited_run_is_named_with_its_host(
                         addresses={"cp1": "cp1", "cp2": "192.0.2.12", "cp3": "192.0.2.13"})
     assert plan["control_plane_joiners"] == ["cp3"]
     assert plan["problems"] == [
-        "etcd has a learner that no control-plane host of this run owns (id 12, never started, https://192.0.2.12:2380"
-        ", of cp2, which this run leaves out; id %s, cp4, https://cp4:2380, of cp4, which this run leaves out): "
+        "etcd has a learner that no control-plane host of this run owns (id c, never started, https://192.0.2.12:2380"
+        ", of cp2, which this run leaves out; id %x, cp4, https://cp4:2380, of cp4, which this run leaves out): "
         "etcd admits one learner at a time, so cp3 cannot join. If that join was abandoned, remove the member "
         "(etcdctl member remove <id>) or run with its host included, so that it joins again; if it is still "
-        "running, wait for it to end" % member("cp4")["id"]]
+        "running, wait for it to end" % int(member("cp4")["id"])]
 
 
 def test_a_foreign_learner_without_peer_urls_is_named_as_such():
@@ -300,6 +300,55 @@ def test_a_foreign_learner_without_peer_urls_is_named_as_such():
     cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
     plan = kubeadm_plan({"cp1": cp1, "cp2": host()})
     assert len(plan["problems"]) == 1 and "(id 5, x, no peer URL)" in plan["problems"][0]
+
+
+def _with_foreign_learners(count, **kw):
+    """cp1 runs the cluster with ``count`` learners of hosts outside the inventory; cp2 must join."""
+    members = [member("cp1")] + [dict(member("gone%d" % i), learner=True) for i in range(count)]
+    return kubeadm_plan({"cp1": host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members),
+                         "cp2": host()}, **kw)["problems"]
+
+
+@pytest.mark.parametrize("cluster, stops", [
+    ({}, True),
+    ({"kubernetesVersion": "v1.28.15"}, False),  # EtcdLearnerMode alpha, off by default
+    ({"kubernetesVersion": "v1.28.15", "featureGates": {"EtcdLearnerMode": True}}, True),
+    ({"kubernetesVersion": "1.29.0"}, True),
+    ({"kubernetesVersion": "v1.31.4", "featureGates": {"EtcdLearnerMode": False}}, False),
+    ({"kubernetesVersion": "v1.31.4", "featureGates": {"EtcdLearnerMode": "false"}}, False),
+    ({"kubernetesVersion": "v1.32.0", "featureGates": {"EtcdLearnerMode": False}}, True),  # GA, locked on
+    ({"kubernetesVersion": "v1.35.6"}, True),
+    ({"kubernetesVersion": "not a version", "featureGates": {}}, True),
+])
+def test_a_foreign_learner_stops_only_joins_that_add_learners(cluster, stops):
+    """kubeadm adds a joining member as a learner from 1.29 (EtcdLearnerMode), always from 1.32; a voting
+    member is not limited by max-learners."""
+    assert bool(_with_foreign_learners(1, cluster_configuration=cluster)) is stops
+
+
+@pytest.mark.parametrize("extra_args, count, stops", [
+    ({"max-learners": "2"}, 1, False),
+    ({"max-learners": "2"}, 2, True),
+    ([{"name": "max-learners", "value": "3"}], 2, False),
+    ([{"name": "max-learners", "value": "3"}, {"name": "max-learners", "value": "1"}], 1, True),  # the last wins
+    ([{"name": "snapshot-count", "value": "5"}], 1, True),
+    ({"max-learners": "many"}, 1, True),
+])
+def test_the_learner_limit_follows_etcds_max_learners(extra_args, count, stops):
+    cluster = {"kubernetesVersion": "v1.35.6", "etcd": {"local": {"extraArgs": extra_args}}}
+    problems = _with_foreign_learners(count, cluster_configuration=cluster)
+    assert bool(problems) is stops
+    if stops and count == 2:
+        assert "etcd admits 2 learners at a time" in problems[0]
+
+
+def test_an_ipv6_address_finds_its_member_in_kubeadms_canonical_form():
+    """kubeadm writes the advertise address in its canonical form; the inventory may not."""
+    members = [member("cp1"), {"name": "", "peer_urls": ["https://[2001:db8::12]:2380"], "id": "18", "learner": True}]
+    cp1 = host(CP_FILES, CP_MANIFESTS, api=True, established=True, members=members)
+    plan = kubeadm_plan({"cp1": cp1, "cp2": host()}, addresses={"cp2": "2001:DB8:0:0::012"})
+    assert plan["problems"] == [] and plan["stale_etcd_members"] == [
+        {"host": "cp2", "name": "", "id": "18", "peer_url": "https://[2001:db8::12]:2380", "learner": True}]
 
 
 @pytest.mark.parametrize("extra", [dict(member("gone"), learner=True), member("gone"), dict(member("gone"), learner=False)])
