@@ -299,10 +299,11 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
                 'unknown whether %s left an etcd member that must be removed before joining again: check '
                 'etcd on %s (crictl ps --name etcd) and re-run' % (init, ', '.join(plan['control_plane_joiners']), init))
     else:
-        # Hosts that hold a whole control plane with etcd data: a cluster was there.
+        # Hosts that hold a whole control plane with etcd data: a cluster was there. admin.conf is not
+        # asked for: kubeadm writes it before any manifest or etcd data (init and join alike), so a host
+        # without it lost it, and its cluster is still there.
         holding = [h for h in hosts
-                   if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')
-                   and _get(control_planes[h], 'files', 'admin_conf')]
+                   if _complete_control_plane(control_planes[h]) and _get(control_planes[h], 'files', 'etcd_data')]
         stopped = [h for h in holding if not _get(control_planes[h], 'local_api', 'running')]
         if stopped:
             plan['problems'].append(
