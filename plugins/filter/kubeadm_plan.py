@@ -276,7 +276,7 @@ def kubeadm_plan(control_planes, workers=None, node_names=None, reset_leftovers=
         # every join fail after kubeadm's etcd timeout. The learner of a join that is still running must
         # not be removed (that join promotes only its own member), so it is reported, not removed.
         blocking = [m for m in members or [] if m.get('learner') and not any(m is r for r in removed)]
-        if plan['control_plane_joiners'] and _learner_joins(cluster) and len(blocking) >= _max_learners(cluster):
+        if plan['control_plane_joiners'] and _learner_joins(cluster) and blocking and len(blocking) >= _max_learners(cluster):
             others = [h for h in set(urls) | set(names) if h not in hosts]
             limit = 'one learner' if _max_learners(cluster) == 1 else '%d learners' % _max_learners(cluster)
 

@@ -459,6 +459,8 @@ def test_a_foreign_learner_stops_only_joins_that_add_learners(cluster, stops):
     ([{"name": "max-learners", "value": "3"}, {"name": "max-learners", "value": "1"}], 1, True),  # the last wins
     ([{"name": "snapshot-count", "value": "5"}], 1, True),
     ({"max-learners": "many"}, 1, True),
+    ({"max-learners": "0"}, 0, False),  # no learner to report: the joins' own etcd errors say it
+    ({"max-learners": "0"}, 1, True),
     ({"max-learners": ["2"]}, 1, True),
     ([{"name": "max-learners", "value": "2"}, "--max-learners=1"], 1, False),  # only name/value pairs count
     ([{"name": "max-learners"}], 1, True),
