@@ -138,7 +138,10 @@ def test_unknown_source_needs_explicit_versions():
 
 
 def test_bad_target():
-    one_problem(plan("v1.35"), "not a Kubernetes version", "-e cluster_kubernetes_version=")
+    """A target that is not X.Y.Z stops the plan before any host is looked at."""
+    assert plan("v1.35") == {"current": "", "hops": [], "problems": [
+        "cluster_kubernetes_version 'v1.35' is not a Kubernetes version X.Y.Z; set the version to upgrade to, "
+        "for example -e cluster_kubernetes_version=1.35.1"], "warnings": []}
 
 
 def test_control_plane_outside_the_run_or_not_running():
@@ -168,10 +171,14 @@ def test_too_many_hops():
 
 
 def test_nodes_outside_the_run():
+    """Kubernetes skew policy: a kubelet may be up to three minors older than kube-apiserver;
+    a Node outside the run within that is a warning, beyond it a refusal."""
     result = plan("1.34.3", nodes=nodes(extra="v1.33.2"))
     assert result["hops"] == ["1.34.3"]
     assert result["warnings"] == ["Node extra is not in this run: its kubelet stays at 1.33.2; upgrade it with a later run"]
-    one_problem(plan("1.35.1", nodes=nodes(old="v1.31.0")), "Node old is not in this run", "at most 3")
+    assert plan("1.35.1", nodes=nodes(old="v1.31.0"))["problems"] == [
+        "Node old is not in this run and its kubelet would fall out of the supported skew: kubelet 1.31.0 is 4 minor "
+        "versions older than the control plane 1.35.1; at most 3 are supported; add its host to the run, or upgrade it first"]
 
 
 def test_old_kubelets_go_up_one_minor_per_hop():
@@ -181,9 +188,148 @@ def test_old_kubelets_go_up_one_minor_per_hop():
     assert result["hops"] == ["1.32.4", "1.33.7", "1.34.3"]
 
 
-def test_bad_arguments():
-    with pytest.raises(AnsibleFilterError):
-        upgrade_plan("1.35.1", None, CP, NAMES)
+@pytest.mark.parametrize("run, names", [(None, NAMES), ({}, None)])
+def test_bad_arguments(run, names):
+    """running and node_names must both be dicts; the error says so."""
+    with pytest.raises(AnsibleFilterError) as err:
+        upgrade_plan("1.35.1", run, CP, names)
+    assert str(err.value) == "upgrade_plan needs running and node_names as dicts"
+
+
+def test_every_host_that_cannot_be_upgraded_is_listed():
+    """Each control plane and each host is checked: one refusal per host, none stops the others."""
+    run = running(cp2={"kube-apiserver": "", "kubelet": None}, cp3={"kube-apiserver": None}, w1={"kubelet": "1.33"})
+    del run["cp1"]
+    assert plan("1.34.3", run, nodes=None) == {"current": "", "hops": [], "warnings": [], "problems": [
+        "control plane cp1 is not in this run (--limit or unreachable): an upgrade needs every control plane",
+        "control plane cp2 runs no kube-apiserver static pod: upgrade.yml upgrades a running cluster; join the host with "
+        "site.yml first, or remove it from the control_plane group",
+        "control plane cp3 runs no kube-apiserver static pod: upgrade.yml upgrades a running cluster; join the host with "
+        "site.yml first, or remove it from the control_plane group",
+        "host cp2 has no kubelet package: upgrade.yml upgrades the nodes of a running cluster; join the host with "
+        "site.yml first, or leave it out with --limit",
+        "host w1 has no kubelet package: upgrade.yml upgrades the nodes of a running cluster; join the host with "
+        "site.yml first, or leave it out with --limit",
+        "the Node objects could not be read through the first control plane; check that the API answers "
+        "(kubectl get nodes) and run again"]}
+
+
+@pytest.mark.parametrize("prefix", ["v", "V"])
+def test_versions_with_a_leading_v_are_read(prefix):
+    """Versions as Kubernetes prints them (vX.Y.Z, either case) count as X.Y.Z everywhere."""
+    run = running(apiserver=prefix + "1.33.2", kubelet=prefix + "1.33.2")
+    result = plan("1.35.1", run, nodes=nodes(prefix + "1.33.2"), available=[prefix + v for v in OFFERED])
+    assert result == {"current": "1.33.2", "hops": ["1.34.3", "1.35.1"], "problems": [], "warnings": []}
+
+
+def test_versions_compare_as_numbers_not_text():
+    """1.34.9 is older than 1.34.10: the oldest host decides where the upgrade starts."""
+    run = running(apiserver="1.34.10", kubelet="1.34.10", w1={"kubelet": "1.34.9"})
+    result = plan("1.34.10", run, nodes=nodes("v1.34.10", **{"worker-1": "v1.34.9"}), available=["1.34.9", "1.34.10"])
+    assert result == {"current": "1.34.9", "hops": ["1.34.10"], "problems": [], "warnings": []}
+
+
+def test_downgrade_names_every_host_on_the_newest_version():
+    """kubeadm does not downgrade: a target older than any host's version (compared as numbers) is refused."""
+    run = running(apiserver="1.34.9", kubelet="1.34.9", cp1={"kube-apiserver": "1.34.10"}, cp3={"kubelet": "1.34.10"})
+    result = plan("1.34.9", run, nodes=nodes("v1.34.9", cp3="v1.34.10"))
+    assert result == {"current": "1.34.9", "hops": [], "warnings": [], "problems": [
+        "cluster_kubernetes_version 1.34.9 is older than 1.34.10, which cp1, cp3 already runs: kubeadm does not downgrade; "
+        "set cluster_kubernetes_version to 1.34.10 or newer"]}
+
+
+@pytest.mark.parametrize("apiservers, listed", [
+    ({"cp1": "1.35.0", "cp2": "1.33.2", "cp3": "1.33.2"}, "1.33.2 on cp2, cp3, 1.35.0 on cp1"),
+    # listed from the oldest version, compared as numbers
+    ({"cp1": "1.33.10", "cp2": "1.33.9", "cp3": "1.35.0"}, "1.33.9 on cp2, 1.33.10 on cp1, 1.35.0 on cp3"),
+])
+def test_control_planes_more_than_one_minor_apart_are_listed(apiservers, listed):
+    """Kubernetes skew policy: the kube-apiservers of an HA cluster are at most one minor apart,
+    and kubeadm upgrades them one minor at a time, so the playbook cannot bring them together."""
+    run = running(**{host: {"kube-apiserver": version} for host, version in apiservers.items()})
+    assert plan("1.35.1", run)["problems"] == [
+        "the control planes run %s: more than one minor apart, which kubeadm does not support; bring them to one minor "
+        "by hand (kubeadm upgrade node) before running upgrade.yml" % listed]
+
+
+def test_host_without_a_node_name_is_its_own_node():
+    """A host missing from node_names is the Node of its own name: its reported kubelet counts,
+    it is in the run (no warning), and its cordon left by an interrupted run is found."""
+    run = running(apiserver="1.34.3", kubelet="1.34.3")
+    run["w2"] = {"kubelet": "1.34.3"}
+    behind = plan("1.34.3", run, nodes=nodes("v1.34.3", w2="v1.33.2"))
+    assert behind == {"current": "1.33.2", "hops": ["1.34.3"], "problems": [], "warnings": []}
+    done = plan("1.34.3", run, nodes=nodes("v1.34.3", w2="v1.34.3"), cordoned=["worker-1", "w2", "elsewhere"])
+    assert done == {"current": "1.34.3", "hops": ["1.34.3"], "problems": [],
+                    "warnings": ["Node w2, worker-1 was left cordoned by an interrupted upgrade; this run finishes it"]}
+
+
+OFFERED_FROM_1_30 = ["1.30.2", "1.31.5", "1.32.4", "1.33.7", "1.34.3", "1.35.1"]
+
+
+def test_one_run_makes_at_most_four_hops_by_default():
+    """kubeadm upgrades one minor at a time; one run makes at most max_hops (4) of these hops."""
+    run = running(apiserver="1.30.2", kubelet="1.30.2")
+    kw = {"nodes": nodes("v1.30.2"), "available": OFFERED_FROM_1_30}
+    assert plan("1.34.3", run, **kw)["hops"] == ["1.31.5", "1.32.4", "1.33.7", "1.34.3"]
+    assert plan("1.35.1", run, **kw)["problems"] == [
+        "1.30.2 -> 1.35.1 takes 5 hops (1.31.5, 1.32.4, 1.33.7, 1.34.3, 1.35.1), more than the 4 one run makes: "
+        "upgrade to 1.34.3 first, then run again"]
+
+
+def test_exactly_max_hops_is_allowed():
+    """max_hops is the most hops one run makes, not one more than it."""
+    assert plan("1.35.1", max_hops=2)["hops"] == ["1.34.3", "1.35.1"]
+
+
+@pytest.mark.parametrize("available, problem", [
+    # as numbers: 1.34.9 before 1.34.10; what is not X.Y.Z is left out
+    (["1.35.0", "v1.34.10", "1.34.9", "junk"],
+     "cluster_kubernetes_version 1.35.1 is not in the package source (it offers 1.34.9, 1.34.10, 1.35.0); pick one of "
+     "these, or add the packages and images of 1.35.1 to it"),
+    ([], "cluster_kubernetes_version 1.35.1 is not in the package source (it offers no kubeadm version); pick one of "
+         "these, or add the packages and images of 1.35.1 to it"),
+])
+def test_target_missing_from_the_source_names_what_it_offers(available, problem):
+    """The refusal lists the X.Y.Z versions the source offers, oldest first, or says it offers none."""
+    assert plan("1.35.1", available=available)["problems"] == [problem]
+
+
+def test_nothing_offered_refuses_every_listed_version():
+    """A source without any kubeadm version refuses the target and each upgrade_versions entry."""
+    assert plan("1.35.1", available=[], versions=["1.34.1"])["problems"] == [
+        "cluster_kubernetes_version 1.35.1 is not in the package source (it offers no kubeadm version); pick one of "
+        "these, or add the packages and images of 1.35.1 to it",
+        "upgrade_versions lists 1.34.1, which is not in the package source (it offers no kubeadm version); or leave "
+        "upgrade_versions empty to take the newest patch the source offers"]
+
+
+SKIPS_134 = "upgrade_versions has no 1.34 version: kubeadm upgrades one minor at a time, so 1.33.2 -> 1.35.1 passes " \
+            "through 1.34; add a 1.34.Z version to upgrade_versions"
+
+
+@pytest.mark.parametrize("kw, problem", [
+    # no source to take the version from: only upgrade_versions can name it
+    ({"available": None}, SKIPS_134),
+    # upgrade_versions given: it must name every minor, or be left empty
+    ({"versions": ["1.35.1"]},
+     SKIPS_134 + " or leave upgrade_versions empty to take the newest patch the source offers"),
+    ({"available": ["1.33.2", "1.35.1"], "source": "the offline bundle"},
+     "the offline bundle offers no 1.34 version (it offers 1.33.2, 1.35.1), and kubeadm upgrades one minor at a time "
+     "from 1.33.2 to 1.35.1; add the 1.34 packages and images to it"),
+])
+def test_a_skipped_minor_is_refused(kw, problem):
+    """kubeadm upgrades one minor at a time (it refuses to skip a minor): 1.33 -> 1.35 needs a 1.34 version."""
+    assert plan("1.35.1", **kw)["problems"] == [problem]
+
+
+def test_no_middle_hop_takes_a_host_back():
+    """kubeadm does not downgrade: every hop before the last is checked against the hosts of its minor."""
+    run = running(cp1={"kube-apiserver": "1.34.3"}, w1={"kubelet": "1.32.4"})
+    result = plan("1.35.1", run, nodes=nodes(**{"worker-1": "v1.32.4"}), available=OFFERED + ["1.32.4"],
+                  versions=["1.33.7", "1.34.1"])
+    assert result == {"current": "1.32.4", "hops": [], "warnings": [], "problems": [
+        "the hop to 1.34.1 would take cp1 back from 1.34.3; list 1.34.3 or newer in upgrade_versions"]}
 
 
 INDEX = """Package: kubeadm
