@@ -472,6 +472,8 @@ def test_the_learner_limit_follows_etcds_max_learners(extra_args, count, stops):
     assert bool(problems) is stops
     if stops and count == 2:
         assert "etcd admits 2 learners at a time" in problems[0]
+    if stops and extra_args == {"max-learners": "0"}:
+        assert "etcd admits 0 learners at a time" in problems[0]
 
 
 def test_an_external_etcd_has_no_learner_limit_to_check():

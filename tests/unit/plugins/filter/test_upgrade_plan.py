@@ -6,7 +6,7 @@
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.seed.kubeadm.plugins.filter.upgrade_plan import deb_versions, upgrade_plan
+from ansible_collections.seed.kubeadm.plugins.filter.upgrade_plan import FilterModule, deb_versions, upgrade_failure, upgrade_plan
 
 CP = ["cp1", "cp2", "cp3"]
 NAMES = {"cp1": "cp1", "cp2": "cp2", "cp3": "cp3", "w1": "worker-1"}
@@ -411,3 +411,8 @@ def test_upgrade_failure_detail(result, detail):
     rc = result.get("rc") if isinstance(result, dict) else None
     assert upgrade_failure(result, "w1", "1.35.1", "1.34.3", "node") == (
         "kubeadm upgrade stopped on w1 in the node hop to 1.35.1 (rc %s): %s. %s" % (rc, detail, RESUME))
+
+
+def test_the_filters_go_by_the_names_the_upgrade_role_uses():
+    assert FilterModule().filters() == {"upgrade_plan": upgrade_plan, "deb_versions": deb_versions,
+                                        "upgrade_failure": upgrade_failure}
