@@ -24,6 +24,7 @@ files it measured is below SEED_MUTATION_MIN percent (default 85).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import fnmatch
 import json
 import os
@@ -158,10 +159,11 @@ def import_time_tests(mutant):
     return None
 
 
-def rejudge_import_time(workspace):
-    """Run the survivors of import-time functions again, each in its own pytest process."""
+def rejudge_import_time(workspace, parallel=1):
+    """Run the survivors of import-time functions again, each in its own pytest process (``parallel`` at once:
+    the detached-process tests mostly wait)."""
     mutants_dir = os.path.join(workspace, "mutants")
-    verdicts, baseline = {}, {}
+    pending, baseline = {}, {}
 
     def judge(mutant, tests):
         env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONDONTWRITEBYTECODE="1")
@@ -184,7 +186,10 @@ def rejudge_import_time(workspace):
                     baseline[tests] = judge("", tests)
                     if baseline[tests] != 0:
                         raise SystemExit("%s fail without a mutant in %s: no import-time verdicts" % (" ".join(tests), workspace))
-                verdicts[mutant] = judge(mutant, tests)
+                pending[mutant] = tests
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
+        futures = dict((mutant, pool.submit(judge, mutant, tests)) for mutant, tests in sorted(pending.items()))
+        verdicts = dict((mutant, future.result()) for mutant, future in futures.items())
     with open(os.path.join(workspace, REJUDGED), "w", encoding="utf-8") as handle:
         json.dump(verdicts, handle, indent=0, sort_keys=True)
     return verdicts
@@ -292,7 +297,7 @@ def main(argv=None):
             return 1
     if not args.report_only or args.rejudge:
         for workspace in workspaces:
-            rejudge_import_time(workspace)
+            rejudge_import_time(workspace, args.max_children)
     report, stale = {}, []
     for workspace in workspaces:
         measured = collect(workspace, only, equivalent, stale)
